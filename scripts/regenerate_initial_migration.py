@@ -1,0 +1,23 @@
+"""Writes the initial migration anew from the models (only while no release has shipped)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from alembic import command
+
+from horae.migrate import MIGRATIONS, alembic_config
+
+VERSIONS = MIGRATIONS / "versions"
+
+for old in VERSIONS.glob("*.py"):
+    old.unlink()
+with tempfile.TemporaryDirectory() as tmp:
+    url = f"sqlite:///{Path(tmp) / 'empty.sqlite'}"
+    command.revision(
+        alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001"
+    )
+for path in VERSIONS.glob("*.py"):
+    path.rename(VERSIONS / "0001_initial_schema.py")
+print("wrote", VERSIONS / "0001_initial_schema.py")

@@ -1,0 +1,102 @@
+"""FastAPI dependencies of the API: the request's session, the acting user, the decoded body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from horae.api.errors import BearerAuthFailed, LegacyAuthFailed, TooManyAttempts, Unauthorized
+from horae.api.forms import decode_body
+from horae.db import Database
+from horae.errors import BadRequest, Forbidden
+from horae.security.authentication import (
+    AuthenticationError,
+    FailureThrottle,
+    Throttled,
+    authenticate_access_token,
+    authenticate_api_password,
+    authenticate_web_session,
+)
+from horae.security.permissions import Actor
+from horae.settings import Settings
+
+SESSION_COOKIE = "horae_session"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed after the handler returns, before the answer leaves."""
+    with get_db(request).session(write=request.method in WRITE_METHODS) as session:
+        yield session
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate(request: Request) -> Actor:
+    """Kimai's order: Bearer token, then X-AUTH-USER + X-AUTH-TOKEN, then the web session."""
+    db = get_db(request)
+    headers = request.headers
+    authorization = headers.get("authorization", "")
+    with db.session(write=False) as session:
+        if authorization.startswith("Bearer ") and authorization[7:].strip():
+            try:
+                user = authenticate_access_token(db, session, authorization[7:].strip())
+            except AuthenticationError as exc:
+                raise BearerAuthFailed(exc.reason) from exc
+            actor = Actor.load(session, user, via="token")
+            if not actor.can("api_access"):
+                raise Forbidden("api_access")
+            return actor
+        login, secret = headers.get("x-auth-user"), headers.get("x-auth-token")
+        if login is not None and secret is not None:
+            throttle: FailureThrottle = request.app.state.throttle
+            try:
+                user = authenticate_api_password(session, throttle, client_address(request), login, secret)
+            except Throttled as exc:
+                raise TooManyAttempts(exc.retry_after) from exc
+            except AuthenticationError as exc:
+                raise LegacyAuthFailed(exc.reason) from exc
+            return Actor.load(session, user, via="api_password")
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            found = authenticate_web_session(session, cookie)
+            if found is not None:
+                request.state.web_session = found[1]
+                return Actor.load(session, found[0], via="session")
+    raise Unauthorized()
+
+
+async def read_body(request: Request) -> Any:
+    """The POST/PATCH body, decoded and with snake_case keys turned into camelCase."""
+    limit: int = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    raw = await request.body()
+    if len(raw) > limit:
+        raise BodyTooLarge()
+    return decode_body(raw, request.headers.get("content-type"))
+
+
+class BodyTooLarge(BadRequest):
+    """The body is larger than HORAE_MAX_BODY_BYTES (answered with 413)."""
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ActorDep = Annotated[Actor, Depends(authenticate)]
+BodyDep = Annotated[Any, Depends(read_body)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

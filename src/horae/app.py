@@ -1,0 +1,85 @@
+"""The ASGI application: the Kimai API, the web app, static files and error handlers."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from horae.api.errors import install_body_limit_handler, install_error_handlers
+from horae.api.responses import KimaiJSONResponse
+from horae.db import Database
+from horae.security.authentication import FailureThrottle
+from horae.settings import Settings, get_settings
+from horae.version import HORAE_VERSION
+
+log = logging.getLogger("horae")
+
+# Each domain's API router, mounted in this order (static paths before parametrised ones).
+API_MODULES = (
+    "horae.config.api",
+    "horae.users.api",
+    "horae.teams.api",
+    "horae.customers.api",
+    "horae.projects.api",
+    "horae.activities.api",
+    "horae.tags.api",
+    "horae.timesheets.api",
+    "horae.web.api",
+)
+WEB_MODULES = ("horae.api.docs", "horae.web.views")
+
+
+def _include(app: FastAPI, module_name: str) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return
+        raise
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_ready()
+    database = db or Database(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="Horae API",
+        version=HORAE_VERSION,
+        description="Kimai 2 compatible JSON API of Horae.",
+        default_response_class=KimaiJSONResponse,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.throttle = FailureThrottle(database, settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    install_error_handlers(app)
+    install_body_limit_handler(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Content-Type", "Authorization", "X-AUTH-USER", "X-AUTH-TOKEN"],
+        expose_headers=["X-Page", "X-Total-Count", "X-Total-Pages", "X-Per-Page"],
+        max_age=3600,
+    )
+    for name in (*API_MODULES, *WEB_MODULES):
+        _include(app, name)
+    return app

@@ -1,0 +1,46 @@
+"""Projects belong to a customer and group activities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from horae.customers.models import BudgetColumns, Customer
+from horae.db import Base, UTCDateTime, utcnow
+from horae.teams.models import team_projects
+
+if TYPE_CHECKING:
+    from horae.meta.models import ProjectMeta
+    from horae.teams.models import Team
+
+
+class Project(BudgetColumns, Base):
+    __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_customer_id_visible_name", "customer_id", "visible", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(150), index=True)
+    number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    order_number: Mapped[str | None] = mapped_column(String(50))
+    order_date: Mapped[date | None] = mapped_column(Date)
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    # The timezone the dates were entered in.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    global_activities: Mapped[bool] = mapped_column(Boolean, default=True)
+    invoice_text: Mapped[str | None] = mapped_column(Text)
+    color: Mapped[str | None] = mapped_column(String(7))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    teams: Mapped[list[Team]] = relationship(secondary=team_projects, back_populates="projects")
+    meta: Mapped[list[ProjectMeta]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectMeta.id"
+    )

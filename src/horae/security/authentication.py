@@ -1,0 +1,143 @@
+"""Who is calling: API passwords, Bearer access tokens, web sessions, and failure throttling."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from horae.db import Database, utcnow
+from horae.security.passwords import api_password_cache, sha256_hex
+from horae.users.models import AccessToken, AuthFailure, User, WebSession
+
+TOKEN_USAGE_RESOLUTION = timedelta(seconds=60)
+
+
+class AuthenticationError(Exception):
+    """Credentials were presented and refused; `reason` is the text shown to the client."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"retry after {retry_after}s")
+
+
+def find_user_by_login(session: Session, login: str) -> User | None:
+    """A user by username or e-mail (exact match on either)."""
+    return session.scalars(select(User).where(or_(User.username == login, User.email == login)).limit(1)).first()
+
+
+@dataclass
+class FailureThrottle:
+    """Fixed-window counters of failed logins, stored in the database so all workers share them."""
+
+    db: Database
+    limit: int
+    window_seconds: int
+
+    def _window(self, now: datetime) -> datetime:
+        start = math.floor(now.timestamp() / self.window_seconds) * self.window_seconds
+        return datetime.fromtimestamp(start, UTC)
+
+    def check(self, session: Session, keys: list[str]) -> None:
+        now = utcnow()
+        window = self._window(now)
+        counts = session.scalars(
+            select(AuthFailure.count).where(AuthFailure.key.in_(keys), AuthFailure.window_start == window)
+        ).all()
+        if any(count >= self.limit for count in counts):
+            retry = int((window + timedelta(seconds=self.window_seconds) - now).total_seconds()) + 1
+            raise Throttled(max(retry, 1))
+
+    def record_failure(self, keys: list[str]) -> None:
+        window = self._window(utcnow())
+        for key in keys:
+            key = key[:200]
+            with self.db.session() as session:
+                updated = session.execute(
+                    update(AuthFailure)
+                    .where(AuthFailure.key == key, AuthFailure.window_start == window)
+                    .values(count=AuthFailure.count + 1)
+                ).rowcount
+                if not updated:
+                    try:
+                        with session.begin_nested():
+                            session.add(AuthFailure(key=key, window_start=window, count=1))
+                    except IntegrityError:
+                        session.execute(
+                            update(AuthFailure)
+                            .where(AuthFailure.key == key, AuthFailure.window_start == window)
+                            .values(count=AuthFailure.count + 1)
+                        )
+        with self.db.session() as session:
+            session.execute(
+                AuthFailure.__table__.delete().where(
+                    AuthFailure.window_start < window - timedelta(seconds=self.window_seconds)
+                )
+            )
+
+    def reset(self, session: Session) -> None:
+        session.execute(AuthFailure.__table__.delete())
+
+
+def authenticate_api_password(
+    session: Session, throttle: FailureThrottle, client: str, login: str, secret: str
+) -> User:
+    """The legacy X-AUTH-USER / X-AUTH-TOKEN scheme."""
+    if not login:
+        raise AuthenticationError("Authentication required, missing user header: X-AUTH-USER")
+    if not secret:
+        raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
+    keys = [f"ip:{client}", f"user:{login.lower()}"]
+    throttle.check(session, keys)
+    user = find_user_by_login(session, login)
+    ok = api_password_cache.verify(user.api_password_hash if user else None, secret)
+    if user is None or not ok or not user.enabled:
+        throttle.record_failure(keys)
+        raise AuthenticationError("Invalid credentials")
+    return user
+
+
+def authenticate_access_token(db: Database, session: Session, token: str) -> User:
+    """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked."""
+    row = session.execute(
+        select(AccessToken, User).join(User, AccessToken.user_id == User.id).where(
+            AccessToken.token_hash == sha256_hex(token)
+        )
+    ).first()
+    now = utcnow()
+    if row is None:
+        raise AuthenticationError("Invalid credentials.")
+    access_token, user = row
+    if access_token.expires_at is not None and access_token.expires_at <= now:
+        raise AuthenticationError("Invalid credentials.")
+    if not user.enabled:
+        raise AuthenticationError("Account is disabled.")
+    if access_token.last_usage is None or now - access_token.last_usage >= TOKEN_USAGE_RESOLUTION:
+        # Written apart from the request's own transaction, which may be read-only.
+        with db.session() as writer:
+            writer.execute(update(AccessToken).where(AccessToken.id == access_token.id).values(last_usage=now))
+    return user
+
+
+def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSession] | None:
+    row = session.execute(
+        select(WebSession, User).join(User, WebSession.user_id == User.id).where(
+            WebSession.token_hash == sha256_hex(cookie)
+        )
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    if web_session.expires_at <= utcnow() or not user.enabled:
+        return None
+    return user, web_session

@@ -1,0 +1,87 @@
+"""Team-based visibility of customers, projects and activities (the contract's "team filter").
+
+A record with no teams is open to everyone; a record with teams only to their members. A project
+also needs its customer, an activity its project (if any). `view_all_data` sees everything.
+The SQL predicates serve lists; the object checks serve single records.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.projects.models import Project
+from horae.security.permissions import Actor
+from horae.teams.models import team_activities, team_customers, team_projects
+
+
+def _open_or_shared(table, column: str, entity_id: ColumnElement[int], team_ids: frozenset[int]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    link = table.c[column]
+    has_teams = exists(select(1).select_from(table).where(link == entity_id))
+    if not team_ids:
+        return ~has_teams
+    shared = exists(select(1).select_from(table).where(link == entity_id, table.c.team_id.in_(team_ids)))
+    return or_(~has_teams, shared)
+
+
+def customer_visible(actor: Actor, customer_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+    if actor.sees_all:
+        return true()
+    column = customer_id if customer_id is not None else Customer.id
+    return _open_or_shared(team_customers, "customer_id", column, actor.team_ids)
+
+
+def project_visible(
+    actor: Actor, project_id: ColumnElement[int] | None = None, customer_id: ColumnElement[int] | None = None
+) -> ColumnElement[bool]:
+    """Needs the project's customer column in the query (Project.customer_id by default)."""
+    if actor.sees_all:
+        return true()
+    pid = project_id if project_id is not None else Project.id
+    cid = customer_id if customer_id is not None else Project.customer_id
+    return and_(
+        _open_or_shared(team_projects, "project_id", pid, actor.team_ids),
+        customer_visible(actor, cid),
+    )
+
+
+def activity_visible(actor: Actor, activity_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+    """For activities; project activities also need their project and customer (joined as
+    Project, or checked with a subquery)."""
+    if actor.sees_all:
+        return true()
+    aid = activity_id if activity_id is not None else Activity.id
+    parent_ok = or_(
+        Activity.project_id.is_(None),
+        exists(
+            select(1)
+            .select_from(Project)
+            .where(Project.id == Activity.project_id, project_visible(actor))
+        ),
+    )
+    return and_(_open_or_shared(team_activities, "activity_id", aid, actor.team_ids), parent_ok)
+
+
+def nothing() -> ColumnElement[bool]:
+    return false()
+
+
+def _shares(actor: Actor, teams: list) -> bool:  # type: ignore[type-arg]
+    return not teams or any(team.id in actor.team_ids for team in teams)
+
+
+def can_access_customer(actor: Actor, customer: Customer) -> bool:
+    return actor.sees_all or _shares(actor, customer.teams)
+
+
+def can_access_project(actor: Actor, project: Project) -> bool:
+    return actor.sees_all or (_shares(actor, project.teams) and can_access_customer(actor, project.customer))
+
+
+def can_access_activity(actor: Actor, activity: Activity) -> bool:
+    if actor.sees_all:
+        return True
+    if not _shares(actor, activity.teams):
+        return False
+    return activity.project is None or can_access_project(actor, activity.project)
