@@ -1,0 +1,1 @@
+"""Reports: time and money aggregated per day, month, user, customer, project and activity."""
