@@ -30,6 +30,7 @@ class Scenario:
     super: UserHandle  # ROLE_SUPER_ADMIN
     acme: int
     globex: int
+    secret: int  # restricted to the other team
     website: int
     support: int
     migration: int
@@ -48,6 +49,11 @@ def actor_of(backend: Any, handle: UserHandle) -> Actor:
         user = session.get(User, handle.id)
         assert user is not None
         return Actor.load(session, user)
+
+
+def statements(counter: Any) -> int:
+    """Statements counted, without SQLite's explicit BEGIN (other drivers begin implicitly)."""
+    return len([q for q in counter.statements if not q.startswith("BEGIN")])
 
 
 @pytest.fixture
@@ -98,6 +104,6 @@ def scenario(backend: Any, ledger: Ledger, make_user: Callable[..., UserHandle])
 
     return Scenario(
         ledger=ledger, alice=alice, bob=bob, lead=lead, carol=carol, admin=admin, super=superadmin,
-        acme=acme, globex=globex, website=website, support=support, migration=migration, hidden=hidden,
+        acme=acme, globex=globex, secret=secret, website=website, support=support, migration=migration, hidden=hidden,
         design=design, development=development, meeting=meeting,
     )  # fmt: skip
