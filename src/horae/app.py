@@ -29,6 +29,8 @@ API_MODULES = (
     "horae.activities.api",
     "horae.tags.api",
     "horae.timesheets.api",
+    "horae.reporting.api",
+    "horae.exports.api",
     "horae.web.api",
 )
 WEB_MODULES = ("horae.api.docs", "horae.web.views")

@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 
 from horae.errors import BadRequest, Forbidden, NotFound
-from horae.reporting.service import customer_month_report, inactive_projects, project_details, project_overview
-from tests.reporting.conftest import Scenario, actor_of, statements
+from horae.reporting.service import (
+    customer_month_report,
+    inactive_projects,
+    project_details,
+    project_overview,
+)
+from tests.factories.reporting import Scenario, actor_of, statements
 from tests.reporting.expected import as_dict, counted, grouped, month_key, total
 
 
@@ -37,17 +42,28 @@ def test_overview_totals_equal_the_projects_entries(backend: Any, scenario: Scen
         april = total(counted(entries, begin=date(2024, 4, 1), end=date(2024, 4, 30)))
         assert (row.month.duration, row.month.rate) == (april["duration"], april["rate"])
         assert row.today == total(counted(entries, begin=day, end=day))["duration"]
-        assert row.week == total(counted(entries, begin=week_begin, end=week_begin + timedelta(days=6)))["duration"]
+        assert (
+            row.week
+            == total(counted(entries, begin=week_begin, end=week_begin + timedelta(days=6)))["duration"]
+        )
         not_exported = total(e for e in entries if not e.exported)
-        assert (row.not_exported.duration, row.not_exported.rate) == (not_exported["duration"], not_exported["rate"])
+        assert (row.not_exported.duration, row.not_exported.rate) == (
+            not_exported["duration"],
+            not_exported["rate"],
+        )
         not_billed = total(e for e in entries if not e.exported and e.billable)
         assert (row.not_billed.duration, row.not_billed.rate) == (not_billed["duration"], not_billed["rate"])
         non_billable = total(e for e in entries if not e.billable)
-        assert (row.non_billable.duration, row.non_billable.rate) == (non_billable["duration"], non_billable["rate"])
+        assert (row.non_billable.duration, row.non_billable.rate) == (
+            non_billable["duration"],
+            non_billable["rate"],
+        )
         assert row.last_record == max((e.local_date for e in entries), default=None)
 
 
-def test_overview_counts_budgets_against_billable_entries_of_their_period(backend: Any, scenario: Scenario) -> None:
+def test_overview_counts_budgets_against_billable_entries_of_their_period(
+    backend: Any, scenario: Scenario
+) -> None:
     overview = run(backend, scenario.admin, project_overview, day=date(2024, 4, 1))
     rows = {row.project.name: row for row in overview.rows}
 
@@ -60,7 +76,9 @@ def test_overview_counts_budgets_against_billable_entries_of_their_period(backen
     assert rows["Website"].budget.time_used == total(website)["duration"]
     assert rows["Website"].budget.money_percent == round(float(total(website)["rate"] / 10), 1)
     # Support has a monthly budget: April's billable entries only (the admin's, 30 April local).
-    support = counted(scenario.entries, projects=[scenario.support], begin=date(2024, 4, 1), end=date(2024, 4, 30))
+    support = counted(
+        scenario.entries, projects=[scenario.support], begin=date(2024, 4, 1), end=date(2024, 4, 30)
+    )
     assert rows["Support"].budget.type == "month"
     assert rows["Support"].budget.time_used == total(e for e in support if e.billable)["duration"] == 3 * 3600
     assert rows["Support"].budget.time_percent == 75.0
@@ -132,7 +150,10 @@ def test_inactive_projects_have_no_booking_since_the_date(backend: Any, scenario
         ("Hidden work", date(2024, 3, 31)),
     }
     migration = next(row for row in rows if row.project.name == "Migration")
-    assert migration.total.duration == total(counted(scenario.entries, projects=[scenario.migration]))["duration"]
+    assert (
+        migration.total.duration
+        == total(counted(scenario.entries, projects=[scenario.migration]))["duration"]
+    )
     assert idle in {row.project.id for row in rows}
 
 
@@ -140,14 +161,18 @@ def test_inactive_projects_have_no_booking_since_the_date(backend: Any, scenario
 
 
 @pytest.mark.parametrize("role", ["lead", "admin", "super"])
-def test_project_details_split_by_activity_user_and_month(backend: Any, scenario: Scenario, role: str) -> None:
-    details = run(backend, getattr(scenario, role), project_details, project_id=scenario.website, day=date(2024, 4, 9))
+def test_project_details_split_by_activity_user_and_month(
+    backend: Any, scenario: Scenario, role: str
+) -> None:
+    details = run(
+        backend, getattr(scenario, role), project_details, project_id=scenario.website, day=date(2024, 4, 9)
+    )
 
     entries = counted(scenario.entries, projects=[scenario.website])
     assert {a.id: as_dict(t) for a, t, _ in details.activities} == grouped(entries, lambda e: e.activity_id)
-    assert {
-        (a.id, u.id): as_dict(t) for a, _, users in details.activities for u, t in users
-    } == grouped(entries, lambda e: (e.activity_id, e.user_id))
+    assert {(a.id, u.id): as_dict(t) for a, _, users in details.activities for u, t in users} == grouped(
+        entries, lambda e: (e.activity_id, e.user_id)
+    )
     assert {u.id: as_dict(t) for u, t in details.users} == grouped(entries, lambda e: e.user_id)
     assert {m: as_dict(t) for m, t in details.months} == grouped(entries, lambda e: month_key(e.local_date))
     assert [m for m, _ in details.months] == [202402, 202403, 202404]
@@ -156,7 +181,9 @@ def test_project_details_split_by_activity_user_and_month(backend: Any, scenario
     assert details.budget.money_used == total(e for e in entries if e.billable)["rate"]
 
 
-def test_project_details_of_a_project_outside_the_teams_is_forbidden(backend: Any, scenario: Scenario) -> None:
+def test_project_details_of_a_project_outside_the_teams_is_forbidden(
+    backend: Any, scenario: Scenario
+) -> None:
     with pytest.raises(Forbidden):
         run(backend, scenario.lead, project_details, project_id=scenario.hidden)
 
@@ -179,7 +206,9 @@ def test_project_details_run_a_fixed_number_of_statements(backend: Any, scenario
 
 
 @pytest.mark.parametrize("month", [date(2024, 3, 1), date(2024, 4, 1)])
-def test_customer_month_splits_by_project_activity_and_user(backend: Any, scenario: Scenario, month: date) -> None:
+def test_customer_month_splits_by_project_activity_and_user(
+    backend: Any, scenario: Scenario, month: date
+) -> None:
     report = run(backend, scenario.admin, customer_month_report, day=month)
 
     end = report.period.end
@@ -196,7 +225,10 @@ def test_customer_month_splits_by_project_activity_and_user(backend: Any, scenar
     got_projects = {p.project.id: as_dict(p.total) for c in report.customers for p in c.projects}
     assert got_projects == grouped(entries, lambda e: e.project_id)
     got_activities = {
-        (p.project.id, a.activity.id): as_dict(a.total) for c in report.customers for p in c.projects for a in p.activities
+        (p.project.id, a.activity.id): as_dict(a.total)
+        for c in report.customers
+        for p in c.projects
+        for a in p.activities
     }
     assert got_activities == grouped(entries, lambda e: (e.project_id, e.activity_id))
     got_users = {
@@ -211,11 +243,16 @@ def test_customer_month_splits_by_project_activity_and_user(backend: Any, scenar
 
 
 def test_customer_month_for_one_customer(backend: Any, scenario: Scenario) -> None:
-    report = run(backend, scenario.lead, customer_month_report, day=date(2024, 3, 1), customer_id=scenario.acme)
+    report = run(
+        backend, scenario.lead, customer_month_report, day=date(2024, 3, 1), customer_id=scenario.acme
+    )
 
     assert [c.customer.name for c in report.customers] == ["ACME"]
     entries = counted(
-        scenario.entries, projects=[scenario.website, scenario.support], begin=date(2024, 3, 1), end=date(2024, 3, 31)
+        scenario.entries,
+        projects=[scenario.website, scenario.support],
+        begin=date(2024, 3, 1),
+        end=date(2024, 3, 31),
     )
     assert as_dict(report.total) == total(entries)
 

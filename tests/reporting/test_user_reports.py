@@ -9,7 +9,7 @@ import pytest
 
 from horae.errors import Forbidden, NotFound
 from horae.reporting.service import user_period_report
-from tests.reporting.conftest import Scenario, actor_of, statements
+from tests.factories.reporting import Scenario, actor_of, statements
 from tests.reporting.expected import as_dict, counted, grouped, month_key, shown, total
 
 
@@ -27,13 +27,17 @@ def assert_matches_entries(report: Any, entries: list[Any], *, by_month: bool) -
 
     cells = grouped(entries, lambda e: (e.project_id, e.activity_id, column(e)))
     got_cells = {
-        (row.project.id, row.activity.id, key): as_dict(value) for row in report.rows for key, value in row.values.items()
+        (row.project.id, row.activity.id, key): as_dict(value)
+        for row in report.rows
+        for key, value in row.values.items()
     }
     assert got_cells == expect(cells)
     assert {(r.project.id, r.activity.id): as_dict(r.total) for r in report.rows} == expect(
         grouped(entries, lambda e: (e.project_id, e.activity_id))
     )
-    assert {p.project.id: as_dict(p.total) for p in report.projects} == expect(grouped(entries, lambda e: e.project_id))
+    assert {p.project.id: as_dict(p.total) for p in report.projects} == expect(
+        grouped(entries, lambda e: e.project_id)
+    )
     projects = {e.project_id: e for e in entries}
     customer_of = {p.project.id: p.project.customer.id for p in report.projects}
     assert {c.customer.id: as_dict(c.total) for c in report.customers} == expect(
@@ -52,7 +56,9 @@ def test_week_report_groups_by_local_date_across_the_dst_change(backend: Any, sc
 
     assert (report.period.begin, report.period.end) == (date(2024, 3, 25), date(2024, 3, 31))
     assert [c.key for c in report.columns] == [date(2024, 3, d) for d in range(25, 32)]
-    entries = counted(scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 25), end=date(2024, 3, 31))
+    entries = counted(
+        scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 25), end=date(2024, 3, 31)
+    )
     assert_matches_entries(report, entries, by_month=False)
     # The entry across the spring-forward gap lasted one real hour; 23:30-00:30 adds one more.
     assert report.column_totals[date(2024, 3, 31)].duration == 3600 + 3600
@@ -65,7 +71,9 @@ def test_week_starts_on_sunday_when_the_viewer_prefers_it(backend: Any, scenario
 
     assert (report.period.begin, report.period.end) == (date(2024, 3, 31), date(2024, 4, 6))
     assert report.first_weekday == "sunday"
-    entries = counted(scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 31), end=date(2024, 4, 6))
+    entries = counted(
+        scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 31), end=date(2024, 4, 6)
+    )
     assert_matches_entries(report, entries, by_month=False)
 
 
@@ -94,14 +102,18 @@ def test_year_report_has_one_column_per_month(backend: Any, scenario: Scenario) 
     report = report_as(backend, scenario.alice, kind="year", day=date(2024, 6, 1))
 
     assert [c.key for c in report.columns] == [202400 + m for m in range(1, 13)]
-    entries = counted(scenario.entries, users=[scenario.alice.id], begin=date(2024, 1, 1), end=date(2024, 12, 31))
+    entries = counted(
+        scenario.entries, users=[scenario.alice.id], begin=date(2024, 1, 1), end=date(2024, 12, 31)
+    )
     assert_matches_entries(report, entries, by_month=True)
 
 
 def test_a_user_in_new_york_is_reported_on_new_york_dates(backend: Any, scenario: Scenario) -> None:
     report = report_as(backend, scenario.admin, kind="month", day=date(2024, 3, 1), user_id=scenario.bob.id)
 
-    entries = counted(scenario.entries, users=[scenario.bob.id], begin=date(2024, 3, 1), end=date(2024, 3, 31))
+    entries = counted(
+        scenario.entries, users=[scenario.bob.id], begin=date(2024, 3, 1), end=date(2024, 3, 31)
+    )
     assert_matches_entries(report, entries, by_month=False)
     assert set(report.column_totals) == {date(2024, 3, 10), date(2024, 3, 31)}
 
@@ -114,9 +126,14 @@ def test_a_user_sees_their_own_money_only_with_view_rate_permission(backend: Any
     assert own.total.rate is None and own.total.internal_rate is None
     assert own.total.duration > 0
     assert led.show_rates is True
-    assert led.total.rate == total(
-        counted(scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 1), end=date(2024, 3, 31))
-    )["rate"]
+    assert (
+        led.total.rate
+        == total(
+            counted(
+                scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 1), end=date(2024, 3, 31)
+            )
+        )["rate"]
+    )
 
 
 def test_a_plain_user_cannot_see_another_users_report(backend: Any, scenario: Scenario) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from horae.errors import Forbidden
 from horae.reporting.service import users_period_report
-from tests.reporting.conftest import Scenario, actor_of, statements
+from tests.factories.reporting import Scenario, actor_of, statements
 from tests.reporting.expected import as_dict, counted, grouped, month_key, total
 
 
@@ -47,7 +47,14 @@ def test_an_admin_sees_every_users_figures(
     report = report_as(backend, scenario.admin, kind=kind, day=day)
 
     assert (report.period.begin, report.period.end) == (begin, end)
-    assert {row.user.username for row in report.rows} == {"alice", "bob", "lead", "carol", "admin_anna", "super_sam"}
+    assert {row.user.username for row in report.rows} == {
+        "alice",
+        "bob",
+        "lead",
+        "carol",
+        "admin_anna",
+        "super_sam",
+    }
     assert_matches_entries(report, counted(scenario.entries, begin=begin, end=end), by_month=kind == "year")
 
 
@@ -67,7 +74,9 @@ def test_a_teamlead_sees_themselves_and_the_members_of_led_teams(backend: Any, s
     assert_matches_entries(report, entries, by_month=False)
 
 
-def test_a_teamlead_without_teams_sees_only_themselves(backend: Any, scenario: Scenario, make_user: Any) -> None:
+def test_a_teamlead_without_teams_sees_only_themselves(
+    backend: Any, scenario: Scenario, make_user: Any
+) -> None:
     loner = make_user("ROLE_TEAMLEAD", username="loner")
     scenario.ledger.entry(loner.id, scenario.website, scenario.design, "2024-04-03T09:00", "2024-04-03T10:00")
 

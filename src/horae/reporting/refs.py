@@ -19,6 +19,7 @@ CUSTOMERS = Customer.__table__
 ACTIVITIES = Activity.__table__
 USERS = User.__table__
 
+
 @dataclass(frozen=True)
 class CustomerRef:
     id: int
@@ -69,8 +70,15 @@ def load_projects(session: Session, ids: Iterable[int]) -> dict[int, ProjectRef]
     p, c = PROJECTS.c, CUSTOMERS.c
     rows = session.execute(
         select(
-            p.id, p.name, p.number, p.color, c.id.label("customer_id"), c.name.label("customer_name"),
-            c.number.label("customer_number"), c.currency, c.color.label("customer_color"),
+            p.id,
+            p.name,
+            p.number,
+            p.color,
+            c.id.label("customer_id"),
+            c.name.label("customer_name"),
+            c.number.label("customer_number"),
+            c.currency,
+            c.color.label("customer_color"),
         )
         .select_from(PROJECTS.join(CUSTOMERS, c.id == p.customer_id))
         .where(p.id.in_(wanted))
@@ -79,7 +87,9 @@ def load_projects(session: Session, ids: Iterable[int]) -> dict[int, ProjectRef]
         row.id: ProjectRef(
             row.id,
             row.name,
-            CustomerRef(row.customer_id, row.customer_name, row.customer_number, row.currency, row.customer_color),
+            CustomerRef(
+                row.customer_id, row.customer_name, row.customer_number, row.currency, row.customer_color
+            ),
             row.number,
             row.color,
         )
@@ -105,5 +115,7 @@ def load_users(session: Session, ids: Iterable[int]) -> dict[int, UserRef]:
     if not wanted:
         return {}
     u = USERS.c
-    rows = session.execute(select(u.id, u.username, u.alias, u.color, u.enabled).where(u.id.in_(wanted))).all()
+    rows = session.execute(
+        select(u.id, u.username, u.alias, u.color, u.enabled).where(u.id.in_(wanted))
+    ).all()
     return {row.id: user_ref(row) for row in rows}

@@ -60,7 +60,9 @@ def report_subject(session: Session, actor: Actor, user_id: int | None) -> UserR
         return user_ref(actor.user)
     u = USERS.c
     allowed = case((reportable_users(actor, u.id), 1), else_=0).label("allowed")
-    row = session.execute(select(u.id, u.username, u.alias, u.color, u.enabled, allowed).where(u.id == user_id)).first()
+    row = session.execute(
+        select(u.id, u.username, u.alias, u.color, u.enabled, allowed).where(u.id == user_id)
+    ).first()
     if row is None:
         raise NotFound("user")
     require_report(actor, "other")

@@ -44,7 +44,7 @@ def today_for(actor: Actor) -> date:
     return datetime.now(ZoneInfo(actor.timezone)).date()
 
 
-# --- one user: days (or months) × customer / project / activity ------------------------------------
+# --- one user: days (or months) by customer, project and activity ------------------------------------
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,12 @@ def user_period_report(
             projects[row.project_id], activities[row.activity_id], total=Totals.from_row(row, show_rates)
         )
     for row in cells:
-        rows[(row.project_id, row.activity_id)].values[_normal_key(row.col)] = Totals.from_row(row, show_rates)
-    project_totals = [ProjectTotal(projects[row.project_id], Totals.from_row(row, show_rates)) for row in by_project]
+        rows[(row.project_id, row.activity_id)].values[_normal_key(row.col)] = Totals.from_row(
+            row, show_rates
+        )
+    project_totals = [
+        ProjectTotal(projects[row.project_id], Totals.from_row(row, show_rates)) for row in by_project
+    ]
     customer_refs = {ref.customer.id: ref.customer for ref in projects.values()}
     customer_totals = [
         CustomerTotal(customer_refs[row.customer_id], Totals.from_row(row, show_rates)) for row in by_customer
@@ -179,10 +183,15 @@ def user_period_report(
         rows=sorted(
             rows.values(),
             key=lambda r: (
-                sort_key(r.project.customer.name), sort_key(r.project.name), sort_key(r.activity.name), r.activity.id
+                sort_key(r.project.customer.name),
+                sort_key(r.project.name),
+                sort_key(r.activity.name),
+                r.activity.id,
             ),
         ),
-        projects=sorted(project_totals, key=lambda r: (sort_key(r.project.customer.name), sort_key(r.project.name))),
+        projects=sorted(
+            project_totals, key=lambda r: (sort_key(r.project.customer.name), sort_key(r.project.name))
+        ),
         customers=sorted(customer_totals, key=lambda r: sort_key(r.customer.name)),
         column_totals={_normal_key(row.col): Totals.from_row(row, show_rates) for row in by_column},
         weekdays={int(row.weekday): Totals.from_row(row, show_rates) for row in by_weekday},
@@ -190,7 +199,7 @@ def user_period_report(
     )
 
 
-# --- all users: users × days (or months) -------------------------------------------------------
+# --- all users: users by days (or months) -------------------------------------------------------
 
 
 @dataclass
@@ -211,7 +220,9 @@ class UsersPeriodReport:
     total: Totals
 
 
-def users_period_report(session: Session, actor: Actor, *, kind: str, day: date | None = None) -> UsersPeriodReport:
+def users_period_report(
+    session: Session, actor: Actor, *, kind: str, day: date | None = None
+) -> UsersPeriodReport:
     """Every user the actor may report on, by day of a week or month, or by month of a year.
 
     Lists the enabled users in scope, and disabled ones only when they booked in the period.
@@ -291,7 +302,9 @@ def _money(value: Any, show_rates: bool) -> Decimal | None:
     return Decimal(0) if value is None else Decimal(value).quantize(Decimal("0.0001"))
 
 
-def _budget(row: Any, show_rates: bool, *, month_used: tuple[Any, Any], total_used: tuple[Any, Any]) -> Budget:
+def _budget(
+    row: Any, show_rates: bool, *, month_used: tuple[Any, Any], total_used: tuple[Any, Any]
+) -> Budget:
     monthly = row.budget_type == "month"
     duration, rate = month_used if monthly else total_used
     money_budget = Decimal(row.budget or 0)
@@ -342,7 +355,9 @@ def _project_columns() -> list[ColumnElement[Any]]:
 
 
 def _project_ref(row: Any) -> ProjectRef:
-    customer = CustomerRef(row.customer_id, row.customer_name, row.customer_number, row.currency, row.customer_color)
+    customer = CustomerRef(
+        row.customer_id, row.customer_name, row.customer_number, row.currency, row.customer_color
+    )
     return ProjectRef(row.id, row.name, customer, row.number, row.color)
 
 
@@ -512,6 +527,7 @@ class ProjectDetails:
 
 
 def _accessible_project(session: Session, actor: Actor, project_id: int) -> Any:
+    """The project's row; an unknown id is reported before a missing permission, as Kimai does."""
     p, c = PROJECTS.c, CUSTOMERS.c
     accessible = case((project_visible(actor, p.id, p.customer_id), 1), else_=0)
     row = session.execute(
@@ -521,14 +537,16 @@ def _accessible_project(session: Session, actor: Actor, project_id: int) -> Any:
     ).first()
     if row is None:
         raise NotFound("project")
+    require_report(actor, "project")
     if not row.accessible:
         raise Forbidden("project")
     return row
 
 
-def project_details(session: Session, actor: Actor, *, project_id: int, day: date | None = None) -> ProjectDetails:
+def project_details(
+    session: Session, actor: Actor, *, project_id: int, day: date | None = None
+) -> ProjectDetails:
     """Everything booked on one project: per activity (and user), per user, per month, in total."""
-    require_report(actor, "project")
     show_rates = shows_rates(actor, only_own=False)
     day = day or today_for(actor)
     project = _accessible_project(session, actor, project_id)
@@ -537,7 +555,10 @@ def project_details(session: Session, actor: Actor, *, project_id: int, day: dat
     month_key = year_month(t.date)
     grain = (
         select(
-            t.activity_id.label("activity_id"), t.user_id.label("user_id"), month_key.label("ym"), *metric_sums()
+            t.activity_id.label("activity_id"),
+            t.user_id.label("user_id"),
+            month_key.label("ym"),
+            *metric_sums(),
         )
         .where(t.project_id == project_id, t.end.is_not(None))
         .group_by(t.activity_id, t.user_id, month_key)
@@ -554,7 +575,9 @@ def project_details(session: Session, actor: Actor, *, project_id: int, day: dat
 
     per_activity_users: dict[int, list[tuple[UserRef, Totals]]] = {}
     for row in by_activity_user:
-        per_activity_users.setdefault(row.activity_id, []).append((users[row.user_id], Totals.from_row(row, show_rates)))
+        per_activity_users.setdefault(row.activity_id, []).append(
+            (users[row.user_id], Totals.from_row(row, show_rates))
+        )
     for entries in per_activity_users.values():
         entries.sort(key=lambda e: (sort_key(e[0].display_name), e[0].id))
 
@@ -566,7 +589,9 @@ def project_details(session: Session, actor: Actor, *, project_id: int, day: dat
     total = Totals.from_row(grand[0], show_rates)
     budget = Budget(
         type=project.budget_type,
-        money=(Decimal(project.budget) if project.budget and Decimal(project.budget) > 0 else None) if show_rates else None,
+        money=(Decimal(project.budget) if project.budget and Decimal(project.budget) > 0 else None)
+        if show_rates
+        else None,
         time=int(project.time_budget or 0) or None,
         money_used=(month if project.budget_type == "month" else total).billable_rate,
         time_used=(month if project.budget_type == "month" else total).billable_duration,
@@ -579,7 +604,11 @@ def project_details(session: Session, actor: Actor, *, project_id: int, day: dat
         month=month,
         activities=sorted(
             (
-                (activities[row.activity_id], Totals.from_row(row, show_rates), per_activity_users.get(row.activity_id, []))
+                (
+                    activities[row.activity_id],
+                    Totals.from_row(row, show_rates),
+                    per_activity_users.get(row.activity_id, []),
+                )
                 for row in by_activity
             ),
             key=lambda a: (sort_key(a[0].name), a[0].id),
@@ -635,7 +664,9 @@ def customer_month_report(
     t, p, c = TIMESHEETS.c, PROJECTS.c, CUSTOMERS.c
     if customer_id is not None:
         accessible = case((customer_visible(actor, c.id), 1), else_=0)
-        found = session.execute(select(c.id, accessible.label("accessible")).where(c.id == customer_id)).first()
+        found = session.execute(
+            select(c.id, accessible.label("accessible")).where(c.id == customer_id)
+        ).first()
         if found is None:
             raise NotFound("customer")
         if not found.accessible:
@@ -671,7 +702,9 @@ def customer_month_report(
         )
     activities_of: dict[int, list[CustomerMonthActivity]] = {}
     for row in by_activity:
-        entries = sorted(users_of[(row.project_id, row.activity_id)], key=lambda e: (sort_key(e[0].display_name), e[0].id))
+        entries = sorted(
+            users_of[(row.project_id, row.activity_id)], key=lambda e: (sort_key(e[0].display_name), e[0].id)
+        )
         activities_of.setdefault(row.project_id, []).append(
             CustomerMonthActivity(activities[row.activity_id], Totals.from_row(row, show_rates), entries)
         )
@@ -683,8 +716,12 @@ def customer_month_report(
         )
     customers = []
     for row in by_customer:
-        entries_p = sorted(projects_of[row.customer_id], key=lambda e: (sort_key(e.project.name), e.project.id))
-        customers.append(CustomerMonthCustomer(entries_p[0].project.customer, Totals.from_row(row, show_rates), entries_p))
+        entries_p = sorted(
+            projects_of[row.customer_id], key=lambda e: (sort_key(e.project.name), e.project.id)
+        )
+        customers.append(
+            CustomerMonthCustomer(entries_p[0].project.customer, Totals.from_row(row, show_rates), entries_p)
+        )
     customers.sort(key=lambda e: (sort_key(e.customer.name), e.customer.id))
     return CustomerMonthReport(
         period=period, show_rates=show_rates, customers=customers, total=Totals.from_row(grand[0], show_rates)

@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, Integer, Numeric, case, cast, extract, func, literal_column, null, select, true, union_all
+from sqlalchemy import (
+    CTE,
+    Integer,
+    Numeric,
+    case,
+    cast,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -27,7 +40,7 @@ METRICS = ("duration", "billable_duration", "rate", "billable_rate", "internal_r
 MONEY_METRICS = frozenset({"rate", "billable_rate", "internal_rate"})
 
 
-class iso_weekday(FunctionElement[int]):  # noqa: N801  (reads like the SQL function it stands for)
+class iso_weekday(FunctionElement[int]):
     """The ISO weekday of a date column: Monday 1 … Sunday 7, on every backend."""
 
     type = Integer()
@@ -121,9 +134,12 @@ class GroupingSets:
             columns: list[ColumnElement[Any]] = [literal_column(str(index), Integer).label("level")]
             # Typed NULLs, so that every backend agrees on the union's column types.
             columns += [
-                grain.c[key] if key in level else cast(null(), grain.c[key].type).label(key) for key in self.keys
+                grain.c[key] if key in level else cast(null(), grain.c[key].type).label(key)
+                for key in self.keys
             ]
-            columns += [func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in self.metrics]
+            columns += [
+                func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in self.metrics
+            ]
             part = select(*columns)
             if level:
                 part = part.group_by(*(grain.c[key] for key in level))

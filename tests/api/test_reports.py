@@ -1,0 +1,203 @@
+"""GET /api/horae/reports/...: the JSON variants of the reports (a Horae extension of the API)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from horae.app import create_app
+from horae.settings import Settings
+from tests.factories.reporting import Scenario
+from tests.reporting.expected import counted, grouped, total
+
+
+def money(value: Any) -> float:
+    return float(value)
+
+
+def test_user_week_report_as_json(backend: Any, scenario: Scenario) -> None:
+    with scenario.lead.client() as client:
+        response = client.get(
+            "/api/horae/reports/user/week", params={"date": "2024-03-31", "user": scenario.alice.id}
+        )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["report"] == "user_week"
+    assert body["user"]["username"] == "alice"
+    assert body["period"] == {"kind": "week", "begin": "2024-03-25", "end": "2024-03-31"}
+    assert body["unit"] == "day"
+    assert body["showRates"] is True
+    assert body["columns"][0] == {"key": "2024-03-25", "date": "2024-03-25", "weekday": 1, "week": 13}
+    entries = counted(
+        scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 25), end=date(2024, 3, 31)
+    )
+    expected = total(entries)
+    assert body["total"] == {
+        "duration": expected["duration"],
+        "billableDuration": expected["billable_duration"],
+        "rate": money(expected["rate"]),
+        "billableRate": money(expected["billable_rate"]),
+        "internalRate": money(expected["internal_rate"]),
+    }
+    by_day = grouped(entries, lambda e: e.local_date.isoformat())
+    assert {k: v["duration"] for k, v in body["columnTotals"].items()} == {
+        k: v["duration"] for k, v in by_day.items()
+    }
+    assert [w["weekday"] for w in body["weekdays"]] == [1, 2, 3, 4, 5, 6, 7]
+    row = next(
+        r
+        for r in body["rows"]
+        if r["project"]["name"] == "Website" and r["activity"]["name"] == "Development"
+    )
+    assert row["customer"]["name"] == "ACME"
+    assert row["values"] == {
+        "2024-03-31": {
+            "duration": 3600,
+            "billableDuration": 0,
+            "rate": 50.0,
+            "billableRate": 0.0,
+            "internalRate": 0.0,
+        }
+    }
+
+
+def test_own_report_hides_money_from_a_plain_user(backend: Any, scenario: Scenario) -> None:
+    with scenario.alice.client() as client:
+        body = client.get("/api/horae/reports/user/month", params={"date": "2024-03-01"}).json()
+
+    assert body["showRates"] is False
+    assert body["total"]["rate"] is None
+    assert (
+        body["total"]["duration"]
+        == total(
+            counted(
+                scenario.entries, users=[scenario.alice.id], begin=date(2024, 3, 1), end=date(2024, 3, 31)
+            )
+        )["duration"]
+    )
+
+
+def test_year_report_columns_are_months(backend: Any, scenario: Scenario) -> None:
+    with scenario.admin.client() as client:
+        body = client.get("/api/horae/reports/user/year", params={"date": "2024-05-05"}).json()
+
+    assert body["unit"] == "month"
+    assert body["columns"][2] == {"key": "2024-03", "year": 2024, "month": 3}
+    assert set(body["columnTotals"]) == {"2024-04"}
+
+
+@pytest.mark.parametrize("kind", ["week", "month", "year"])
+def test_users_report_as_json(backend: Any, scenario: Scenario, kind: str) -> None:
+    with scenario.lead.client() as client:
+        response = client.get(f"/api/horae/reports/users/{kind}", params={"date": "2024-04-01"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["report"] == f"users_{kind}"
+    assert [row["user"]["username"] for row in body["rows"]] == ["alice", "lead"]
+    begin, end = date.fromisoformat(body["period"]["begin"]), date.fromisoformat(body["period"]["end"])
+    entries = counted(scenario.entries, users=[scenario.alice.id, scenario.lead.id], begin=begin, end=end)
+    assert body["total"]["duration"] == total(entries)["duration"]
+    assert money(body["total"]["rate"]) == money(total(entries)["rate"])
+
+
+def test_project_reports_as_json(backend: Any, scenario: Scenario) -> None:
+    with scenario.admin.client() as client:
+        overview = client.get("/api/horae/reports/projects", params={"date": "2024-04-01", "budget": "all"})
+        details = client.get(f"/api/horae/reports/projects/{scenario.website}", params={"date": "2024-04-01"})
+        inactive = client.get("/api/horae/reports/projects/inactive", params={"since": "2024-04-01"})
+        customers = client.get("/api/horae/reports/customers/month", params={"date": "2024-03-01"})
+
+    assert [r.status_code for r in (overview, details, inactive, customers)] == [200, 200, 200, 200]
+    website = next(p for p in overview.json()["projects"] if p["project"]["name"] == "Website")
+    billable = [e for e in counted(scenario.entries, projects=[scenario.website]) if e.billable]
+    assert website["budget"]["money"] == 1000.0
+    assert website["budget"]["moneyUsed"] == money(total(billable)["rate"])
+    assert website["budget"]["timeUsed"] == total(billable)["duration"]
+    assert details.json()["project"]["name"] == "Website"
+    assert [m["key"] for m in details.json()["months"]] == ["2024-02", "2024-03", "2024-04"]
+    assert {p["project"]["name"] for p in inactive.json()["projects"]} == {"Migration", "Hidden work"}
+    assert (
+        customers.json()["total"]["duration"]
+        == total(counted(scenario.entries, begin=date(2024, 3, 1), end=date(2024, 3, 31)))["duration"]
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/horae/reports/users/week",
+        "/api/horae/reports/projects",
+        "/api/horae/reports/projects/inactive",
+        "/api/horae/reports/customers/month",
+    ],
+)
+def test_a_plain_user_gets_403_on_reports_about_others(backend: Any, scenario: Scenario, path: str) -> None:
+    with scenario.alice.client() as client:
+        response = client.get(path)
+
+    assert response.status_code == 403
+    assert response.json() == {"code": 403, "message": "Forbidden"}
+
+
+def test_another_users_report_outside_the_team_is_403(backend: Any, scenario: Scenario) -> None:
+    with scenario.lead.client() as client:
+        response = client.get("/api/horae/reports/user/week", params={"user": scenario.bob.id})
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/horae/reports/user/week", {"date": "31.03.2024"}),
+        ("/api/horae/reports/user/week", {"date": "2024-02-30"}),
+        ("/api/horae/reports/user/week", {"user": "bob"}),
+        ("/api/horae/reports/projects", {"budget": "some"}),
+        ("/api/horae/reports/projects", {"includeNoWork": "yes"}),
+        ("/api/horae/reports/projects", {"customer": "x"}),
+        ("/api/horae/reports/projects/inactive", {"since": "2024-4-1"}),
+    ],
+)
+def test_malformed_parameters_are_400(
+    backend: Any, scenario: Scenario, path: str, params: dict[str, str]
+) -> None:
+    with scenario.admin.client() as client:
+        response = client.get(path, params=params)
+
+    assert response.status_code == 400
+    assert response.json() == {"code": 400, "message": "Bad Request"}
+
+
+def test_unknown_records_are_404(backend: Any, scenario: Scenario) -> None:
+    with scenario.admin.client() as client:
+        assert client.get("/api/horae/reports/user/week", params={"user": 999999}).status_code == 404
+        assert client.get("/api/horae/reports/projects/999999").status_code == 404
+        assert client.get("/api/horae/reports/projects/abc").status_code == 404
+        assert (
+            client.get("/api/horae/reports/customers/month", params={"customer": 999999}).status_code == 404
+        )
+
+
+def test_an_unknown_project_is_404_before_the_permission_check(backend: Any, scenario: Scenario) -> None:
+    with scenario.alice.client() as client:
+        assert client.get("/api/horae/reports/projects/999999").status_code == 404
+        assert client.get(f"/api/horae/reports/projects/{scenario.website}").status_code == 403
+
+
+def test_reports_need_authentication(backend: Any, http: Any) -> None:
+    assert http.get("/api/horae/reports/user/week").status_code == 401
+
+
+def test_reports_are_tagged_as_a_horae_extension_in_the_api_document(tmp_path: Any) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'doc.sqlite'}", environment="test")
+    document = create_app(settings).openapi()
+
+    paths = {path: ops for path, ops in document["paths"].items() if path.startswith("/api/horae/reports")}
+    assert len(paths) == 10
+    for operations in paths.values():
+        assert operations["get"]["tags"] == ["Horae extension"]
+        assert operations["get"]["x-horae-extension"] is True
