@@ -1,0 +1,1 @@
+"""Exports of filtered timesheet lists as CSV, XLSX, PDF and HTML, streamed with flat memory."""

@@ -1,0 +1,159 @@
+"""The timesheet list's filters as data, and the SQL that applies them and the caller's visibility.
+
+`ExportFilter` holds the filters of GET /api/timesheets after the query parser has done its part:
+patterns checked (400), ids checked for access (403), unknown ids dropped, tag names resolved to
+ids, `begin`/`end` read in the caller's timezone. Anything that parser builds can therefore be
+exported unchanged; a filter this class has no field for (the list's `term` search) travels as
+extra SQL conditions in `conditions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.sql import Select
+
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.errors import BadRequest
+from horae.projects.models import Project
+from horae.security.permissions import Actor
+from horae.security.visibility import activity_visible, customer_visible, project_visible
+from horae.teams.models import TeamMember
+from horae.timesheets.models import Timesheet, timesheet_tags
+
+TIMESHEETS = Timesheet.__table__
+# Aliased so that the visibility subqueries, which name the projects and customers tables
+# themselves, never correlate with the rows being exported.
+PROJECTS = Project.__table__.alias("p")
+CUSTOMERS = Customer.__table__.alias("c")
+ACTIVITIES = Activity.__table__
+ORDER_COLUMNS = {
+    "id": TIMESHEETS.c.id,
+    "begin": TIMESHEETS.c.begin,
+    "end": TIMESHEETS.c.end,
+    "rate": TIMESHEETS.c.rate,
+}
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which timesheets a list or an export covers, on top of what the caller may see.
+
+    * `users`: owners; empty means every user the caller may see (the list's `user=all` or no
+      user filter). Ignored when the caller may only see their own records.
+    * `customers`, `projects`, `activities`: any of these (by the project's customer for
+      customers); empty means no restriction.
+    * `tags`: records carrying any of these tag ids.
+    * `begin`, `end`: UTC instants; both compare against the record's begin (Kimai's rule).
+    * `exported`, `billable`: True or False to filter, None for all.
+    * `active`: True for running records (no end), False for stopped ones, None for all.
+    * `modified_after`: records last saved at or after this UTC instant.
+    * `order_by` (id, begin, end, rate) and `order` (ASC, DESC); ties are broken by id.
+    * `conditions`: further predicates over the timesheets table, ANDed.
+    """
+
+    users: tuple[int, ...] = ()
+    customers: tuple[int, ...] = ()
+    projects: tuple[int, ...] = ()
+    activities: tuple[int, ...] = ()
+    tags: tuple[int, ...] = ()
+    begin: datetime | None = None
+    end: datetime | None = None
+    exported: bool | None = None
+    billable: bool | None = None
+    active: bool | None = None
+    modified_after: datetime | None = None
+    order_by: str = "begin"
+    order: str = "ASC"
+    conditions: tuple[ColumnElement[bool], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.order_by not in ORDER_COLUMNS or self.order not in ("ASC", "DESC"):
+            raise BadRequest("order_by takes id, begin, end or rate, order ASC or DESC")
+
+
+def apply_filter(statement: Select[Any], criteria: ExportFilter) -> Select[Any]:
+    """Adds the filter's WHERE clauses (not the user scope, see `visible_rows`) to a select over
+    the timesheets table."""
+    t = TIMESHEETS.c
+    clauses: list[ColumnElement[bool]] = []
+    if criteria.customers:
+        in_customers = select(Project.id).where(Project.customer_id.in_(_ids(criteria.customers)))
+        clauses.append(t.project_id.in_(in_customers))
+    if criteria.projects:
+        clauses.append(t.project_id.in_(_ids(criteria.projects)))
+    if criteria.activities:
+        clauses.append(t.activity_id.in_(_ids(criteria.activities)))
+    if criteria.tags:
+        tagged = select(timesheet_tags.c.timesheet_id).where(
+            timesheet_tags.c.timesheet_id == t.id, timesheet_tags.c.tag_id.in_(_ids(criteria.tags))
+        )
+        clauses.append(exists(tagged))
+    if criteria.begin is not None:
+        clauses.append(t.begin >= criteria.begin)
+    if criteria.end is not None:
+        clauses.append(t.begin <= criteria.end)
+    if criteria.exported is not None:
+        clauses.append(t.exported == (true() if criteria.exported else false()))
+    if criteria.billable is not None:
+        clauses.append(t.billable == (true() if criteria.billable else false()))
+    if criteria.active is not None:
+        clauses.append(t.end.is_(None) if criteria.active else t.end.is_not(None))
+    if criteria.modified_after is not None:
+        clauses.append(t.modified_at >= criteria.modified_after)
+    clauses.extend(criteria.conditions)
+    return statement.where(*clauses) if clauses else statement
+
+
+def ordering(criteria: ExportFilter) -> list[ColumnElement[Any]]:
+    column, tie = ORDER_COLUMNS[criteria.order_by], TIMESHEETS.c.id
+    if criteria.order == "DESC":
+        return [column.desc(), tie.desc()] if column is not tie else [tie.desc()]
+    return [column.asc(), tie.asc()] if column is not tie else [tie.asc()]
+
+
+def sees_other_users(actor: Actor, other_permission: str = "view_other_timesheet") -> bool:
+    """Whether the caller's rows include other users' (the list needs `view_other_timesheet`, an
+    export also `export_other_timesheet`)."""
+    return actor.can("view_other_timesheet") and actor.can(other_permission)
+
+
+def owner_scope(actor: Actor, users: Sequence[int], other_permission: str) -> ColumnElement[bool]:
+    """The owners whose records the caller gets (contract TIMESHEETS §7.5)."""
+    owner = TIMESHEETS.c.user_id
+    if not sees_other_users(actor, other_permission):
+        return owner == actor.id
+    if users:
+        return owner.in_(_ids(users))
+    if actor.sees_all:
+        return true()
+    if not actor.led_team_ids:
+        return owner == actor.id
+    members = select(TeamMember.user_id).where(TeamMember.team_id.in_(sorted(actor.led_team_ids)))
+    return or_(owner == actor.id, owner.in_(members))
+
+
+def entity_visibility(actor: Actor) -> ColumnElement[bool]:
+    """Drops rows whose customer, project or activity is restricted to teams the caller is not in,
+    own rows included. Needs PROJECTS and ACTIVITIES joined."""
+    if actor.sees_all:
+        return true()
+    t, p = TIMESHEETS.c, PROJECTS.c
+    return and_(
+        customer_visible(actor, p.customer_id),
+        project_visible(actor, t.project_id, p.customer_id),
+        activity_visible(actor, t.activity_id),
+    )
+
+
+def visible_rows(actor: Actor, criteria: ExportFilter, other_permission: str) -> ColumnElement[bool]:
+    return and_(owner_scope(actor, criteria.users, other_permission), entity_visibility(actor))
+
+
+def _ids(values: Sequence[int]) -> list[int]:
+    return sorted(set(values))
