@@ -14,14 +14,25 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 _hasher = PasswordHasher()
 # Verified when there is no stored hash, so that an unknown user costs the same as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# Made on first use: hashing at import would cost every process (CLI commands included) the
+# hasher's full memory and time.
+_DUMMY_HASH: str | None = None
+_dummy_lock = threading.Lock()
 
 
 def configure_hasher(time_cost: int, memory_cost: int) -> None:
     """Changes the cost of new hashes (existing hashes keep theirs); test suites lower it."""
     global _hasher, _DUMMY_HASH
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    _DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    with _dummy_lock:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+        return _DUMMY_HASH
 
 
 def hash_password(plain: str) -> str:
@@ -47,7 +58,7 @@ def verify_password(stored_hash: str | None, plain: str) -> bool:
 def _burn(plain: str) -> None:
     """Spends one hash verification, so that a missing user is not faster than a wrong password."""
     try:
-        _hasher.verify(_DUMMY_HASH, plain)
+        _hasher.verify(_dummy_hash(), plain)
     except VerificationError:
         pass
 
