@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
@@ -54,6 +54,8 @@ class Entry:
     billable: bool
     exported: bool
     description: str | None
+    tags: tuple[str, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
 
     @property
     def local_date(self) -> date:
@@ -66,6 +68,7 @@ class Ledger:
     def __init__(self, backend: Any) -> None:
         self.backend = backend
         self.entries: list[Entry] = []
+        self.tag_names: dict[int, str] = {}
 
     def _add(self, obj: Any) -> int:
         with self.backend.db.session() as session:
@@ -124,7 +127,9 @@ class Ledger:
         return self._add(team)
 
     def tag(self, name: str, *, visible: bool = True) -> int:
-        return self._add(Tag(name=name, visible=visible))
+        tag_id = self._add(Tag(name=name, visible=visible))
+        self.tag_names[tag_id] = name
+        return tag_id
 
     def meta_field(self, name: str, *, visible: bool = True, label: str | None = None) -> int:
         return self._add(
@@ -196,6 +201,7 @@ class Ledger:
         entry = Entry(
             entry_id, user_id, project_id, activity_id, start, stop, timezone, duration, Decimal(rate),
             None if internal_rate is None else Decimal(internal_rate), billable, exported, description,
+            tuple(self.tag_names[t] for t in tags), tuple(sorted((meta or {}).items())),
         )  # fmt: skip
         self.entries.append(entry)
         return entry
@@ -317,3 +323,53 @@ def scenario(backend: Any, ledger: Ledger, make_user: Callable[..., UserHandle])
         acme=acme, globex=globex, secret=secret, website=website, support=support, migration=migration,
         hidden=hidden, design=design, development=development, meeting=meeting,
     )  # fmt: skip
+
+
+@dataclass
+class ExportScenario:
+    """The report scenario plus tags, custom fields and descriptions that name each entry."""
+
+    base: Scenario
+    urgent: int
+    review: int
+    hidden_tag: int
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self.base.entries
+
+    def by_description(self) -> dict[str, Entry]:
+        return {e.description: e for e in self.entries if e.description}
+
+
+@pytest.fixture
+def export_scenario(scenario: Scenario) -> ExportScenario:
+    """Every entry gets a description `E<id>`; some get tags, custom fields and awkward text."""
+    ledger = scenario.ledger
+    urgent, review = ledger.tag("urgent"), ledger.tag("Review")
+    hidden_tag = ledger.tag("internal", visible=False)
+    ledger.meta_field("location", label="Location")
+    ledger.meta_field("ticket")
+    ledger.meta_field("secret", visible=False)
+    with ledger.backend.db.session() as session:
+        for entry in ledger.entries:
+            named = update(Timesheet).where(Timesheet.id == entry.id).values(description=f"E{entry.id:04d}")
+            session.execute(named)
+    ledger.entries[:] = [replace(e, description=f"E{e.id:04d}") for e in ledger.entries]
+    e = ledger.entry
+    e(
+        scenario.alice.id, scenario.website, scenario.design, "2024-03-27T08:00", "2024-03-27T09:45",
+        rate="175.5", internal_rate="99.99", hourly_rate="100",
+        description='Quote " comma, <b>bold</b> & Grüße €', tags=[urgent, review],
+        meta={"location": "Berlin", "secret": "x"},
+    )  # fmt: skip
+    e(
+        scenario.alice.id, scenario.support, scenario.development, "2024-03-28T13:00", "2024-03-28T13:30",
+        rate="25", description="=SUM(A1:A2)\nsecond line", tags=[review, hidden_tag], meta={"ticket": "T-1"},
+    )  # fmt: skip
+    e(
+        scenario.bob.id, scenario.migration, scenario.meeting, "2024-04-02T09:00", "2024-04-02T11:00",
+        timezone="America/New_York", rate="300", fixed_rate="300", description="Bob's fixed", tags=[urgent],
+    )  # fmt: skip
+    e(scenario.lead.id, scenario.website, scenario.meeting, "2024-04-03T10:00", None, description="Running")
+    return ExportScenario(scenario, urgent, review, hidden_tag)

@@ -23,6 +23,10 @@ def write_csv(document: Document, records: Iterable[Record]) -> Iterator[bytes]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow([column.label for column in document.columns])
+    # The header goes out at once, so that a download starts before the first rows are read.
+    yield buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
     text_columns = [i for i, column in enumerate(document.columns) if column.kind == "text"]
     pending = 0
     for values, currency in records:
