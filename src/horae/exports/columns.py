@@ -62,7 +62,7 @@ STANDARD_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("order_number", "Order number", "text", lambda r: r.order_number, weight=1.0),
     ExportColumn("activity", "Activity", "text", lambda r: r.activity_name, weight=1.3),
     ExportColumn("activity_number", "Activity number", "text", lambda r: r.activity_number, weight=1.0),
-    ExportColumn("description", "Description", "text", lambda r: r.description, weight=3.0),
+    ExportColumn("description", "Description", "text", lambda r: r.description, weight=4.0),
     ExportColumn("tags", "Tags", "text", _tags, weight=1.2),
     ExportColumn(
         "hourly_rate", "Hourly rate", "money", lambda r: r.hourly_rate, needs_rates=True, weight=1.0
@@ -72,7 +72,7 @@ STANDARD_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn(
         "internal_rate", "Internal rate", "money", lambda r: r.internal_rate, needs_rates=True, weight=1.1
     ),
-    ExportColumn("currency", "Currency", "text", lambda r: r.currency, weight=0.6),
+    ExportColumn("currency", "Currency", "text", lambda r: r.currency, weight=0.4),
     ExportColumn("exported", "Exported", "bool", lambda r: bool(r.exported), weight=0.6),
     ExportColumn("billable", "Billable", "bool", lambda r: bool(r.billable), weight=0.6),
     ExportColumn("category", "Category", "text", lambda r: r.category, weight=0.7),

@@ -27,11 +27,15 @@ NOTE_SIZE = 8.0
 FOOTER_SIZE = 7.0
 MAX_LINES = 6
 ELLIPSIS = "\u2026"
-WRAPPED_KINDS = frozenset({"text"})
+# Widths of the columns whose values have a known shape; text columns share the rest by weight.
+FIXED_WIDTHS = {"date": 42.0, "time": 34.0, "duration": 30.0, "money": 46.0, "bool": 26.0, "integer": 28.0}
+MIN_TEXT_WIDTH = 30.0
+# Spaces and dashes Babel writes that Windows-1252 lacks, mapped to ones it has.
+_PRINTABLE = str.maketrans({"\u202f": "\xa0", "\u2009": " ", "\u2007": " ", "\u2212": "-", "\u2011": "-"})
 
 
 def _encode(text: str) -> bytes:
-    return text.encode("cp1252", errors="replace")
+    return text.translate(_PRINTABLE).encode("cp1252", errors="replace")
 
 
 def _escape(data: bytes) -> bytes:
@@ -83,6 +87,35 @@ def wrap(text: str, width: float, size: float, bold: bool = False, max_lines: in
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], _fit(lines[max_lines - 1] + ELLIPSIS, width, size, bold)]
     return lines or [""]
+
+
+def column_widths(columns: list[tuple[str, float, str]], available: float) -> list[float]:
+    """Widths for (kind, weight, label) columns: dates, times, durations, money and flags get a
+    fixed width, text columns share the rest by weight; no column is narrower than its bold
+    label. When that leaves too little room, every column shrinks alike."""
+    least = [text_width(label, FONT_SIZE, bold=True) + 2 * PADDING + 1 for _, _, label in columns]
+    fixed = [
+        max(FIXED_WIDTHS[kind], floor) if kind in FIXED_WIDTHS else None
+        for (kind, _, _), floor in zip(columns, least, strict=True)
+    ]
+    widths = list(fixed)
+    text = [i for i, width in enumerate(fixed) if width is None]
+    remaining = available - sum(width for width in fixed if width is not None)
+    # Give text columns their share; those below their floor get the floor, the rest share again.
+    while text:
+        weight = sum(columns[i][1] for i in text) or 1.0
+        short = [i for i in text if remaining * columns[i][1] / weight < max(least[i], MIN_TEXT_WIDTH)]
+        if not short:
+            for i in text:
+                widths[i] = remaining * columns[i][1] / weight
+            break
+        for i in short:
+            widths[i] = max(least[i], MIN_TEXT_WIDTH)
+            remaining -= widths[i]
+        text = [i for i in text if i not in short]
+    total = sum(w for w in widths if w is not None)
+    scale = min(1.0, available / total) if total else 1.0
+    return [(w or 0.0) * scale for w in widths]
 
 
 class PdfStream:
@@ -170,12 +203,9 @@ class _Table:
         self.fonts = fonts
         self.page_ids: list[int] = []
         columns = document.columns
-        available = PAGE_WIDTH - 2 * MARGIN
-        total_weight = sum(c.weight for c in columns) or 1.0
-        self.widths = [available * c.weight / total_weight for c in columns]
+        self.widths = column_widths([(c.kind, c.weight, c.label) for c in columns], PAGE_WIDTH - 2 * MARGIN)
         self.lefts = [MARGIN + sum(self.widths[:i]) for i in range(len(columns))]
         self.right_aligned = [c.kind in NUMERIC_KINDS for c in columns]
-        self.wrapped = [c.kind in WRAPPED_KINDS for c in columns]
         self.page: _Page | None = None
         self.y = 0.0
         self.row_number = 0
@@ -226,13 +256,11 @@ class _Table:
     # -- rows --
 
     def _lines(self, texts: list[str], bold: bool = False) -> list[list[str]]:
-        result = []
-        for text, width, wrapped in zip(texts, self.widths, self.wrapped, strict=True):
-            inner = max(width - 2 * PADDING, 1.0)
-            result.append(
-                wrap(text, inner, FONT_SIZE, bold) if wrapped else [_fit(text, inner, FONT_SIZE, bold)]
-            )
-        return result
+        # Every cell wraps, numbers too: a value is never cut short, only very long text is.
+        return [
+            wrap(text, max(width - 2 * PADDING, 1.0), FONT_SIZE, bold)
+            for text, width in zip(texts, self.widths, strict=True)
+        ]
 
     def _height(self, lines: list[list[str]]) -> float:
         return max((len(cell) for cell in lines), default=1) * LEADING + 2 * PADDING
