@@ -15,7 +15,14 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
 from horae.users.models import User
 
@@ -45,6 +52,45 @@ def format_duration(seconds: int | None) -> str:
     return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
 
+# Amounts a fast money format must render exactly as Babel does before it is trusted.
+_MONEY_PROBES = (
+    Decimal("1234567.891"),
+    Decimal("-1234567.895"),
+    Decimal("0"),
+    Decimal("-0.5"),
+    Decimal("12.5"),
+)
+
+
+class _MoneyShape:
+    """One currency's pattern in one locale, applied with plain string formatting.
+
+    Babel parses and applies its pattern on every call, which dominates a large export; this
+    shape is only used where it renders the probes exactly as Babel does (three-digit grouping,
+    Latin digits), and Babel formats everything else.
+    """
+
+    def __init__(self, locale: Locale, currency: str) -> None:
+        pattern = locale.currency_formats["standard"]
+        symbol = get_currency_symbol(currency, locale)
+
+        def text(part: str) -> str:
+            return part.replace("¤", symbol).replace("'", "")
+
+        self.prefix = (text(pattern.prefix[0]), text(pattern.prefix[1]))
+        self.suffix = (text(pattern.suffix[0]), text(pattern.suffix[1]))
+        self.spec = f",.{get_currency_precision(currency)}f"
+        self.marks = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+        self.usable = pattern.grouping == (3, 3) and all(
+            self.apply(v) == format_currency(v, currency, locale=locale) for v in _MONEY_PROBES
+        )
+
+    def apply(self, value: Decimal) -> str:
+        negative = int(value.is_signed())
+        number = format(abs(value), self.spec).translate(self.marks)
+        return f"{self.prefix[negative]}{number}{self.suffix[negative]}"
+
+
 class Formatter:
     """Formats export cells for one locale."""
 
@@ -52,6 +98,7 @@ class Formatter:
         self.locale = parse_locale(locale) or Locale.parse(DEFAULT_LOCALE)
         self.date = lru_cache(maxsize=4096)(self._date)
         self.clock = lru_cache(maxsize=2048)(self._clock)
+        self._money_shapes: dict[str, _MoneyShape] = {}
 
     def _date(self, value: date) -> str:
         return format_skeleton("yMd", value, locale=self.locale)
@@ -67,6 +114,11 @@ class Formatter:
             return ""
         if not currency:
             return self.number(value)
+        shape = self._money_shapes.get(currency)
+        if shape is None:
+            shape = self._money_shapes[currency] = _MoneyShape(self.locale, currency)
+        if shape.usable:
+            return shape.apply(value if isinstance(value, Decimal) else Decimal(str(value)))
         return format_currency(value, currency, locale=self.locale)
 
     def number(self, value: Decimal | float | int | None) -> str:
