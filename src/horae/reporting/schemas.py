@@ -136,15 +136,11 @@ def user_period_json(report: UserPeriodReport) -> dict[str, Any]:
         ],
         "columnTotals": values_json(report.column_totals),
         "weekdays": [
-            {"weekday": day, "total": totals_json(report.weekdays.get(day, _zero(report.show_rates)))}
+            {"weekday": day, "total": totals_json(report.weekdays.get(day, Totals.zero(report.show_rates)))}
             for day in range(1, 8)
         ],
         "total": totals_json(report.total),
     }
-
-
-def _zero(show_rates: bool) -> Totals:
-    return Totals() if show_rates else Totals(rate=None, billable_rate=None, internal_rate=None)
 
 
 def users_period_json(report: UsersPeriodReport) -> dict[str, Any]:

@@ -54,10 +54,6 @@ class Column:
     key: date | int
     week: int | None = None
 
-    @property
-    def is_day(self) -> bool:
-        return isinstance(self.key, date)
-
 
 @dataclass
 class ActivityRow:
@@ -250,15 +246,11 @@ def users_period_report(
             reportable_users(actor, u.id), or_(u.enabled == true(), u.id.in_(sorted(booked)))
         )
     ).all()
-    rows = {row.id: UserRow(user_ref(row)) for row in listed}
+    rows = {row.id: UserRow(user_ref(row), total=Totals.zero(show_rates)) for row in listed}
     for row in by_user:
         rows[row.user_id].total = Totals.from_row(row, show_rates)
     for row in cells:
         rows[row.user_id].values[_normal_key(row.col)] = Totals.from_row(row, show_rates)
-    empty = Totals(rate=None, billable_rate=None, internal_rate=None) if not show_rates else Totals()
-    for user_row in rows.values():
-        if user_row.user.id not in booked:
-            user_row.total = empty
     return UsersPeriodReport(
         period=period,
         first_weekday=first_weekday,
@@ -585,7 +577,7 @@ def project_details(
     this_month = day.year * 100 + day.month
     month = next((totals for key, totals in months if key == this_month), None)
     if month is None:
-        month = Totals() if show_rates else Totals(rate=None, billable_rate=None, internal_rate=None)
+        month = Totals.zero(show_rates)
     total = Totals.from_row(grand[0], show_rates)
     budget = Budget(
         type=project.budget_type,

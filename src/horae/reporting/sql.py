@@ -100,6 +100,10 @@ class Totals:
     internal_rate: Decimal | None = Decimal(0)
 
     @classmethod
+    def zero(cls, show_rates: bool = True) -> Totals:
+        return cls() if show_rates else cls(rate=None, billable_rate=None, internal_rate=None)
+
+    @classmethod
     def from_row(cls, row: Any, show_rates: bool = True) -> Totals:
         def money(name: str) -> Decimal | None:
             if not show_rates:

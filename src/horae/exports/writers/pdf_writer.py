@@ -98,7 +98,7 @@ def column_widths(columns: list[tuple[str, float, str]], available: float) -> li
         max(FIXED_WIDTHS[kind], floor) if kind in FIXED_WIDTHS else None
         for (kind, _, _), floor in zip(columns, least, strict=True)
     ]
-    widths = list(fixed)
+    widths: list[float] = [width or 0.0 for width in fixed]
     text = [i for i, width in enumerate(fixed) if width is None]
     remaining = available - sum(width for width in fixed if width is not None)
     # Give text columns their share; those below their floor get the floor, the rest share again.
@@ -113,9 +113,9 @@ def column_widths(columns: list[tuple[str, float, str]], available: float) -> li
             widths[i] = max(least[i], MIN_TEXT_WIDTH)
             remaining -= widths[i]
         text = [i for i in text if i not in short]
-    total = sum(w for w in widths if w is not None)
+    total = sum(widths)
     scale = min(1.0, available / total) if total else 1.0
-    return [(w or 0.0) * scale for w in widths]
+    return [width * scale for width in widths]
 
 
 class PdfStream:
