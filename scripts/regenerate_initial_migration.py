@@ -15,9 +15,7 @@ for old in VERSIONS.glob("*.py"):
     old.unlink()
 with tempfile.TemporaryDirectory() as tmp:
     url = f"sqlite:///{Path(tmp) / 'empty.sqlite'}"
-    command.revision(
-        alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001"
-    )
+    command.revision(alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001")
 for path in VERSIONS.glob("*.py"):
     path.rename(VERSIONS / "0001_initial_schema.py")
 print("wrote", VERSIONS / "0001_initial_schema.py")
