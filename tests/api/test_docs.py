@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -358,3 +359,38 @@ def test_every_reference_resolves(document):
     for target in set(re.findall(r'"\$ref": "#/components/(\w+)/(\w+)"', text)):
         kind, name = target
         assert name in document["components"][kind], target
+
+
+# --- in a browser -----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_swagger_ui_renders_and_runs_an_operation_without_leaving_horae(make_user, backend):
+    from playwright.sync_api import sync_playwright
+
+    user = make_user(token=False)
+    cookie = signed_in_cookie(backend, user.id)[SESSION_COOKIE]
+    outside: list[str] = []
+    with sync_playwright() as playwright:
+        browser_process = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
+        try:
+            context = browser_process.new_context()
+            context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": backend.base_url}])
+            page = context.new_page()
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith((backend.base_url, "data:")) else outside.append(r.url),
+            )
+            page.goto(f"{backend.base_url}/api/doc")
+            page.click(".opblock-tag")
+            page.click("#operations-Default-get_version")
+            page.click("#operations-Default-get_version .try-out__btn")
+            page.click("#operations-Default-get_version .execute")
+            page.wait_for_selector(".live-responses-table")
+            answer = page.inner_text(".live-responses-table .response-col_description .microlight")
+        finally:
+            browser_process.close()
+    assert '"version": "2.66.0"' in answer
+    assert outside == []
