@@ -22,7 +22,17 @@ from horae.security.passwords import sha256_hex
 from horae.users.models import WebSession
 
 SWAGGER_DIR = Path(__file__).parents[2] / "src" / "horae" / "api" / "static" / "swagger"
-CONTRACT_DIR = Path("/work/shared/kimai-api")
+
+
+def contract_dir() -> Path | None:
+    """The contract files (shared/kimai-api) live beside the repository, not inside it."""
+    for folder in Path(__file__).resolve().parents:
+        candidate = folder / "shared" / "kimai-api"
+        if (candidate / "endpoints.json").is_file():
+            return candidate
+    return None
+
+
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 # Paths Horae serves beyond Kimai's API; every other documented path must be one of Kimai's.
 HORAE_ONLY_PATHS: set[tuple[str, str]] = set()
@@ -279,9 +289,12 @@ def test_document_lists_only_api_paths_and_not_itself(document):
 
 
 def test_every_documented_operation_is_one_of_kimais(document):
+    folder = contract_dir()
+    if folder is None:
+        pytest.skip("the contract files (shared/kimai-api) are not beside this checkout")
     contract = set()
     for name in ("endpoints.json", "timesheet-endpoints.json"):
-        for endpoint in json.loads((CONTRACT_DIR / name).read_text()):
+        for endpoint in json.loads((folder / name).read_text()):
             contract.add((endpoint["method"].lower(), re.sub(r"\{[^}]+\}", "{}", endpoint["path"])))
     documented = {(method, re.sub(r"\{[^}]+\}", "{}", path)) for path, method, _ in operations(document)}
     assert documented - contract - HORAE_ONLY_PATHS == set()
