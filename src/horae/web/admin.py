@@ -48,7 +48,7 @@ class SettingField:
 
 TIMESHEET_SETTINGS: tuple[tuple[str, tuple[SettingField, ...]], ...] = (
     (
-        N_("Tracking mode"),
+        N_("Recording"),
         (
             SettingField(
                 "timesheet.mode",

@@ -79,6 +79,19 @@ def _resolve(request: Request, session: SessionDep, *, allow_pending: bool) -> W
     return WebUser(actor, web_session, ui)
 
 
+def ui_from_cookie(request: Request) -> Ui | None:
+    """The signed-in person's view for pages no route dependency ran for (unknown paths)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    with get_db(request).session(write=False) as session:
+        found = authenticate_web_session(session, cookie)
+        if found is None:
+            return None
+        user, web_session = found
+        return ui_for_user(request, user, Actor.load(session, user, via="session"), web_session)
+
+
 def signed_in(request: Request, session: SessionDep) -> WebUser:
     return _resolve(request, session, allow_pending=False)
 

@@ -7,7 +7,7 @@ person's timezone), plus the elapsed part of running entries; three queries in a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,7 +43,8 @@ class Period:
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
+    # In UTC, so that differences between bounds are real durations across DST changes.
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _period(key: str, first: date, after_last: date, zone: ZoneInfo) -> Period:

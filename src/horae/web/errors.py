@@ -20,7 +20,7 @@ from horae.errors import (
     ServiceValidationFailed,
     ValidationFailed,
 )
-from horae.web.auth import PASSWORD_CHANGE_PATH, LoginRequired, PasswordChangeRequired
+from horae.web.auth import PASSWORD_CHANGE_PATH, LoginRequired, PasswordChangeRequired, ui_from_cookie
 from horae.web.csrf import CsrfRejected, FormTooLarge
 from horae.web.headers import SECURITY_HEADERS, is_api_path
 from horae.web.i18n import N_
@@ -45,9 +45,11 @@ CSRF_EXPLANATION = N_("The form has expired or was sent from elsewhere. Reload t
 
 def error_page(request: Request, status: int, explanation: str | None = None) -> Response:
     """The HTML page for an error status, in the person's language when they are known."""
-    ui: Ui = getattr(request.state, "web_ui", None) or anonymous_ui(request)
     title, default_explanation = PAGES.get(status, (HTTPStatus(status).phrase, ""))
     try:
+        ui: Ui = getattr(request.state, "web_ui", None) or (
+            (ui_from_cookie(request) if status == 404 else None) or anonymous_ui(request)
+        )
         return render(
             ui,
             "error.html",

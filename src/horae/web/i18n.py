@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton as babel_format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations, Translations
@@ -175,6 +176,14 @@ class Formatter:
         if isinstance(value, datetime):
             value = value.astimezone(self.zone).date()
         return babel_format_date(value, format=format, locale=self.locale)
+
+    def format_day(self, value: date | datetime | None, skeleton: str = "MMMEd") -> str:
+        """A date in the locale's shape for the given fields (default: weekday, day and month)."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return babel_format_skeleton(skeleton, value, locale=self.locale)
 
     def format_datetime(self, value: datetime | None, format: str = "medium") -> str:
         if value is None:

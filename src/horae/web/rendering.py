@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,17 @@ def _ngettext(singular: str, plural: str, number: int) -> str:
     return _active_translations.get(translations("en")).ngettext(singular, plural, number)
 
 
+@dataclass(frozen=True)
+class Person:
+    """The signed-in person as the layout shows them; plain values, safe after a rollback."""
+
+    id: int
+    username: str
+    display_name: str
+    color: str | None
+    requires_password_reset: bool
+
+
 @dataclass
 class Ui:
     """What every page needs to know about the person looking at it."""
@@ -62,13 +73,11 @@ class Ui:
     request: Request
     language: str
     formatter: Formatter
-    user: User | None = None
-    actor: Actor | None = None
-    web_session: WebSession | None = None
-    # The anonymous forms' token (the sign-in form) when there is no session yet.
-    anonymous_csrf: str = ""
+    person: Person | None = None
+    permissions: frozenset[str] = frozenset()
+    # The session's form token, or the sign-in form's token when there is no session yet.
+    csrf_token: str = ""
     first_weekday: str = "monday"
-    extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def translations(self) -> NullTranslations:
@@ -81,25 +90,22 @@ class Ui:
         """A form or service message, translated."""
         return translate_message(self.gettext, text)
 
-    @property
-    def csrf_token(self) -> str:
-        return self.web_session.csrf_token if self.web_session is not None else self.anonymous_csrf
-
     def can(self, permission: str) -> bool:
-        return self.actor is not None and self.actor.can(permission)
+        return permission in self.permissions
 
 
 def ui_for_user(request: Request, user: User, actor: Actor, web_session: WebSession) -> Ui:
     language = ui_language(user.preference("language"))
     locale = parse_locale(user.preference("locale"), user.preference("language") or language)
     first_weekday = "sunday" if user.preference("first_weekday") == "sunday" else "monday"
+    person = Person(user.id, user.username, user.display_name, user.color, bool(user.requires_password_reset))
     return Ui(
         request,
         language,
         Formatter(locale, user_timezone(user)),
-        user=user,
-        actor=actor,
-        web_session=web_session,
+        person=person,
+        permissions=actor.permissions,
+        csrf_token=web_session.csrf_token,
         first_weekday=first_weekday,
     )
 
@@ -121,6 +127,18 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={_asset_version(name)}"
 
 
+def initials(name: str) -> str:
+    """Two letters for an avatar, as Kimai makes them: words' first letters, or a word's first two."""
+    if "@" in name:
+        name = name.split("@", 1)[0].replace(".", " ")
+    words = name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return "".join(word[0] for word in words)[:2].upper()
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -136,6 +154,8 @@ def _environment() -> Environment:
         return found
 
     env.filters["date"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_date(v, f))
+    env.filters["day"] = pass_context(lambda c, v, f="MMMEd": ui(c).formatter.format_day(v, f))
+    env.filters["initials"] = initials
     env.filters["datetime"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_datetime(v, f))
     env.filters["time"] = pass_context(lambda c, v, f="short": ui(c).formatter.format_time(v, f))
     env.filters["number"] = pass_context(lambda c, v, d=2: ui(c).formatter.format_number(v, d))
@@ -166,7 +186,7 @@ def render(
     values: dict[str, Any] = {
         "ui": ui,
         "url": url,
-        "menu": menu_for(ui.actor.permissions if ui.actor else frozenset()),
+        "menu": menu_for(ui.permissions),
         "current_path": request.url.path,
         "saved_message": SAVED_MESSAGES.get(request.query_params.get("saved", "")),
         **(context or {}),
@@ -178,6 +198,6 @@ def render(
         _active_translations.reset(token)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
-    for name, value in {**ui.extra_headers, **(headers or {})}.items():
+    for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

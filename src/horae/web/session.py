@@ -13,6 +13,7 @@ from datetime import timedelta
 from fastapi import Request
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.responses import Response
 
 from horae.api.deps import SESSION_COOKIE
@@ -70,7 +71,8 @@ def renew_if_due(db: Database, session: Session, web_session: WebSession, *, wri
     else:
         with db.session() as writer:
             writer.execute(statement)
-    web_session.expires_at = deadline
+    # Reflect the new deadline without marking the row dirty in the request's own session.
+    set_committed_value(web_session, "expires_at", deadline)
 
 
 def request_is_https(request: Request) -> bool:

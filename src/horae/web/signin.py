@@ -52,7 +52,7 @@ def _throttle_keys(request: Request, login: str) -> list[str]:
 def _login_page(
     ui: Ui, token: str, *, login: str = "", next_path: str = "", error: str = "", status: int = 200
 ) -> Response:
-    ui.anonymous_csrf = token
+    ui.csrf_token = token
     response = render(
         ui, "login.html", {"login": login, "next": next_path, "error": error}, status_code=status
     )

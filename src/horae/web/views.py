@@ -14,8 +14,11 @@ from horae.web.errors import install_web_error_handlers
 from horae.web.headers import SecurityHeadersMiddleware
 from horae.web.rendering import STATIC_DIR
 
+# Each module holds the pages of one area; later areas (tracking, catalog) join this list.
+PAGE_MODULES = (signin, dashboard, profile, admin)
+
 router = APIRouter(include_in_schema=False)
-for module in (signin, dashboard, profile, admin):
+for module in PAGE_MODULES:
     router.include_router(module.router)
 
 
