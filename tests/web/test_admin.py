@@ -127,8 +127,8 @@ def test_the_matrix_shows_every_role_and_the_defaults(admin, web_session):
     assert 'value="ROLE_USER:api_access" aria-label="api_access: User" checked' in page.text
     assert 'value="ROLE_USER:view_activity" aria-label="view_activity: User">' in page.text
     assert (
-        'value="ROLE_SUPER_ADMIN:role_permissions" aria-label="role_permissions: System administrator" checked disabled'
-        in page.text
+        'value="ROLE_SUPER_ADMIN:role_permissions" '
+        'aria-label="role_permissions: System administrator" checked disabled' in page.text
     )
 
 

@@ -156,7 +156,7 @@ def test_the_dashboard_sums_the_users_hours_in_their_timezone(make_user, web_ses
     other = make_user()
     now = utcnow().astimezone(BERLIN)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    (today, week, month), _ = calendar_periods(utcnow(), "Europe/Berlin", "monday")
+    (_, week, month), _ = calendar_periods(utcnow(), "Europe/Berlin", "monday")
     # Today from local midnight: counts for today, the week and the month.
     work_entry(user, midnight + timedelta(minutes=1), 90)
     # Just before local midnight: not today (even though it is the same UTC day for part of the year).
