@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from horae.db import utcnow
 from horae.security.passwords import sha256_hex
-from horae.users.models import User, WebSession
+from horae.users.models import AuthFailure, User, WebSession
 from tests.factories.users import PASSWORD
 from tests.factories.web import csrf_token, sign_in_over_http
 
@@ -125,7 +125,7 @@ def test_a_next_address_outside_the_site_is_ignored(make_user, http, target):
 def test_a_wrong_password_is_refused_with_a_message_and_no_session(make_user, backend, http):
     user = make_user()
     response = sign_in_over_http(http, user.username, "wrong-password")
-    assert response.status_code == 401
+    assert response.status_code == 422
     assert "Invalid username or password." in response.text
     assert f'value="{user.username}"' in response.text
     assert "horae_session" not in http.cookies
@@ -134,14 +134,14 @@ def test_a_wrong_password_is_refused_with_a_message_and_no_session(make_user, ba
 
 def test_an_unknown_user_gets_the_same_message(http):
     response = sign_in_over_http(http, "nobody", "whatever-123")
-    assert response.status_code == 401
+    assert response.status_code == 422
     assert "Invalid username or password." in response.text
 
 
 def test_the_api_password_does_not_sign_in_to_the_web(make_user, http):
     user = make_user()
     response = sign_in_over_http(http, user.username, user.api_password)
-    assert response.status_code == 401
+    assert response.status_code == 422
 
 
 def test_a_disabled_account_cannot_sign_in(make_user, http):
@@ -152,23 +152,53 @@ def test_a_disabled_account_cannot_sign_in(make_user, http):
     assert "horae_session" not in http.cookies
 
 
-def test_failed_sign_ins_are_throttled_per_user(make_user, backend):
+def _failures(backend, key):
+    with backend.db.session(write=False) as session:
+        return sum(session.scalars(select(AuthFailure.count).where(AuthFailure.key == key)))
+
+
+def _at_the_limit(backend, key, limit=5, window=60):
+    """Fills the failure counter of this window and the next, so the test cannot straddle them."""
+    now = utcnow().timestamp()
+    with backend.db.session() as session:
+        for start in (now // window * window, now // window * window + window):
+            session.add(AuthFailure(key=key, window_start=datetime.fromtimestamp(start, UTC), count=limit))
+
+
+def test_failed_sign_ins_are_counted_per_client_and_per_user(make_user, backend, http):
     user = make_user()
-    for attempt in range(5):
-        with httpx.Client(base_url=backend.base_url, headers={"X-Attempt": str(attempt)}) as client:
-            assert sign_in_over_http(client, user.username, "wrong-password").status_code == 401
-    with httpx.Client(base_url=backend.base_url) as client:
-        response = sign_in_over_http(client, user.username)
+    for _ in range(3):
+        assert sign_in_over_http(http, user.username.upper(), "wrong-password").status_code == 422
+    assert _failures(backend, f"web-user:{user.username}") == 3
+    assert _failures(backend, "web-ip:127.0.0.1") == 3
+    # Below the limit the right password still works.
+    assert sign_in_over_http(http, user.username).status_code == 303
+
+
+def test_a_user_at_the_failure_limit_is_refused_even_with_the_right_password(make_user, backend, http):
+    user = make_user()
+    _at_the_limit(backend, f"web-user:{user.username}")
+    response = sign_in_over_http(http, user.username)
     assert response.status_code == 429
-    assert "Too many failed sign-in attempts." in response.text
-    assert "horae_session" not in client.cookies
+    assert "Too many failed sign-in attempts. Please wait" in response.text
+    assert "horae_session" not in http.cookies
 
 
-def test_failed_sign_ins_are_throttled_per_client(make_user, http):
-    victim = make_user()
-    for number in range(5):
-        assert sign_in_over_http(http, f"guess{number}", "wrong-password").status_code == 401
-    assert sign_in_over_http(http, victim.username).status_code == 429
+def test_a_client_at_the_failure_limit_is_refused_for_every_user(make_user, backend, http):
+    user = make_user()
+    _at_the_limit(backend, "web-ip:127.0.0.1")
+    assert sign_in_over_http(http, user.username).status_code == 429
+
+
+def test_the_fifth_failure_reaches_the_limit(make_user, backend, http):
+    user = make_user()
+    first_window = utcnow().timestamp() // 60
+    for _ in range(5):
+        sign_in_over_http(http, user.username, "wrong-password")
+    response = sign_in_over_http(http, user.username)
+    if utcnow().timestamp() // 60 != first_window:
+        pytest.skip("the attempts straddled two counting windows")
+    assert response.status_code == 429
 
 
 def test_failed_api_password_attempts_do_not_lock_the_web_sign_in(make_user, http):
@@ -290,7 +320,7 @@ def test_the_forced_password_change_replaces_the_password_and_lifts_the_block(ma
     assert dashboard.status_code == 200
     assert "Your password has been changed." in dashboard.text
     with httpx.Client(base_url=backend.base_url) as other:
-        assert sign_in_over_http(other, user.username, PASSWORD).status_code == 401
+        assert sign_in_over_http(other, user.username, PASSWORD).status_code == 422
         assert sign_in_over_http(other, user.username, "brand-new-secret").status_code == 303
 
 

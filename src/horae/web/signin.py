@@ -99,7 +99,7 @@ def login_submit(request: Request, db: DatabaseDep, form: AnonymousFormDep) -> R
         valid = verify_password(user.password_hash if user else None, password) and bool(password)
     if user is None or not valid:
         throttle.record_failure(keys)
-        return refuse(INVALID_CREDENTIALS, 401)
+        return refuse(INVALID_CREDENTIALS, 422)
     if not user.enabled:
         return refuse(ACCOUNT_DISABLED, 403)
     with db.session() as session:
