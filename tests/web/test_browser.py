@@ -76,7 +76,8 @@ def test_api_password_and_token_made_in_the_profile_work_for_the_api(page, make_
     assert len(token) == 40
 
     with httpx.Client(base_url=backend.base_url) as api:
-        legacy = api.get("/api/ping", headers={"X-AUTH-USER": user.username, "X-AUTH-TOKEN": "browser-api-secret"})
+        legacy_headers = {"X-AUTH-USER": user.username, "X-AUTH-TOKEN": "browser-api-secret"}
+        legacy = api.get("/api/ping", headers=legacy_headers)
         assert legacy.status_code == 200
         assert legacy.json() == {"message": "pong"}
         bearer = api.get("/api/ping", headers={"Authorization": f"Bearer {token}"})
