@@ -43,7 +43,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-PAGES = {"login": "/login", "dashboard": "/dashboard", "profile": "/profile", "settings": "/admin/settings"}
+PAGES = {
+    "login": "/login",
+    "dashboard": "/dashboard",
+    "profile": "/profile",
+    "settings": "/admin/settings",
+    "permissions": "/admin/permissions",
+}
 TIMEZONE = "Europe/Berlin"
 PASSWORD = "screenshot-password"
 

@@ -192,4 +192,5 @@ def test_the_matrix_page_needs_few_queries(admin, backend, web_session):
     session = web_session(admin)
     counter = backend.count_queries()
     assert session.get("/admin/permissions").status_code == 200
-    assert len(counter) <= 8, counter.statements
+    # Session and user (3), the page's own queries, and at most one reload of the permission matrix.
+    assert len(counter) <= 7, counter.statements

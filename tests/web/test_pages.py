@@ -214,6 +214,7 @@ def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_s
         work_entry(user, utcnow() - timedelta(hours=number + 1), 30)
     counter = backend.count_queries()
     assert session.get("/dashboard").status_code == 200
+    # Session and user (3), the page's own queries, and at most one reload of the permission matrix.
     assert len(counter) <= 8, counter.statements
 
 

@@ -26,10 +26,10 @@ def test_an_anonymous_page_request_is_redirected_to_the_sign_in_page_with_next(h
     assert response.headers["location"] == "/login?next=/profile%3Fx%3D1"
 
 
-def test_the_dashboard_redirects_to_the_plain_sign_in_page(http):
+def test_the_dashboard_redirects_to_the_sign_in_page_and_back(http):
     response = http.get("/dashboard")
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/login?next=/dashboard"
 
 
 def test_the_root_leads_to_the_dashboard(http):
@@ -231,7 +231,7 @@ def test_signing_out_ends_the_session_everywhere(make_user, backend, web_session
     assert response.headers["location"] == "/login"
     assert _sessions(backend, user.id) == []
     with httpx.Client(base_url=backend.base_url, cookies={"horae_session": cookie}) as stale:
-        assert stale.get("/dashboard").status_code == 303
+        assert stale.get("/dashboard").headers["location"] == "/login?next=/dashboard"
         assert stale.get("/api/ping").status_code == 401
 
 

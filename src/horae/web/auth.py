@@ -29,7 +29,7 @@ class LoginRequired(Exception):
 
     @property
     def location(self) -> str:
-        if not self.next_path or self.next_path == DEFAULT_LANDING:
+        if not self.next_path:
             return LOGIN_PATH
         return f"{LOGIN_PATH}?next={quote(self.next_path, safe='/')}"
 
