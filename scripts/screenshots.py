@@ -11,13 +11,13 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from horae.activities.models import Activity
 from horae.app import create_app
@@ -42,7 +42,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
 PAGES = {
     "login": "/login",
     "dashboard": "/dashboard",
@@ -129,9 +132,7 @@ def sample_data(db: Database) -> None:
         create_access_token(session, user, "Reporting script", today + timedelta(days=90))
 
 
-def time_at(day, hour, minute, zone):  # type: ignore[no-untyped-def]
-    from datetime import datetime
-
+def time_at(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
 
@@ -185,8 +186,8 @@ def main() -> int:
             server.should_exit = True
             thread.join(timeout=10)
             db.dispose()
-    for path in sorted(OUT.glob("*.png")):
-        print(path.relative_to(OUT.parent.parent))
+    for written in sorted(OUT.glob("*.png")):
+        print(written.relative_to(OUT.parent.parent))
     return 0
 
 
