@@ -161,3 +161,19 @@ def test_settings_saved_in_the_browser(page, admin):
     assert page.get_by_label("Tracking mode").input_value() == "punch"
     assert not page.get_by_label("Allow entries in the future").is_checked()
     assert page.get_by_label("Running entries per user").input_value() == "2"
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone_page, admin, work_entry):
+    from datetime import timedelta
+
+    from horae.db import utcnow
+
+    work_entry(admin, utcnow() - timedelta(hours=2), 75, description="A long description " * 5)
+    page = phone_page
+    page.goto("/login")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    sign_in(page, admin.username)
+    page.wait_for_url("**/dashboard")
+    for path in ("/dashboard", "/profile", "/admin/settings", "/admin/permissions"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

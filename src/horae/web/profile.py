@@ -162,7 +162,8 @@ def profile_page(session: SessionDep, web_user: SignedInDep) -> Response:
 
 
 def _saved(key: str) -> Response:
-    return RedirectResponse(f"/profile?saved={key}#{key.replace('_', '-')}", status_code=303)
+    # The confirmation is shown at the top of the page, where the browser lands.
+    return RedirectResponse(f"/profile?saved={key}", status_code=303)
 
 
 @router.post("/profile/personal", name="profile_personal")

@@ -19,7 +19,7 @@ from horae.security.authentication import (
 from horae.security.passwords import hash_password, needs_rehash, verify_password
 from horae.users.models import User
 from horae.users.service import replace_required_password
-from horae.web.auth import DEFAULT_LANDING, LOGIN_PATH, SignedInPendingDep, safe_next
+from horae.web.auth import DEFAULT_LANDING, LOGIN_PATH, PASSWORD_CHANGE_PATH, SignedInPendingDep, safe_next
 from horae.web.csrf import (
     AnonymousFormDep,
     CheckedFormPendingDep,
@@ -46,7 +46,10 @@ TOO_MANY_ATTEMPTS = N_("Too many failed sign-in attempts. Please wait %(seconds)
 
 def _throttle_keys(request: Request, login: str) -> list[str]:
     # Apart from the API-password counters, so a misconfigured API client cannot lock a person out.
-    return [f"web-ip:{client_address(request)}", f"web-user:{login.lower()}"]
+    keys = [f"web-ip:{client_address(request)}"]
+    if login:
+        keys.append(f"web-user:{login.lower()}")
+    return keys
 
 
 def _login_page(
@@ -96,7 +99,7 @@ def login_submit(request: Request, db: DatabaseDep, form: AnonymousFormDep) -> R
         except Throttled as exc:
             return refuse(TOO_MANY_ATTEMPTS, 429, seconds=exc.retry_after)
         user = find_user_by_login(session, login) if login else None
-        valid = verify_password(user.password_hash if user else None, password) and bool(password)
+        valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid:
         throttle.record_failure(keys)
         return refuse(INVALID_CREDENTIALS, 422)
@@ -110,7 +113,7 @@ def login_submit(request: Request, db: DatabaseDep, form: AnonymousFormDep) -> R
         account.last_login = utcnow()
         plain, _ = start_session(session, account)
         pending = account.requires_password_reset
-    target = "/password/change" if pending else (next_path or DEFAULT_LANDING)
+    target = PASSWORD_CHANGE_PATH if pending else (next_path or DEFAULT_LANDING)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, plain)
     clear_anonymous_cookie(response, request)
