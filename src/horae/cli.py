@@ -291,4 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m horae.cli` runs this file as __main__; the command modules extend the
+    # EXTRA_COMMANDS of the importable horae.cli, so that is the one to run.
+    from horae.cli import main as horae_main
+
+    sys.exit(horae_main())

@@ -81,6 +81,7 @@ def make_engine(url: str, echo: bool = False, sqlite_synchronous: str = "NORMAL"
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     if synchronous not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"unsupported SQLite synchronous mode {synchronous!r}")
+
     # The driver's own transaction handling is switched off so that a write transaction can
     # start with BEGIN IMMEDIATE: two writers then queue on the lock instead of failing on a
     # stale snapshot, and read-modify-write rules (the active timer limit) stay serialized.

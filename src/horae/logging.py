@@ -69,6 +69,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact_text(record.getMessage()),
+            # Tells the workers of one server apart.
+            "pid": record.process,
         }
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
@@ -144,7 +146,9 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = [(k, v) for k, v in message.get("headers", ()) if bytes(k).lower() != b"x-request-id"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if bytes(k).lower() != b"x-request-id"
+                ]
                 headers.append((b"x-request-id", request_id.encode("ascii")))
                 message["headers"] = headers
             await send(message)
