@@ -27,7 +27,8 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _SECRET_PARAMETER = re.compile(r"pass|token|secret|auth|key|session|cookie|signature|credential", re.I)
 # A last line of defence for free-text messages (exceptions, third-party libraries).
 _SECRET_IN_TEXT = re.compile(
-    r"(?P<name>\b(?:bearer|basic)\s+|\b(?:x-auth-token|authorization|cookie|set-cookie)[\"']?\s*[:=]\s*[\"']?"
+    r"(?P<name>\b(?:bearer|basic)\s+"
+    r"|\b(?:x-auth-token|authorization|cookie|set-cookie)[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?"
     r"|\b(?:plain_?password|password|api_?password|api_?token|token|secret)[\"']?\s*[:=]\s*[\"']?)"
     r"(?P<value>[^\s\"',;&]+)",
     re.I,

@@ -82,10 +82,10 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         try:
-            text = raw.decode("utf-8")
+            # Percent-escapes must decode to UTF-8 too, not to replacement characters.
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError as exc:
             raise BadRequest("body is not UTF-8") from exc
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
         if any("\x00" in key or "\x00" in value for key, value in pairs):
             raise BadRequest("NUL character in the body")
         return normalize_keys(_nest_form_pairs(pairs))
