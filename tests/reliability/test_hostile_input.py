@@ -9,9 +9,11 @@ that writes a row, where they must prove that nothing was written.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import httpx
+import orjson
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import func, select
@@ -111,6 +113,36 @@ def test_413_carries_cors_and_request_id_headers(http):
     assert response.status_code == 413
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["x-request-id"] == "upload-42"
+
+
+def _answer_without_sending_the_body(base_url: str, extra_headers: bytes) -> bytes:
+    """Declares a 50 MB body, sends none of it, and reads what the server answers."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/ping HTTP/1.1\r\nHost: horae\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50000000\r\n" + extra_headers + b"\r\n"
+        )
+        answer = b""
+        while not answer.endswith(orjson.dumps(PAYLOAD_TOO_LARGE)):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+def test_client_waiting_for_100_continue_gets_413_before_sending_the_body(backend):
+    answer = _answer_without_sending_the_body(backend.base_url, b"Expect: 100-continue\r\n")
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"100 Continue" not in answer
+    assert answer.endswith(b'{"code":413,"message":"Payload Too Large"}')
+
+
+def test_huge_declared_body_is_refused_without_reading_it(backend):
+    answer = _answer_without_sending_the_body(backend.base_url, b"")
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"connection: close" in answer.lower()
 
 
 # --- the limit is a setting, and nothing is written past it ----------------------------------
