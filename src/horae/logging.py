@@ -34,6 +34,7 @@ _SECRET_IN_TEXT = re.compile(
     re.I,
 )
 REDACTED = "[redacted]"
+MAX_LOGGED_PATH = 2000
 # Orchestrators poll these; their successful answers are logged at DEBUG only.
 QUIET_PATHS = ("/health/live", "/health/ready")
 
@@ -166,7 +167,7 @@ class RequestContextMiddleware:
     @staticmethod
     def _log(scope: Scope, state: MutableMapping[str, Any], status: int | None, started: float) -> None:
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        path = scope.get("path", "")
+        path = str(scope.get("path", ""))[:MAX_LOGGED_PATH]
         method = scope.get("method", "")
         if status is None:
             # The client went away before an answer was written.
