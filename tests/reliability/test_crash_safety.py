@@ -65,7 +65,10 @@ class WriteLoad:
                     if response.status_code == 200:
                         self.acknowledged[response.json()["id"]] = name
                     else:
+                        # Any refusal fails the test; no point in writing on.
                         self.refused.append(f"{response.status_code} {response.text[:200]}")
+                        self.stop.set()
+                        return
 
     def count(self) -> int:
         with self.lock:
@@ -82,7 +85,7 @@ def _kill_during_load(server: HoraeProcess, fresh: FreshDatabase, cycle: int) ->
     load = WriteLoad(server.base_url, fresh.token, cycle)
     load.start()
     deadline = time.monotonic() + LOAD_TIMEOUT_SECONDS
-    while load.count() < WRITES_BEFORE_KILL and time.monotonic() < deadline:
+    while load.count() < WRITES_BEFORE_KILL and time.monotonic() < deadline and not load.stop.is_set():
         time.sleep(0.01)
     # A random moment, so that the kill lands inside a transaction at some point of its life.
     time.sleep(random.uniform(0, 0.05))
