@@ -104,6 +104,13 @@ def test_oversize_body_to_an_unknown_route_is_413_too(http):
     assert response.json() == PAYLOAD_TOO_LARGE
 
 
+def test_oversize_body_to_a_web_page_is_a_plain_413(http):
+    response = http.post("/login", content=b"x" * (DEFAULT_LIMIT + 1))
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "Payload Too Large"
+
+
 def test_413_carries_cors_and_request_id_headers(http):
     response = http.post(
         "/api/ping",

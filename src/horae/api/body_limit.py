@@ -17,8 +17,11 @@ PAYLOAD_TOO_LARGE = {"code": 413, "message": "Payload Too Large"}
 DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
 
 
-def payload_too_large_body() -> bytes:
-    return orjson.dumps(PAYLOAD_TOO_LARGE)
+def _refusal(path: str) -> tuple[bytes, bytes]:
+    """The 413 body and its type: Kimai's JSON on /api, plain text for the web app's paths."""
+    if path == "/api" or path.startswith("/api/"):
+        return orjson.dumps(PAYLOAD_TOO_LARGE), b"application/json"
+    return b"Payload Too Large", b"text/plain; charset=utf-8"
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -51,7 +54,7 @@ class BodyLimitMiddleware:
         if declared is not None and declared > self.max_body_bytes:
             # A client waiting for "100 Continue" has sent nothing yet: answer without reading.
             drain = declared <= DRAIN_LIMIT_BYTES and not _expects_continue(scope)
-            await self._refuse(receive, send, drain=drain)
+            await self._refuse(scope, receive, send, drain=drain)
             return
         chunks: list[bytes] = []
         size = 0
@@ -62,27 +65,30 @@ class BodyLimitMiddleware:
             chunk = bytes(message.get("body", b""))
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self._refuse(receive, send, drain=message.get("more_body", False), received=size)
+                more = bool(message.get("more_body", False))
+                await self._refuse(scope, receive, send, drain=more, received=size)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
-    async def _refuse(self, receive: Receive, send: Send, *, drain: bool, received: int = 0) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, *, drain: bool, received: int = 0
+    ) -> None:
         while drain and received <= DRAIN_LIMIT_BYTES:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
             received += len(message.get("body", b""))
             drain = bool(message.get("more_body", False))
-        body = payload_too_large_body()
+        body, content_type = _refusal(str(scope.get("path", "")))
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode("ascii")),
                     (b"connection", b"close"),
                 ],
