@@ -54,7 +54,12 @@ def color_safe(color: str | None, name: str) -> str:
     return SAFE_PALETTE[total % len(SAFE_PALETTE)]
 
 
-_LOCAL_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?")
+_LOCAL_DATETIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+    # What PHP's parser also accepts after the time: an offset or Z (read, then ignored).
+    r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
 _STRICT_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$")
 
 
