@@ -108,11 +108,20 @@ class TimesheetService:
         return self.access.can("view_rate", record)
 
     def find(self, timesheet_id: int, *, for_update: bool = False) -> Timesheet:
-        """The record or 404; a write locks its row first so no concurrent write is lost."""
+        """The record or 404.
+
+        A write locks the owner's user row and then the record's row, the same order every
+        write of a user's records follows (starts lock the user row before touching running
+        records), so concurrent writes queue instead of deadlocking or losing an update.
+        """
         if timesheet_id < 1 or timesheet_id > MAX_ID:
             raise NotFound("timesheet")
         query = select(Timesheet).where(Timesheet.id == timesheet_id)
         if for_update:
+            owner_id = self.session.scalar(select(Timesheet.user_id).where(Timesheet.id == timesheet_id))
+            if owner_id is None:
+                raise NotFound("timesheet")
+            self._lock_user(owner_id)
             query = query.with_for_update().execution_options(populate_existing=True)
         record = self.session.scalars(query).first()
         if record is None:
