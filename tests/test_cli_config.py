@@ -44,7 +44,12 @@ def stored(url: str, name: str) -> str:
 def horae(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HORAE_DATABASE_URL": url, "HORAE_ENVIRONMENT": "local"}
     return subprocess.run(
-        [sys.executable, "-m", "horae.cli", *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [sys.executable, "-m", "horae.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -61,7 +66,10 @@ def test_list_shows_every_setting_with_its_default(database):
     assert values["timesheet.mode"] == "default"
     assert values["timesheet.active_entries.hard_limit"] == "1"
     assert values["timesheet.rules.break_time_active"] == "0"
-    assert values["timesheet.rounding.default.days"] == "monday,tuesday,wednesday,thursday,friday,saturday,sunday"
+    assert (
+        values["timesheet.rounding.default.days"]
+        == "monday,tuesday,wednesday,thursday,friday,saturday,sunday"
+    )
 
 
 def test_set_stores_a_value_that_list_and_the_application_read(database):
@@ -88,7 +96,11 @@ def test_an_unknown_setting_is_refused_with_one_line(database):
 @pytest.mark.parametrize(
     ("name", "value", "reason"),
     [
-        ("timesheet.mode", "sometimes", "Invalid value: one of default, duration_only, duration_fixed_begin, punch."),
+        (
+            "timesheet.mode",
+            "sometimes",
+            "Invalid value: one of default, duration_only, duration_fixed_begin, punch.",
+        ),
         ("timesheet.active_entries.hard_limit", "-1", "Invalid value: must not be negative."),
         ("timesheet.rules.allow_future_times", "maybe", "Invalid value: expected true or false."),
         ("timesheet.rounding.default.days", "funday", "Invalid value: a comma list of weekday names."),

@@ -34,7 +34,9 @@ FORM_FIELDS_USER = {"begin", "end", "project", "activity", "description", "tags"
 
 
 def yesterday_at(hour: int, minute: int = 0, second: int = 0, timezone: str = "Europe/Berlin") -> datetime:
-    day = datetime.now(UTC).astimezone(local("2024-01-01T00:00:00", timezone).tzinfo).date() - timedelta(days=1)
+    day = datetime.now(UTC).astimezone(local("2024-01-01T00:00:00", timezone).tzinfo).date() - timedelta(
+        days=1
+    )
     return local(f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}", timezone)
 
 
@@ -106,7 +108,9 @@ def test_collection_shape_has_ids_and_no_fixed_or_hourly_rate(make_user, catalog
     with teamlead.client() as client:
         (row,) = client.get("/api/timesheets").json()
     assert set(row) == ENTITY_KEYS | RATE_KEYS
-    assert isinstance(row["project"], int) and isinstance(row["activity"], int) and isinstance(row["user"], int)
+    assert (
+        isinstance(row["project"], int) and isinstance(row["activity"], int) and isinstance(row["user"], int)
+    )
 
 
 def test_full_collection_expands_user_project_customer_and_activity(make_user, catalog, timesheets):
@@ -129,7 +133,11 @@ def test_full_collection_expands_user_project_customer_and_activity(make_user, c
 def test_full_collection_shows_only_visible_meta_fields(make_user, catalog, timesheets):
     user = make_user()
     timesheets.create(
-        user, catalog.work(), yesterday_at(9), yesterday_at(10), meta={"shown": ("a", True), "hidden": ("b", False)}
+        user,
+        catalog.work(),
+        yesterday_at(9),
+        yesterday_at(10),
+        meta={"shown": ("a", True), "hidden": ("b", False)},
     )
     with user.client() as client:
         (row,) = client.get("/api/timesheets", params={"full": "1"}).json()
@@ -174,7 +182,8 @@ def test_post_creates_a_finished_record_with_200_and_default_rounding(make_user,
     work = catalog.work()
     with user.client() as client:
         response = client.post(
-            "/api/timesheets", json=new_body(work, yesterday_at(14, 35, 59), yesterday_at(16, 29, 4), description="foo")
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(14, 35, 59), yesterday_at(16, 29, 4), description="foo"),
         )
     assert response.status_code == 200
     body = response.json()
@@ -225,7 +234,12 @@ def test_post_accepts_urlencoded_bodies(make_user, catalog):
     with user.client() as client:
         response = client.post(
             "/api/timesheets",
-            data={"project": work.project.id, "activity": work.activity.id, "begin": html5(begin), "end": html5(begin)},
+            data={
+                "project": work.project.id,
+                "activity": work.activity.id,
+                "begin": html5(begin),
+                "end": html5(begin),
+            },
         )
     assert response.status_code == 200
 
@@ -268,7 +282,8 @@ def test_post_lists_every_field_in_the_error_body_and_marks_the_failing_ones(mak
     work = catalog.work()
     with user.client() as client:
         response = client.post(
-            "/api/timesheets", json={"project": work.project.id, "activity": work.activity.id, "begin": "yesterday"}
+            "/api/timesheets",
+            json={"project": work.project.id, "activity": work.activity.id, "begin": "yesterday"},
         )
     assert response.status_code == 400
     assert response.json() == {
@@ -290,10 +305,13 @@ def test_post_lists_every_field_in_the_error_body_and_marks_the_failing_ones(mak
 def test_post_rejects_fields_a_plain_user_may_not_send(make_user, catalog):
     user = make_user()
     work = catalog.work()
-    for extra in ({"id": 1}, {"user": user.id}, {"exported": True}, {"billable": True}, {"fixedRate": 1},
-                  {"hourlyRate": 1}, {"duration": 60}, {"metaFields": []}, {"break": "1:00"}, {"rate": 1}):  # fmt: skip
+    extras = [{"id": 1}, {"user": user.id}, {"exported": True}, {"billable": True}, {"fixedRate": 1}]
+    extras += [{"hourlyRate": 1}, {"duration": 60}, {"metaFields": []}, {"break": "1:00"}, {"rate": 1}]
+    for extra in extras:
         with user.client() as client:
-            response = client.post("/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), **extra))
+            response = client.post(
+                "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), **extra)
+            )
         assert response.status_code == 400, extra
         assert response.json()["errors"]["errors"][0] == "This form should not contain extra fields."
         assert set(response.json()["errors"]["children"]) == FORM_FIELDS_USER
@@ -305,7 +323,11 @@ def test_post_without_project_names_the_project(make_user, catalog):
     with user.client() as client:
         body = client.post(
             "/api/timesheets",
-            json={"activity": work.activity.id, "begin": html5(yesterday_at(8)), "end": html5(yesterday_at(9))},
+            json={
+                "activity": work.activity.id,
+                "begin": html5(yesterday_at(8)),
+                "end": html5(yesterday_at(9)),
+            },
         ).json()
     assert body["errors"]["children"]["project"] == {
         "errors": ["A project needs to be selected.", "This value should not be null."]
@@ -323,10 +345,16 @@ def test_post_with_unknown_invisible_or_outdated_project_is_an_invalid_choice(ma
         with user.client() as client:
             body = client.post(
                 "/api/timesheets",
-                json={"project": project_id, "activity": hidden_customer.activity.id,
-                      "begin": html5(yesterday_at(8)), "end": html5(yesterday_at(9))},  # fmt: skip
+                json={
+                    "project": project_id,
+                    "activity": hidden_customer.activity.id,
+                    "begin": html5(yesterday_at(8)),
+                    "end": html5(yesterday_at(9)),
+                },
             ).json()
-        assert body["errors"]["children"]["project"] == {"errors": ["The selected choice is invalid."]}, project_id
+        assert body["errors"]["children"]["project"] == {"errors": ["The selected choice is invalid."]}, (
+            project_id
+        )
 
 
 def test_post_with_an_activity_of_another_project_is_an_invalid_choice(make_user, catalog):
@@ -334,7 +362,8 @@ def test_post_with_an_activity_of_another_project_is_an_invalid_choice(make_user
     work, other = catalog.work(), catalog.work()
     with user.client() as client:
         body = client.post(
-            "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), activity=other.activity.id)
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), activity=other.activity.id),
         ).json()
     assert body["errors"]["children"]["activity"] == {"errors": ["The selected choice is invalid."]}
 
@@ -346,7 +375,8 @@ def test_post_with_a_global_activity_on_a_project_without_globals_is_refused(mak
     global_activity = catalog.activity(None)
     with user.client() as client:
         body = client.post(
-            "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), activity=global_activity.id)
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), activity=global_activity.id),
         ).json()
     assert body["errors"]["children"]["activity"] == {"errors": ["The selected choice is invalid."]}
 
@@ -357,7 +387,8 @@ def test_post_with_a_global_activity_is_accepted(make_user, catalog):
     global_activity = catalog.activity(None)
     with user.client() as client:
         response = client.post(
-            "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), activity=global_activity.id)
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), activity=global_activity.id),
         )
     assert response.status_code == 200
     assert response.json()["activity"] == global_activity.id
@@ -370,10 +401,13 @@ def test_tags_are_a_comma_string_and_unknown_names_are_dropped(make_user, catalo
     catalog.tag("bar")
     with user.client() as client:
         body = client.post(
-            "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), tags=" foo, bar,nope,foo,")
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), tags=" foo, bar,nope,foo,"),
         ).json()
         assert body["tags"] == ["foo", "bar"]
-        refused = client.post("/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), tags=["foo"]))
+        refused = client.post(
+            "/api/timesheets", json=new_body(work, yesterday_at(8), yesterday_at(9), tags=["foo"])
+        )
         assert refused.json()["errors"]["children"]["tags"] == {"errors": ["This value is not valid."]}
         cleared = client.patch(f"/api/timesheets/{body['id']}", json={"tags": ""}).json()
     assert cleared["tags"] == []
@@ -443,7 +477,9 @@ def test_patch_reads_times_in_the_records_timezone(make_user, catalog, timesheet
     teamlead = make_user("ROLE_TEAMLEAD", timezone="Europe/Berlin")
     member = make_user(timezone="Asia/Tokyo")
     catalog.team(members=[member], leads=[teamlead])
-    record = timesheets.create(member, catalog.work(), yesterday_at(9), yesterday_at(10), timezone="Asia/Tokyo")
+    record = timesheets.create(
+        member, catalog.work(), yesterday_at(9), yesterday_at(10), timezone="Asia/Tokyo"
+    )
     tokyo_begin = yesterday_at(11, timezone="Asia/Tokyo")
     with teamlead.client() as client:
         body = client.patch(
@@ -464,7 +500,9 @@ def test_patch_resets_the_record_timezone_to_the_owners_current_one(make_user, c
 
 def test_patch_with_null_end_turns_the_record_back_into_a_running_one(make_user, catalog, timesheets):
     user = make_user()
-    record = timesheets.create(user, catalog.work(), datetime.now(UTC) - timedelta(hours=2), datetime.now(UTC))
+    record = timesheets.create(
+        user, catalog.work(), datetime.now(UTC) - timedelta(hours=2), datetime.now(UTC)
+    )
     with user.client() as client:
         body = client.patch(f"/api/timesheets/{record.id}", json={"end": None}).json()
     assert body["end"] is None and body["duration"] == 0
@@ -486,16 +524,21 @@ def test_patch_end_before_begin_is_a_global_error_next_to_field_errors(make_user
     assert set(errors["children"]) == FORM_FIELDS_USER | {"user"}
 
 
-def test_patch_keeps_a_hidden_current_project_valid_but_refuses_switching_to_one(make_user, catalog, timesheets):
+def test_patch_keeps_a_hidden_current_project_valid_but_refuses_switching_to_one(
+    make_user, catalog, timesheets
+):
     user = make_user()
     work, hidden = catalog.work(), catalog.work()
     record = timesheets.create(user, work, yesterday_at(9), yesterday_at(10))
     catalog.update(work.project, visible=False)
     catalog.update(hidden.project, visible=False)
     with user.client() as client:
-        kept = client.patch(f"/api/timesheets/{record.id}", json={"project": work.project.id, "description": "x"})
+        kept = client.patch(
+            f"/api/timesheets/{record.id}", json={"project": work.project.id, "description": "x"}
+        )
         switched = client.patch(
-            f"/api/timesheets/{record.id}", json={"project": hidden.project.id, "activity": hidden.activity.id}
+            f"/api/timesheets/{record.id}",
+            json={"project": hidden.project.id, "activity": hidden.activity.id},
         )
     assert kept.status_code == 200
     assert switched.json()["errors"]["children"]["project"] == {"errors": ["The selected choice is invalid."]}
@@ -534,7 +577,9 @@ def test_delete_of_an_exported_record_needs_edit_exported(make_user, catalog, ti
 
 def test_stop_ends_a_running_record_now_rounded_up(make_user, catalog, timesheets):
     user = make_user()
-    record = timesheets.create(user, catalog.work(), datetime.now(UTC).replace(microsecond=0) - timedelta(hours=4))
+    record = timesheets.create(
+        user, catalog.work(), datetime.now(UTC).replace(microsecond=0) - timedelta(hours=4)
+    )
     with user.client() as client:
         response = client.patch(f"/api/timesheets/{record.id}/stop")
     assert response.status_code == 200
@@ -640,11 +685,15 @@ def test_restart_with_begin_uses_the_callers_timezone(make_user, catalog, timesh
     user = make_user(timezone="Europe/Berlin")
     record = timesheets.create(user, catalog.work(), yesterday_at(9), yesterday_at(10))
     with user.client() as client:
-        body = client.patch(f"/api/timesheets/{record.id}/restart", json={"begin": "2019-11-27T13:55:00"}).json()
+        body = client.patch(
+            f"/api/timesheets/{record.id}/restart", json={"begin": "2019-11-27T13:55:00"}
+        ).json()
     assert body["begin"] == "2019-11-27T13:55:00+0100"
 
 
-@pytest.mark.parametrize("params", [{"copy": "some"}, {"begin": "2019-11-27 13:55"}, {"begin": "2019-11-27T13:55"}])
+@pytest.mark.parametrize(
+    "params", [{"copy": "some"}, {"begin": "2019-11-27 13:55"}, {"begin": "2019-11-27T13:55"}]
+)
 def test_restart_with_bad_parameters_is_a_bad_request(make_user, catalog, timesheets, params):
     user = make_user()
     record = timesheets.create(user, catalog.work(), yesterday_at(9), yesterday_at(10))
@@ -707,7 +756,11 @@ def test_duplicate_copies_times_rates_tags_and_meta_but_not_exported(make_user, 
     assert response.status_code == 200
     body = response.json()
     assert body["id"] != record.id
-    assert (body["begin"], body["end"], body["duration"]) == (iso(yesterday_at(9)), iso(yesterday_at(17)), 28800)
+    assert (body["begin"], body["end"], body["duration"]) == (
+        iso(yesterday_at(9)),
+        iso(yesterday_at(17)),
+        28800,
+    )
     assert body["rate"] == 2016.0 and body["fixedRate"] == 2016.0
     assert body["tags"] == ["t1"] and body["metaFields"] == [{"name": "m", "value": "v"}]
     assert body["description"] == "foo" and body["exported"] is False
@@ -756,7 +809,10 @@ def test_export_is_forbidden_for_plain_users_and_unexport_for_teamleads(make_use
         assert client.patch(f"/api/timesheets/{record.id}/export").status_code == 403
     with teamlead.client() as client:
         assert client.patch(f"/api/timesheets/{record.id}/export").json()["exported"] is True
-        assert client.patch(f"/api/timesheets/{record.id}/export").json() == {"code": 403, "message": "Forbidden"}
+        assert client.patch(f"/api/timesheets/{record.id}/export").json() == {
+            "code": 403,
+            "message": "Forbidden",
+        }
 
 
 # --- meta ---------------------------------------------------------------------------------------
@@ -784,7 +840,10 @@ def test_meta_checks_name_then_field_then_value(make_user, catalog, timesheets):
         url = f"/api/timesheets/{record.id}/meta"
         assert client.patch(url, json={"value": "X"}).json() == {"code": 400, "message": "Bad Request"}
         assert client.patch(url, json={"name": "X"}).json() == {"code": 404, "message": "Not Found"}
-        assert client.patch(url, json={"name": "X", "value": "Y"}).json() == {"code": 404, "message": "Not Found"}
+        assert client.patch(url, json={"name": "X", "value": "Y"}).json() == {
+            "code": 404,
+            "message": "Not Found",
+        }
         assert client.patch(url, json={"name": "known"}).json() == {"code": 400, "message": "Bad Request"}
 
 
@@ -792,7 +851,9 @@ def test_meta_fields_cannot_be_sent_in_patch_bodies(make_user, catalog, timeshee
     user = make_user()
     record = timesheets.create(user, catalog.work(), yesterday_at(9), yesterday_at(10))
     with user.client() as client:
-        response = client.patch(f"/api/timesheets/{record.id}", json={"metaFields": [{"name": "a", "value": "b"}]})
+        response = client.patch(
+            f"/api/timesheets/{record.id}", json={"metaFields": [{"name": "a", "value": "b"}]}
+        )
     assert response.json()["errors"]["errors"] == ["This form should not contain extra fields."]
 
 
@@ -817,7 +878,10 @@ def test_recent_returns_the_latest_record_per_project_and_activity_pair(make_use
 def test_recent_limits_the_number_of_pairs_and_honours_begin(make_user, catalog, timesheets):
     user = make_user()
     works = [catalog.work() for _ in range(3)]
-    records = [timesheets.create(user, work, yesterday_at(8 + i), yesterday_at(9 + i)) for i, work in enumerate(works)]
+    records = [
+        timesheets.create(user, work, yesterday_at(8 + i), yesterday_at(9 + i))
+        for i, work in enumerate(works)
+    ]
     with user.client() as client:
         assert [r["id"] for r in client.get("/api/timesheets/recent", params={"size": 2}).json()] == [
             records[2].id,
@@ -879,7 +943,10 @@ def test_favorites_only_take_own_records_and_unknown_ids_are_404(make_user, cata
     other = make_user()
     record = timesheets.create(other, catalog.work(), yesterday_at(9), yesterday_at(10))
     with user.client() as client:
-        assert client.post(f"/api/favorites/timesheets/{record.id}").json() == {"code": 403, "message": "Forbidden"}
+        assert client.post(f"/api/favorites/timesheets/{record.id}").json() == {
+            "code": 403,
+            "message": "Forbidden",
+        }
         assert client.post("/api/favorites/timesheets/999999").json() == {"code": 404, "message": "Not Found"}
         assert client.get(f"/api/favorites/timesheets/{record.id}").status_code == 405
 

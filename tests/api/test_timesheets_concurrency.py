@@ -36,7 +36,9 @@ def test_parallel_starts_leave_exactly_the_hard_limit_running(make_user, catalog
     catalog.setting("timesheet.active_entries.hard_limit", str(limit))
     body = {"project": work.project.id, "activity": work.activity.id}
     responses = in_parallel(user, [("POST", "/api/timesheets", body)] * 20)
-    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses if r.status_code != 200]
+    assert [r.status_code for r in responses] == [200] * 20, [
+        r.text for r in responses if r.status_code != 200
+    ]
     assert timesheets.count(user_id=user.id) == 20
     assert len(timesheets.running(user)) == limit
 
@@ -93,7 +95,9 @@ def test_parallel_stops_and_starts_keep_the_limit(make_user, catalog, timesheets
     work = catalog.work()
     running = timesheets.create(user, work, datetime.now(UTC) - timedelta(hours=1))
     body = {"project": work.project.id, "activity": work.activity.id}
-    requests = [("PATCH", f"/api/timesheets/{running.id}/stop", None)] * 5 + [("POST", "/api/timesheets", body)] * 5
+    requests = [("PATCH", f"/api/timesheets/{running.id}/stop", None)] * 5 + [
+        ("POST", "/api/timesheets", body)
+    ] * 5
     responses = in_parallel(user, requests)
     assert {r.status_code for r in responses} == {200}
     assert len(timesheets.running(user)) == 1

@@ -52,7 +52,9 @@ def _start_and_stop_costs(client, backend, work) -> tuple[int, int]:
     return start, len(domain_queries(counter))
 
 
-def test_starting_and_stopping_cost_the_same_with_few_or_many_records(make_user, catalog, timesheets, backend):
+def test_starting_and_stopping_cost_the_same_with_few_or_many_records(
+    make_user, catalog, timesheets, backend
+):
     user = make_user()
     work = catalog.work()
     with user.client() as client:

@@ -118,7 +118,9 @@ def test_user_filters_are_ignored_for_plain_users(make_user, catalog, timesheets
         assert ids(client.get("/api/timesheets", params={"users[]": str(other.id)})) == [own.id]
 
 
-def test_user_all_for_a_teamlead_means_himself_and_the_members_of_teams_he_leads(make_user, catalog, timesheets):
+def test_user_all_for_a_teamlead_means_himself_and_the_members_of_teams_he_leads(
+    make_user, catalog, timesheets
+):
     teamlead = make_user("ROLE_TEAMLEAD")
     member, stranger = make_user(), make_user()
     catalog.team(members=[member], leads=[teamlead])
@@ -140,7 +142,9 @@ def test_user_all_for_a_teamlead_without_teams_is_only_himself(make_user, catalo
 def test_user_all_for_an_admin_is_everyone(make_user, catalog, timesheets):
     admin = make_user("ROLE_ADMIN")
     work = catalog.work()
-    records = [timesheets.create(make_user(), work, yesterday_at(9 - i), yesterday_at(10 - i)) for i in range(3)]
+    records = [
+        timesheets.create(make_user(), work, yesterday_at(9 - i), yesterday_at(10 - i)) for i in range(3)
+    ]
     with admin.client() as client:
         assert ids(client.get("/api/timesheets", params={"user": "all"})) == [r.id for r in records]
 
@@ -188,7 +192,9 @@ def test_customer_project_and_activity_filters(make_user, catalog, timesheets):
     with user.client() as client:
         assert ids(client.get("/api/timesheets", params={"customer": first.customer.id})) == [a.id, b.id]
         assert ids(client.get(f"/api/timesheets?customers[]={second.customer.id}")) == [c.id]
-        assert ids(client.get(f"/api/timesheets?projects[]={first.project.id}&project={second.project.id}")) == [
+        assert ids(
+            client.get(f"/api/timesheets?projects[]={first.project.id}&project={second.project.id}")
+        ) == [
             a.id,
             b.id,
             c.id,
@@ -212,7 +218,11 @@ def test_filtering_by_an_inaccessible_entity_is_forbidden(make_user, catalog):
     hidden_project = catalog.project(catalog.customer(), teams=[team])
     hidden_activity = catalog.activity(None, teams=[team])
     with user.client() as client:
-        for name, entity in (("customer", hidden_customer), ("project", hidden_project), ("activity", hidden_activity)):
+        for name, entity in (
+            ("customer", hidden_customer),
+            ("project", hidden_project),
+            ("activity", hidden_activity),
+        ):
             response = client.get("/api/timesheets", params={name: entity.id})
             assert response.json() == {"code": 403, "message": "Forbidden"}, name
 
@@ -244,8 +254,14 @@ def test_begin_and_end_both_compare_with_the_records_begin(make_user, catalog, t
     with user.client() as client:
         assert ids(client.get("/api/timesheets", params={"begin": html5(yesterday_at(9))})) == [late.id]
         assert ids(client.get("/api/timesheets", params={"end": html5(yesterday_at(9))})) == [early.id]
-        assert ids(client.get("/api/timesheets", params={"begin": html5(yesterday_at(8))})) == [late.id, early.id]
-        assert ids(client.get("/api/timesheets", params={"end": html5(yesterday_at(13))})) == [late.id, early.id]
+        assert ids(client.get("/api/timesheets", params={"begin": html5(yesterday_at(8))})) == [
+            late.id,
+            early.id,
+        ]
+        assert ids(client.get("/api/timesheets", params={"end": html5(yesterday_at(13))})) == [
+            late.id,
+            early.id,
+        ]
 
 
 def test_begin_filter_is_read_in_the_callers_timezone(make_user, catalog, timesheets):
@@ -254,7 +270,10 @@ def test_begin_filter_is_read_in_the_callers_timezone(make_user, catalog, timesh
     with user.client() as client:
         wall = html5(record.begin.astimezone(yesterday_at(0, timezone="America/New_York").tzinfo))
         assert ids(client.get("/api/timesheets", params={"begin": wall})) == [record.id]
-        later = html5(record.begin.astimezone(yesterday_at(0, timezone="America/New_York").tzinfo) + timedelta(seconds=1))
+        later = html5(
+            record.begin.astimezone(yesterday_at(0, timezone="America/New_York").tzinfo)
+            + timedelta(seconds=1)
+        )
         assert ids(client.get("/api/timesheets", params={"begin": later})) == []
 
 
@@ -277,10 +296,14 @@ def test_modified_after_is_utc_and_inclusive(make_user, catalog, timesheets):
     user = make_user(timezone="Asia/Tokyo")
     work = catalog.work()
     moment = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    older = timesheets.create(user, work, yesterday_at(9), yesterday_at(10), modified_at=moment - timedelta(seconds=1))
+    older = timesheets.create(
+        user, work, yesterday_at(9), yesterday_at(10), modified_at=moment - timedelta(seconds=1)
+    )
     exact = timesheets.create(user, work, yesterday_at(8), yesterday_at(9), modified_at=moment)
     with user.client() as client:
-        assert ids(client.get("/api/timesheets", params={"modified_after": "2024-05-01T12:00:00"})) == [exact.id]
+        assert ids(client.get("/api/timesheets", params={"modified_after": "2024-05-01T12:00:00"})) == [
+            exact.id
+        ]
         assert ids(client.get("/api/timesheets", params={"modified_after": "2024-05-01T11:59:59"})) == [
             older.id,
             exact.id,
@@ -295,7 +318,9 @@ def test_patch_updates_the_modification_time(make_user, catalog, timesheets):
     with user.client() as client:
         assert ids(client.get("/api/timesheets", params={"modified_after": "2021-01-01T00:00:00"})) == []
         client.patch(f"/api/timesheets/{record.id}", json={})
-        assert ids(client.get("/api/timesheets", params={"modified_after": "2021-01-01T00:00:00"})) == [record.id]
+        assert ids(client.get("/api/timesheets", params={"modified_after": "2021-01-01T00:00:00"})) == [
+            record.id
+        ]
 
 
 # --- search -------------------------------------------------------------------------------------

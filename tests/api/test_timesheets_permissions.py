@@ -1,4 +1,4 @@
-"""Who may do what with whose records (contract TIMESHEETS §7.3–§7.6)."""
+"""Who may do what with whose records (contract TIMESHEETS §7.3 to §7.6)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def every_record_route(client, record_id: int) -> dict[str, int]:
     return {name: response.status_code for name, response in routes.items()}
 
 
-def test_a_user_cannot_read_someone_elses_record_but_unknown_ids_are_404_first(make_user, catalog, timesheets):
+def test_a_user_cannot_read_someone_elses_record_but_unknown_ids_are_404_first(
+    make_user, catalog, timesheets
+):
     user = make_user()
     record = timesheets.create(make_user("ROLE_ADMIN"), catalog.work(), yesterday_at(9), yesterday_at(10))
     with user.client() as client:
@@ -63,7 +65,9 @@ def test_a_customer_team_restriction_blocks_even_the_owners_teamlead(make_user, 
     customer_team = catalog.team(members=[owner])
     customer = catalog.customer(teams=[customer_team])
     project = catalog.project(customer)
-    record = timesheets.create(owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10))
+    record = timesheets.create(
+        owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10)
+    )
     catalog.meta_field("m")
     with teamlead.client() as client:
         assert set(every_record_route(client, record.id).values()) == {403}
@@ -85,7 +89,9 @@ def test_the_owner_always_reaches_his_record_despite_restrictive_teams(make_user
     owner = make_user()
     customer = catalog.customer(teams=[catalog.team()])
     project = catalog.project(customer)
-    record = timesheets.create(owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10))
+    record = timesheets.create(
+        owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10)
+    )
     with owner.client() as client:
         assert client.get(f"/api/timesheets/{record.id}").status_code == 200
         assert client.patch(f"/api/timesheets/{record.id}", json={"description": "self"}).status_code == 200
@@ -97,7 +103,9 @@ def test_a_super_admin_bypasses_every_team_gate(make_user, catalog, timesheets):
     catalog.team(members=[owner])
     customer = catalog.customer(teams=[catalog.team(members=[owner])])
     project = catalog.project(customer)
-    record = timesheets.create(owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10))
+    record = timesheets.create(
+        owner, Work(customer, project, catalog.activity(project)), yesterday_at(9), yesterday_at(10)
+    )
     with admin.client() as client:
         assert client.patch(f"/api/timesheets/{record.id}", json={"description": "admin"}).status_code == 200
         assert client.delete(f"/api/timesheets/{record.id}").status_code == 204
@@ -132,7 +140,9 @@ def test_a_teamlead_sees_member_rates_but_may_not_edit_them(make_user, catalog, 
         assert {"rate", "internalRate", "fixedRate", "hourlyRate"} <= set(body)
         response = client.patch(f"/api/timesheets/{record.id}", json={"hourlyRate": 10})
         assert response.json()["errors"]["errors"] == ["This form should not contain extra fields."]
-        changed = client.patch(f"/api/timesheets/{record.id}", json={"billable": False, "exported": True}).json()
+        changed = client.patch(
+            f"/api/timesheets/{record.id}", json={"billable": False, "exported": True}
+        ).json()
     assert (changed["billable"], changed["exported"]) == (False, True)
 
 
@@ -157,7 +167,9 @@ def test_a_user_may_not_edit_his_exported_record_but_an_admin_may(make_user, cat
         assert client.patch(f"/api/timesheets/{record.id}", json={"description": "x"}).status_code == 200
 
 
-def test_a_teamlead_stops_a_members_running_record_but_a_user_may_not_stop_others(make_user, catalog, timesheets):
+def test_a_teamlead_stops_a_members_running_record_but_a_user_may_not_stop_others(
+    make_user, catalog, timesheets
+):
     teamlead = make_user("ROLE_TEAMLEAD")
     member, other = make_user(), make_user()
     catalog.team(members=[member], leads=[teamlead])
@@ -221,7 +233,9 @@ def test_post_needs_create_own_timesheet(make_user, catalog, backend):
     user = make_user()
     deny(backend, "ROLE_USER", "create_own_timesheet")
     with user.client() as client:
-        response = client.post("/api/timesheets", json=new_body(catalog.work(), yesterday_at(9), yesterday_at(10)))
+        response = client.post(
+            "/api/timesheets", json=new_body(catalog.work(), yesterday_at(9), yesterday_at(10))
+        )
     assert response.json() == FORBIDDEN
 
 

@@ -128,7 +128,11 @@ def test_duration_rounding_and_weekday_selection(make_user, catalog):
     body = post(user, new_body(catalog.work(), yesterday_at(9), yesterday_at(9, 40))).json()
     assert body["duration"] == 3600
     weekday = yesterday_at(9).strftime("%A").lower()
-    others = [d for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday") if d != weekday]
+    others = [
+        d
+        for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        if d != weekday
+    ]
     catalog.setting("timesheet.rounding.default.days", ",".join(others))
     body = post(user, new_body(catalog.work(), yesterday_at(11, 0, 30), yesterday_at(11, 40, 10))).json()
     assert body["duration"] == 2380
@@ -168,22 +172,40 @@ def test_billable_is_computed_from_activity_project_and_customer(make_user, cata
 def test_billable_follows_the_one_boolean_rule(make_user, catalog):
     teamlead = make_user("ROLE_TEAMLEAD")
     work = catalog.work()
-    assert post(teamlead, new_body(work, yesterday_at(8), yesterday_at(9), billable=False)).json()["billable"] is False
-    assert post(teamlead, new_body(work, yesterday_at(9), yesterday_at(10), billable=None)).json()["billable"] is True
-    assert post(teamlead, new_body(work, yesterday_at(10), yesterday_at(11), billable=0)).json()["billable"] is True
-    assert post(teamlead, new_body(work, yesterday_at(11), yesterday_at(12), exported=None)).json()["exported"] is True
+    assert (
+        post(teamlead, new_body(work, yesterday_at(8), yesterday_at(9), billable=False)).json()["billable"]
+        is False
+    )
+    assert (
+        post(teamlead, new_body(work, yesterday_at(9), yesterday_at(10), billable=None)).json()["billable"]
+        is True
+    )
+    assert (
+        post(teamlead, new_body(work, yesterday_at(10), yesterday_at(11), billable=0)).json()["billable"]
+        is True
+    )
+    assert (
+        post(teamlead, new_body(work, yesterday_at(11), yesterday_at(12), exported=None)).json()["exported"]
+        is True
+    )
     refused = post(teamlead, new_body(work, yesterday_at(12), yesterday_at(13), billable=[1]))
     assert field_errors(refused) == {"billable": ["The checkbox has an invalid value."]}
 
 
-def test_changing_the_project_without_rates_switches_billable_back_to_automatic(make_user, catalog, timesheets):
+def test_changing_the_project_without_rates_switches_billable_back_to_automatic(
+    make_user, catalog, timesheets
+):
     teamlead = make_user("ROLE_TEAMLEAD")
     billable_work, unbillable_work = catalog.work(), catalog.work(billable=False)
     record = timesheets.create(teamlead, billable_work, yesterday_at(8), yesterday_at(9), billable=True)
     with teamlead.client() as client:
         body = client.patch(
             f"/api/timesheets/{record.id}",
-            json={"project": unbillable_work.project.id, "activity": unbillable_work.activity.id, "billable": True},
+            json={
+                "project": unbillable_work.project.id,
+                "activity": unbillable_work.activity.id,
+                "billable": True,
+            },
         ).json()
         assert body["billable"] is False
         kept = client.patch(f"/api/timesheets/{record.id}", json={"description": "x"}).json()
@@ -197,7 +219,12 @@ def test_hourly_rate_preference_is_the_fallback(make_user, catalog):
     admin = make_user("ROLE_ADMIN")
     catalog.preference(admin, "hourly_rate", "80")
     body = post(admin, new_body(catalog.work(), yesterday_at(8), yesterday_at(9, 30))).json()
-    assert (body["hourlyRate"], body["rate"], body["internalRate"], body["fixedRate"]) == (80.0, 120.0, 120.0, None)
+    assert (body["hourlyRate"], body["rate"], body["internalRate"], body["fixedRate"]) == (
+        80.0,
+        120.0,
+        120.0,
+        None,
+    )
 
 
 def test_internal_rate_preference_prices_the_internal_rate(make_user, catalog):
@@ -244,7 +271,12 @@ def test_a_fixed_configured_rate_wins_even_over_a_sent_hourly_rate(make_user, ca
     work = catalog.work()
     catalog.rate(work.activity, "500", fixed=True, internal="300")
     body = post(admin, new_body(work, yesterday_at(1), yesterday_at(5), hourlyRate=10)).json()
-    assert (body["fixedRate"], body["rate"], body["internalRate"], body["hourlyRate"]) == (500.0, 500.0, 300.0, 10.0)
+    assert (body["fixedRate"], body["rate"], body["internalRate"], body["hourlyRate"]) == (
+        500.0,
+        500.0,
+        300.0,
+        10.0,
+    )
 
 
 def test_sent_rates_win_and_rate_is_recalculated_on_every_save(make_user, catalog, timesheets):
@@ -256,7 +288,9 @@ def test_sent_rates_win_and_rate_is_recalculated_on_every_save(make_user, catalo
     with admin.client() as client:
         longer = client.patch(f"/api/timesheets/{body['id']}", json={"end": html5(yesterday_at(3))}).json()
     assert (longer["hourlyRate"], longer["rate"]) == (127.0, 254.0)
-    fixed = post(admin, new_body(work, yesterday_at(3), yesterday_at(11), fixedRate=2016, hourlyRate=127)).json()
+    fixed = post(
+        admin, new_body(work, yesterday_at(3), yesterday_at(11), fixedRate=2016, hourlyRate=127)
+    ).json()
     assert (fixed["rate"], fixed["fixedRate"], fixed["duration"]) == (2016.0, 2016.0, 28800)
 
 
@@ -289,10 +323,14 @@ def test_decimal_rounding_mode_rounds_hours_and_amounts_to_cents(make_user, cata
     catalog.setting("timesheet.rounding.default.end", "0")
     catalog.setting("timesheet.rounding.default.begin", "0")
     work = catalog.work()
-    classic = post(admin, new_body(work, yesterday_at(1), yesterday_at(1, 20, 20), hourlyRate="137.21")).json()
+    classic = post(
+        admin, new_body(work, yesterday_at(1), yesterday_at(1, 20, 20), hourlyRate="137.21")
+    ).json()
     assert classic["rate"] == 46.4989
     catalog.setting("invoice.rounding_mode", "decimal")
-    decimal = post(admin, new_body(work, yesterday_at(2), yesterday_at(2, 20, 20), hourlyRate="137.21")).json()
+    decimal = post(
+        admin, new_body(work, yesterday_at(2), yesterday_at(2, 20, 20), hourlyRate="137.21")
+    ).json()
     assert decimal["rate"] == 46.65
 
 
@@ -305,7 +343,9 @@ def test_running_records_cost_nothing(make_user, catalog):
 
 def test_negative_rates_are_refused(make_user, catalog):
     admin = make_user("ROLE_ADMIN")
-    response = post(admin, new_body(catalog.work(), yesterday_at(1), yesterday_at(2), hourlyRate=-1, fixedRate="x"))
+    response = post(
+        admin, new_body(catalog.work(), yesterday_at(1), yesterday_at(2), hourlyRate=-1, fixedRate="x")
+    )
     assert field_errors(response) == {
         "hourlyRate": ["This value should be greater than or equal to 0."],
         "fixedRate": ["Please enter a valid money amount."],
@@ -354,8 +394,17 @@ def test_a_start_that_cannot_stop_the_old_record_saves_nothing(make_user, catalo
     catalog.setting("timesheet.rules.long_running_duration", "60")
     old = timesheets.create(user, work, datetime.now(UTC) - timedelta(hours=2))
     response = post(user, new_body(work))
-    assert global_errors(response) == ["You have an active time record which cannot be stopped automatically."]
-    assert set(response.json()["errors"]["children"]) == {"begin", "end", "project", "activity", "description", "tags"}
+    assert global_errors(response) == [
+        "You have an active time record which cannot be stopped automatically."
+    ]
+    assert set(response.json()["errors"]["children"]) == {
+        "begin",
+        "end",
+        "project",
+        "activity",
+        "description",
+        "tags",
+    }
     assert [r.id for r in timesheets.running(user)] == [old.id]
     assert timesheets.count(user_id=user.id) == 1
 
@@ -443,7 +492,9 @@ def test_a_global_activity_on_a_project_without_globals_is_refused_on_patch(make
     record = timesheets.create(user, work, yesterday_at(9), yesterday_at(10))
     with user.client() as client:
         response = client.patch(f"/api/timesheets/{record.id}", json={"activity": global_activity.id})
-    assert field_errors(response) == {"activity": ["Global activities are forbidden for the selected project."]}
+    assert field_errors(response) == {
+        "activity": ["Global activities are forbidden for the selected project."]
+    }
 
 
 def test_records_must_lie_within_the_project_dates(make_user, catalog):
@@ -475,7 +526,9 @@ def test_stopping_an_exported_record_without_edit_export_is_refused(make_user, c
     record = timesheets.create(user, catalog.work(), datetime.now(UTC) - timedelta(hours=1), exported=True)
     with user.client() as client:
         response = client.patch(f"/api/timesheets/{record.id}/stop")
-    assert response.json()["errors"] == {"children": {"exported": {"errors": ["This timesheet is already exported."]}}}
+    assert response.json()["errors"] == {
+        "children": {"exported": {"errors": ["This timesheet is already exported."]}}
+    }
 
 
 # --- lockdown -----------------------------------------------------------------------------------
@@ -521,13 +574,17 @@ def test_the_grace_period_keeps_the_latest_period_open(make_user, catalog, times
         assert client.patch(f"/api/timesheets/{older.id}", json={"description": "x"}).status_code == 403
 
 
-def test_grace_permission_unlocks_the_latest_period_but_not_older_records(make_user, catalog, timesheets, backend):
+def test_grace_permission_unlocks_the_latest_period_but_not_older_records(
+    make_user, catalog, timesheets, backend
+):
     admin = make_user("ROLE_ADMIN")
     deny(backend, "ROLE_ADMIN", "lockdown_override_timesheet")
     work = catalog.work()
     day = _last_month_day(10)
     record = timesheets.create(admin, work, _at(day, 9), _at(day, 10))
-    older = timesheets.create(admin, work, _at(day, 9) - timedelta(days=40), _at(day, 10) - timedelta(days=40))
+    older = timesheets.create(
+        admin, work, _at(day, 9) - timedelta(days=40), _at(day, 10) - timedelta(days=40)
+    )
     _lock_last_month(catalog)
     with admin.client() as client:
         assert client.patch(f"/api/timesheets/{record.id}", json={"description": "x"}).status_code == 200
@@ -538,7 +595,9 @@ def test_override_permission_ignores_the_lockdown(make_user, catalog, timesheets
     admin = make_user("ROLE_ADMIN")
     work = catalog.work()
     day = _last_month_day(10)
-    older = timesheets.create(admin, work, _at(day, 9) - timedelta(days=40), _at(day, 10) - timedelta(days=40))
+    older = timesheets.create(
+        admin, work, _at(day, 9) - timedelta(days=40), _at(day, 10) - timedelta(days=40)
+    )
     _lock_last_month(catalog)
     with admin.client() as client:
         assert client.patch(f"/api/timesheets/{older.id}", json={"description": "x"}).status_code == 200
@@ -571,7 +630,8 @@ def test_money_budget_of_a_project_cannot_be_overbooked(make_user, catalog):
     response = post(admin, new_body(work, yesterday_at(3), yesterday_at(5)))
     assert field_errors(response) == {
         "project": [
-            "The budget is used up. Of the available €100.00, €50.00 has been booked so far, €50.00 can still be used."
+            "The budget is used up. Of the available €100.00, €50.00 has been booked so far, "
+            "€50.00 can still be used."
         ]
     }
     assert field_errors(post(user, new_body(work, yesterday_at(3), yesterday_at(5)))) == {
@@ -603,6 +663,7 @@ def test_monthly_budgets_only_count_the_records_month_and_non_billable_records_a
     assert post(admin, new_body(work, _at(day, 3), _at(day, 4), billable=False)).status_code == 200
     assert field_errors(post(admin, new_body(work, _at(day, 5), _at(day, 6)))) == {
         "activity": [
-            "The budget is used up. Of the available 1:00, 1:00 has been booked so far, 0:00 can still be used."
+            "The budget is used up. Of the available 1:00, 1:00 has been booked so far, "
+            "0:00 can still be used."
         ]
     }

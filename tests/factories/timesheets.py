@@ -46,7 +46,13 @@ class Catalog:
         self.db = backend.db
 
     def customer(self, name: str | None = None, *, teams: Iterable[Team] = (), **attributes: Any) -> Customer:
-        values = {"country": "DE", "currency": "EUR", "timezone": "Europe/Berlin", "visible": True, "billable": True}
+        values = {
+            "country": "DE",
+            "currency": "EUR",
+            "timezone": "Europe/Berlin",
+            "visible": True,
+            "billable": True,
+        }
         values.update(attributes)
         with self.db.session() as session:
             customer = Customer(name=name or f"Customer {next(_sequence)}", **values)
@@ -56,7 +62,12 @@ class Catalog:
         return customer
 
     def project(
-        self, customer: Customer | None = None, name: str | None = None, *, teams: Iterable[Team] = (), **attributes: Any
+        self,
+        customer: Customer | None = None,
+        name: str | None = None,
+        *,
+        teams: Iterable[Team] = (),
+        **attributes: Any,
     ) -> Project:
         customer = customer or self.customer()
         values = {"visible": True, "billable": True, "global_activities": True}
@@ -69,7 +80,12 @@ class Catalog:
         return project
 
     def activity(
-        self, project: Project | None = None, name: str | None = None, *, teams: Iterable[Team] = (), **attributes: Any
+        self,
+        project: Project | None = None,
+        name: str | None = None,
+        *,
+        teams: Iterable[Team] = (),
+        **attributes: Any,
     ) -> Activity:
         values = {"visible": True, "billable": True}
         values.update(attributes)
@@ -96,7 +112,9 @@ class Catalog:
             session.flush()
         return tag
 
-    def team(self, name: str | None = None, *, members: Iterable[Any] = (), leads: Iterable[Any] = ()) -> Team:
+    def team(
+        self, name: str | None = None, *, members: Iterable[Any] = (), leads: Iterable[Any] = ()
+    ) -> Team:
         """A team; members and leads are user handles (anything with an `id`)."""
         with self.db.session() as session:
             team = Team(name=name or f"Team {next(_sequence)}")
@@ -201,17 +219,26 @@ class TimesheetFactory:
                 record.modified_at = modified_at
             record.tags = [session.get(Tag, tag.id) for tag in tags]
             record.meta = [
-                TimesheetMeta(name=name, value=value, visible=visible) for name, (value, visible) in (meta or {}).items()
+                TimesheetMeta(name=name, value=value, visible=visible)
+                for name, (value, visible) in (meta or {}).items()
             ]
             session.add(record)
             session.flush()
         return record
 
-    def many(self, user: Any, work: Work, count: int, *, start: datetime | None = None, **kwargs: Any) -> list[Timesheet]:
+    def many(
+        self, user: Any, work: Work, count: int, *, start: datetime | None = None, **kwargs: Any
+    ) -> list[Timesheet]:
         """`count` finished one-hour records, one per day going back from `start`."""
         start = start or datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         return [
-            self.create(user, work, start - timedelta(days=i), start - timedelta(days=i) + timedelta(hours=1), **kwargs)
+            self.create(
+                user,
+                work,
+                start - timedelta(days=i),
+                start - timedelta(days=i) + timedelta(hours=1),
+                **kwargs,
+            )
             for i in range(count)
         ]
 

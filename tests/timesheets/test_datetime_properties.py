@@ -164,7 +164,9 @@ def test_query_datetimes_are_strict_but_read_the_same_way(wall, zone):
 def test_garbage_never_raises(text, zone):
     parsed = parse_local_datetime(text, zone)
     assert parsed is None or parsed.tzinfo is not None
-    assert parse_strict_datetime(text, zone) is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", text)
+    assert parse_strict_datetime(text, zone) is None or re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", text
+    )
 
 
 def test_impossible_calendar_dates_are_refused():

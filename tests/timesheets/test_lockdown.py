@@ -47,10 +47,14 @@ def test_unknown_words_are_refused():
 
 
 def test_the_latest_expression_of_a_list_counts():
-    assert latest_of("first day of last month, -3 days", NOW, "UTC") == datetime(2024, 3, 12, 10, 30, tzinfo=UTC)
+    assert latest_of("first day of last month, -3 days", NOW, "UTC") == datetime(
+        2024, 3, 12, 10, 30, tzinfo=UTC
+    )
 
 
-LAST_MONTH = Lockdown("first day of last month 00:00:00", "last day of last month 23:59:59", "", "Europe/Berlin")
+LAST_MONTH = Lockdown(
+    "first day of last month 00:00:00", "last day of last month 23:59:59", "", "Europe/Berlin"
+)
 
 
 def test_records_before_the_end_of_the_period_are_locked():
@@ -71,4 +75,6 @@ def test_an_incomplete_or_broken_setup_locks_nothing():
     begin = datetime(2024, 2, 10, tzinfo=UTC)
     assert not Lockdown("", LAST_MONTH.end, "", "").is_locked(begin, NOW, "UTC", may_use_grace=False)
     assert not Lockdown("tomorrow", "yesterday", "", "").is_locked(begin, NOW, "UTC", may_use_grace=False)
-    assert not Lockdown("gibberish", "more gibberish", "", "").is_locked(begin, NOW, "UTC", may_use_grace=False)
+    assert not Lockdown("gibberish", "more gibberish", "", "").is_locked(
+        begin, NOW, "UTC", may_use_grace=False
+    )

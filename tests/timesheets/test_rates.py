@@ -74,7 +74,10 @@ def test_a_fixed_rate_prices_the_internal_rate_by_the_internal_preference():
 
 
 def test_weekday_factors_add_up_on_the_first_calculation_only():
-    factors = (RateFactor(frozenset({"wednesday"}), Decimal("1.5")), RateFactor(frozenset({"wednesday"}), Decimal("0.5")))
+    factors = (
+        RateFactor(frozenset({"wednesday"}), Decimal("1.5")),
+        RateFactor(frozenset({"wednesday"}), Decimal("0.5")),
+    )
     assert rate_factor(factors, "wednesday") == Decimal("2.0")
     assert rate_factor(factors, "monday") == Decimal("1")
     first = calc(hourly_preference=Decimal("10"), factors=factors)

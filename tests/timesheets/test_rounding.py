@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from horae.timesheets.rounding import WEEKDAYS, RoundingRule, round_begin, round_record, round_seconds
 
 EVERY_DAY = frozenset(WEEKDAYS)
-ZONES = ["UTC", "Europe/Berlin", "America/Sao_Paulo", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Chatham"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/Sao_Paulo",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+]
 
 
 @pytest.mark.parametrize(

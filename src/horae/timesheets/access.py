@@ -1,4 +1,4 @@
-"""Who may do what with a timesheet record (Kimai's timesheet voter, contract §7.3–§7.6).
+"""Who may do what with a timesheet record (Kimai's timesheet voter, contract §7.3 to §7.6).
 
 A record of the caller needs `<attribute>_own_timesheet`; anyone else's record needs team access
 to it and `<attribute>_other_timesheet`. Records are duck-typed: anything with `user`,
@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
-from horae.activities.models import Activity
 from horae.db import utcnow
-from horae.projects.models import Project
 from horae.security.permissions import ROLE_ADMIN, ROLE_TEAMLEAD, ROLE_USER, Actor
 from horae.security.visibility import (
     activity_visible,
@@ -153,4 +151,4 @@ def entity_filter(actor: Actor) -> ColumnElement[bool]:
     dropped, the caller's own rows included (needs Project and Activity joined)."""
     if actor.sees_all:
         return true()
-    return and_(project_visible(actor, Project.id, Project.customer_id), activity_visible(actor, Activity.id))
+    return and_(project_visible(actor), activity_visible(actor))

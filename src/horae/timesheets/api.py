@@ -129,7 +129,9 @@ def _entity(service: TimesheetService, record: Timesheet, *, expanded: bool = Fa
     )
 
 
-def _collection(service: TimesheetService, records: list[Timesheet], *, expanded: bool) -> list[dict[str, Any]]:
+def _collection(
+    service: TimesheetService, records: list[Timesheet], *, expanded: bool
+) -> list[dict[str, Any]]:
     return [
         timesheet_json(record, entity=False, expanded=expanded, rates=service.shows_rates(record))
         for record in records
@@ -168,8 +170,12 @@ def list_timesheets(
     activity: Annotated[str | None, Query(description="Activity ID")] = None,
     activities: Annotated[list[str] | None, Query(alias="activities[]", description="Activity IDs")] = None,
     tags: Annotated[list[str] | None, Query(alias="tags[]", description="Tag names")] = None,
-    begin: Annotated[str | None, Query(description="Records beginning at or after (YYYY-MM-DDThh:mm:ss)")] = None,
-    end: Annotated[str | None, Query(description="Records beginning at or before (YYYY-MM-DDThh:mm:ss)")] = None,
+    begin: Annotated[
+        str | None, Query(description="Records beginning at or after (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
+    end: Annotated[
+        str | None, Query(description="Records beginning at or before (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
     exported: Annotated[str | None, Query(description="0 = not exported, 1 = exported")] = None,
     active: Annotated[str | None, Query(description="0 = stopped, 1 = running")] = None,
     billable: Annotated[str | None, Query(description="0 = not billable, 1 = billable")] = None,
@@ -184,8 +190,10 @@ def list_timesheets(
     filters = _list_filter(request, actor)
     expanded = request.query_params.get("full") in ("1", "true")
     service = TimesheetService(session, actor)
-    records, total = service.list(filters, expanded=expanded)
-    return json_response(_collection(service, records, expanded=expanded), headers=filters.page.headers(total))
+    records, total = service.search(filters, expanded=expanded)
+    return json_response(
+        _collection(service, records, expanded=expanded), headers=filters.page.headers(total)
+    )
 
 
 @router.get(
@@ -199,7 +207,9 @@ def recent_timesheets(
     request: Request,
     actor: ActorDep,
     session: SessionDep,
-    begin: Annotated[str | None, Query(description="Only records from this moment on (YYYY-MM-DDThh:mm:ss)")] = None,
+    begin: Annotated[
+        str | None, Query(description="Only records from this moment on (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
     size: Annotated[str | None, Query(description="Number of records (default 10)")] = None,
 ) -> Response:
     since = _strict_datetime(request, "begin", actor.timezone)
@@ -240,7 +250,9 @@ def get_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
     operation_id="post_post_timesheet",
     summary="Creates a new timesheet record (a running one when end is left out)",
     responses=answers("TimesheetEntity"),
-    openapi_extra=body_doc(timesheet_form(break_time=True, rates=True, user=True, exported=True, billable=True)),
+    openapi_extra=body_doc(
+        timesheet_form(break_time=True, rates=True, user=True, exported=True, billable=True)
+    ),
 )
 def create_timesheet(
     request: Request,
@@ -250,7 +262,11 @@ def create_timesheet(
     full: Annotated[str | None, Query(description="Any value: answer with expanded objects")] = None,
 ) -> Response:
     service = TimesheetService(session, actor)
-    presets = {key: request.query_params[key] for key in ("begin", "end", "from", "to") if key in request.query_params}
+    presets = {
+        key: request.query_params[key]
+        for key in ("begin", "end", "from", "to")
+        if key in request.query_params
+    }
     record = service.create(body, presets)
     return _entity(service, record, expanded="full" in request.query_params)
 
@@ -309,7 +325,11 @@ def stop_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "copy": {"type": "string", "enum": ["all"], "description": "Copy description, tags, meta"},
+                            "copy": {
+                                "type": "string",
+                                "enum": ["all"],
+                                "description": "Copy description, tags, meta",
+                            },
                             "begin": {"type": "string", "description": "YYYY-MM-DDThh:mm:ss (default now)"},
                         },
                     }

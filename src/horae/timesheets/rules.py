@@ -304,11 +304,11 @@ def validate(draft: Draft, calculated: Calculated, ctx: RuleContext) -> list[Vio
             add("customer", "Cannot start a disabled customer.")
 
     if not actor.sees_all:
-        project_changed = project is not None and (is_new or original.project_id != project.id)
-        activity_changed = activity is not None and (is_new or original.activity_id != activity.id)
-        if project_changed and not can_access_project(actor, project):
+        project_changed = project is not None and (original is None or original.project_id != project.id)
+        if project_changed and project is not None and not can_access_project(actor, project):
             add("project", "You are not allowed to use this project.")
-        if activity_changed and not can_access_activity(actor, activity):
+        activity_changed = activity is not None and (original is None or original.activity_id != activity.id)
+        if activity_changed and activity is not None and not can_access_activity(actor, activity):
             add("activity", "You are not allowed to use this activity.")
 
     if not settings.allow_future_times and begin is not None:

@@ -2,7 +2,7 @@
 embedded/expanded sub-objects they carry, and the timesheet input form.
 
 Until a shared module for embedded customer/project/activity/user objects exists, the expanded
-shapes used inside timesheets are written here (contract TIMESHEETS §4.3, ENTITIES §1.1–§1.5).
+shapes used inside timesheets are written here (contract TIMESHEETS §4.3, ENTITIES §1.1 to §1.5).
 """
 
 from __future__ import annotations
@@ -201,6 +201,7 @@ def activity_expanded(activity: Activity) -> dict[str, Any]:
 
 def timesheet_json(record: Timesheet, *, entity: bool, expanded: bool, rates: bool) -> dict[str, Any]:
     """One record in one of the four shapes; the rate keys only when the caller may see rates."""
+    relations: dict[str, Any]
     if expanded:
         relations = {
             "activity": activity_expanded(record.activity),

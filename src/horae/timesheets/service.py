@@ -60,8 +60,13 @@ MAX_ID = 2**31 - 1
 CANNOT_STOP = "You have an active time record which cannot be stopped automatically."
 FAVORITES_PREFERENCE = "favorite_timesheets"
 MAX_FAVORITES = 5
+INVALID_CHOICE = "The selected choice is invalid."
 # Rule paths that are fields of the API form; every other path is a global form error.
 _FIELD_PATHS = ("project", "activity", "exported")
+
+
+class InvalidChoice(Exception):
+    """A submitted id the caller may not pick (Kimai: not among the field's choices)."""
 
 
 @dataclass
@@ -133,7 +138,7 @@ class TimesheetService:
         self._require(self.access.can("view", record))
         return record
 
-    def list(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[Timesheet], int]:
+    def search(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[Timesheet], int]:
         """One page of records and the total count (contract §5.1, §7.5)."""
         actor = self.actor
         self._require(actor.can("view_own_timesheet") or actor.can("view_other_timesheet"))
@@ -174,7 +179,7 @@ class TimesheetService:
         query = query.order_by(*_ordering(filters.order_by, filters.descending))
         query = query.offset(filters.page.offset).limit(filters.page.size)
         records = self.session.scalars(query.options(*self._loaders(expanded))).unique().all()
-        return list(records), total
+        return [*records], total
 
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6)."""
@@ -415,7 +420,7 @@ class TimesheetService:
             draft.begin = self.settings.default_begin_of(draft.begin, timezone).replace(second=0)
 
     def _presets(self, draft: Draft, presets: Mapping[str, str], timezone: str) -> datetime | None:
-        """Query parameters begin/end (dates: 10:00–18:00) and from/to (datetimes) preset times."""
+        """Query parameters begin/end (dates: 10:00 to 18:00) and from/to (datetimes) preset times."""
         begin = _date_preset(presets.get("begin"))
         end: datetime | None = None
         if begin is not None:
@@ -464,25 +469,27 @@ class TimesheetService:
             draft.billable = values["billable"]
         body_project: Project | None = None
         if "project" in values:
-            chosen = self._project_choice(values["project"], original)
-            if chosen is False:
-                errors["project"] = ["The selected choice is invalid."]
-            else:
-                draft.project = body_project = chosen or None
+            try:
+                draft.project = body_project = self._project_choice(values["project"], original)
+            except InvalidChoice:
+                errors["project"] = [INVALID_CHOICE]
         if "activity" in values:
-            picked = self._activity_choice(values["activity"], body_project, "project" in values, original)
-            if picked is False:
-                errors["activity"] = ["The selected choice is invalid."]
-            else:
-                draft.activity = picked or None
+            try:
+                draft.activity = self._activity_choice(
+                    values["activity"], body_project, "project" in values, original
+                )
+            except InvalidChoice:
+                errors["activity"] = [INVALID_CHOICE]
         if "user" in values:
-            owner = self._user_choice(values["user"], original)
-            if owner is False:
-                errors["user"] = ["The selected choice is invalid."]
-            elif owner is None:
-                errors["user"] = [NOT_NULL]
+            try:
+                owner = self._user_choice(values["user"], original)
+            except InvalidChoice:
+                errors["user"] = [INVALID_CHOICE]
             else:
-                draft.user = owner
+                if owner is None:
+                    errors["user"] = [NOT_NULL]
+                else:
+                    draft.user = owner
         if original is not None:
             changed = (
                 draft.user.id != original.user_id
@@ -527,60 +534,62 @@ class TimesheetService:
         if field_errors or global_errors:
             raise ValidationFailed(field_errors, global_errors, fields=list(form.fields))
 
-    def _project_choice(self, project_id: int | None, original: Snapshot | None) -> Project | bool | None:
-        """The project if the caller may pick it, None for "none", False when not allowed."""
+    def _project_choice(self, project_id: int | None, original: Snapshot | None) -> Project | None:
+        """The project if the caller may pick it (None for "none"); InvalidChoice otherwise."""
         if project_id is None:
             return None
         project = self.session.get(Project, project_id)
         if project is None:
-            return False
+            raise InvalidChoice()
         if original is not None and project.id == original.project_id:
             return project
         if not project.visible or not project.customer.visible:
-            return False
+            raise InvalidChoice()
         today = self.now.astimezone(zone(self.actor.timezone)).date()
         if (project.start is not None and project.start > today) or (
             project.end is not None and project.end < today
         ):
-            return False
-        return project if can_access_project(self.actor, project) else False
+            raise InvalidChoice()
+        if not can_access_project(self.actor, project):
+            raise InvalidChoice()
+        return project
 
     def _activity_choice(
         self, activity_id: int | None, project: Project | None, project_sent: bool, original: Snapshot | None
-    ) -> Activity | bool | None:
+    ) -> Activity | None:
         if activity_id is None:
             return None
         activity = self.session.get(Activity, activity_id)
         if activity is None:
-            return False
+            raise InvalidChoice()
         if original is not None and activity.id == original.activity_id:
             return activity
-        if not activity.visible:
-            return False
         parent = activity.project
+        if not activity.visible or not can_access_activity(self.actor, activity):
+            raise InvalidChoice()
         if parent is not None and (not parent.visible or not parent.customer.visible):
-            return False
-        if not can_access_activity(self.actor, activity):
-            return False
+            raise InvalidChoice()
         if project_sent and project is not None:
             if parent is not None and parent.id != project.id:
-                return False
+                raise InvalidChoice()
             if parent is None and not project.global_activities:
-                return False
+                raise InvalidChoice()
         return activity
 
-    def _user_choice(self, user_id: int | None, original: Snapshot | None) -> User | bool | None:
+    def _user_choice(self, user_id: int | None, original: Snapshot | None) -> User | None:
         if user_id is None:
             return None
         user = self.session.get(User, user_id)
         if user is None:
-            return False
+            raise InvalidChoice()
         if original is not None and user.id == original.user_id:
             return user
         if not user.enabled or user.system_account:
-            return False
+            raise InvalidChoice()
         allowed = selectable_user_ids(self.session, self.actor)
-        return user if allowed is None or user.id in allowed else False
+        if allowed is not None and user.id not in allowed:
+            raise InvalidChoice()
+        return user
 
     def _tags(self, names: list[str]) -> list[Tag]:
         """Existing tags by name; unknown names are dropped (the API never creates tags)."""
@@ -619,16 +628,18 @@ class TimesheetService:
     def _persist(
         self, record: Timesheet, draft: Draft, calculated: Calculated, *, meta: bool = True
     ) -> Timesheet:
+        begin, local_day = calculated.begin, calculated.date
+        assert begin is not None and local_day is not None, "saved only after validation"
         rates = calculated.rates
         record.user = draft.user
         if draft.project is not None:
             record.project = draft.project
         if draft.activity is not None:
             record.activity = draft.activity
-        record.begin = calculated.begin
+        record.begin = begin
         record.end = calculated.end
         record.timezone = draft.timezone
-        record.date = calculated.date
+        record.date = local_day
         record.duration = calculated.duration
         record.break_seconds = draft.break_seconds
         record.description = draft.description
@@ -697,7 +708,7 @@ class TimesheetService:
 
     # --- internals: queries -------------------------------------------------------------------
 
-    def _base_query(self) -> Select[tuple[Timesheet]]:
+    def _base_query(self) -> Select[Any]:
         return (
             select(Timesheet)
             .join(Project, Project.id == Timesheet.project_id)
@@ -724,7 +735,7 @@ class TimesheetService:
 
     def _entity_conditions(self, query: Select[Any], filters: TimesheetFilter) -> Select[Any]:
         """Customer/project/activity filters: unknown ids are dropped, inaccessible ones are 403."""
-        checks: list[tuple[Iterable[int], type, Any, Any]] = [
+        checks: list[tuple[Iterable[int], Any, Any, Any]] = [
             (filters.customers, Customer, can_access_customer, Project.customer_id),
             (filters.projects, Project, can_access_project, Timesheet.project_id),
             (filters.activities, Activity, can_access_activity, Timesheet.activity_id),
@@ -733,7 +744,7 @@ class TimesheetService:
             wanted = list(dict.fromkeys(ids))
             if not wanted:
                 continue
-            found = self.session.scalars(select(model).where(model.id.in_(wanted))).all()
+            found: list[Any] = list(self.session.scalars(select(model).where(model.id.in_(wanted))))
             for entity in found:
                 self._require(may_access(self.actor, entity))
             if found:
