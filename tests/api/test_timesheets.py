@@ -968,3 +968,75 @@ def test_favorites_are_stored_as_the_favorite_timesheets_preference(make_user, c
     with user.client() as client:
         client.post(f"/api/favorites/timesheets/{record.id}")
     assert load_user(backend, user.id).preference("favorite_timesheets") == str(record.id)
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"begin": "0999-12-31T10:00:00"}, "begin", "Please enter a valid date and time."),
+        ({"end": "9999-12-31T23:59:59"}, "end", "Please enter a valid date and time."),
+        (
+            {"description": "x" * 65_536},
+            "description",
+            "This value is too long. It should have 65535 characters or less.",
+        ),
+        ({"description": "nul\x00byte"}, "description", "This value is not valid."),
+        ({"tags": "a\x00b"}, "tags", "This value is not valid."),
+        ({"project": 1e30}, "project", "The selected choice is invalid."),
+        ({"activity": "12abc"}, "activity", "The selected choice is invalid."),
+        ({"begin": 12345}, "begin", "Please enter a valid date and time."),
+        ({"description": ["x"]}, "description", "This value is not valid."),
+    ],
+)
+def test_hostile_values_are_field_errors_not_server_errors(make_user, catalog, extra, field, message):
+    user = make_user()
+    body = {**new_body(catalog.work(), yesterday_at(8), yesterday_at(9)), **extra}
+    with user.client() as client:
+        response = client.post("/api/timesheets", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"]["children"][field] == {"errors": [message]}
+
+
+def test_hostile_rates_and_breaks_are_refused(make_user, catalog):
+    admin = make_user("ROLE_ADMIN")
+    catalog.setting("timesheet.rules.break_time_active", "1")
+    work = catalog.work()
+    with admin.client() as client:
+        response = client.post(
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), hourlyRate="1e13", **{"break": "9999999h"}),
+        )
+        assert set(response.json()["errors"]["children"]["hourlyRate"]["errors"][0].split()) >= {"between"}
+        assert "break" in {k for k, v in response.json()["errors"]["children"].items() if v}
+        huge = client.post(
+            "/api/timesheets",
+            json=new_body(
+                work, yesterday_at(0) - timedelta(days=300), yesterday_at(1), hourlyRate="999999999999"
+            ),
+        )
+    assert huge.json()["errors"]["errors"] == ["There was a problem saving."]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["term=a%00b", "tags[]=x%00", "begin=0001-01-01T00:00:00", "end=9999-12-31T23:59:59", "user=99999999999"],
+)
+def test_hostile_query_values_never_fail_the_server(make_user, query):
+    with make_user().client() as client:
+        response = client.get(f"/api/timesheets?{query}")
+    assert response.status_code in (200, 400)
+
+
+def test_hostile_meta_values_are_bad_requests(make_user, catalog, timesheets):
+    user = make_user()
+    catalog.meta_field("m")
+    record = timesheets.create(user, catalog.work(), yesterday_at(8), yesterday_at(9))
+    with user.client() as client:
+        url = f"/api/timesheets/{record.id}/meta"
+        assert client.patch(url, json={"name": "m", "value": "a\x00"}).status_code == 400
+        assert client.patch(url, json={"name": "m\x00", "value": "a"}).status_code == 404
+        assert client.patch(url, json={"name": "m", "value": ["a"]}).status_code == 400
+        assert client.patch(url, json=[1, 2]).status_code in (400, 404)

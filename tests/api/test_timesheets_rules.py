@@ -84,6 +84,33 @@ def test_duration_fixed_begin_mode_starts_today_at_the_default_begin(make_user, 
     assert body["begin"] == iso(local(f"{today.isoformat()}T08:00:00"))
 
 
+def test_duration_only_mode_begins_at_the_default_begin_and_keeps_times_editable(make_user, catalog):
+    user = make_user(timezone="Europe/Berlin")
+    catalog.setting("timesheet.mode", "duration_only")
+    catalog.setting("timesheet.default_begin", "07:30")
+    body = post(user, new_body(catalog.work())).json()
+    today = datetime.now(UTC).astimezone(local("2024-01-01T00:00:00").tzinfo).date()
+    assert body["begin"] == iso(local(f"{today.isoformat()}T07:30:00"))
+    edited = post(user, new_body(catalog.work(), yesterday_at(8), yesterday_at(9))).json()
+    assert edited["duration"] == 3600
+
+
+def test_legacy_query_presets_fill_begin_and_end(make_user, catalog):
+    user = make_user(timezone="Europe/Berlin")
+    body = post(user, new_body(catalog.work()), begin="2024-05-01", end="2024-05-02").json()
+    assert (body["begin"], body["end"]) == ("2024-05-01T10:00:00+0200", "2024-05-02T18:00:00+0200")
+    presets = {"from": "2024-05-03T08:00:00", "to": "2024-05-03T09:00:00"}
+    body = post(user, new_body(catalog.work()), **presets).json()
+    assert (body["begin"], body["end"], body["duration"]) == (
+        "2024-05-03T08:00:00+0200",
+        "2024-05-03T09:00:00+0200",
+        3600,
+    )
+    explicit = new_body(catalog.work(), yesterday_at(8), yesterday_at(9))
+    overridden = post(user, explicit, begin="2024-05-01").json()
+    assert overridden["begin"] == iso(yesterday_at(8))
+
+
 def test_config_endpoint_reports_the_tracking_settings(make_user, catalog):
     catalog.setting("timesheet.mode", "punch")
     catalog.setting("timesheet.active_entries.hard_limit", "3")

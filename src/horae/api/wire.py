@@ -82,7 +82,7 @@ def parse_local_datetime(value: str, timezone: str) -> datetime | None:
         naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return localize(naive, timezone)
+    return _storable(naive, timezone)
 
 
 def parse_strict_datetime(value: str, timezone: str) -> datetime | None:
@@ -93,5 +93,12 @@ def parse_strict_datetime(value: str, timezone: str) -> datetime | None:
     try:
         naive = datetime(*(int(g) for g in match.groups()))  # type: ignore[misc]
     except ValueError:
+        return None
+    return _storable(naive, timezone)
+
+
+def _storable(naive: datetime, timezone: str) -> datetime | None:
+    # Years every backend stores (MariaDB: 1000-9999) and zone arithmetic cannot overflow.
+    if not 1000 <= naive.year <= 9998:
         return None
     return localize(naive, timezone)

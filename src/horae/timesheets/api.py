@@ -89,6 +89,8 @@ def _ids(request: Request, single: str, many: str) -> list[int]:
 
 def _list_filter(request: Request, actor: Actor) -> TimesheetFilter:
     """Every list parameter, validated as a whole before anything runs (a bad one is a 400)."""
+    if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
+        raise BadRequest("NUL in the query")
     timezone = actor.timezone
     user = _scalar(request, "user", r"\d+|all")
     users = [int(value) for value in _array(request, "users", r"\d+") if len(value) < 10]

@@ -34,6 +34,8 @@ from horae.users.models import User
 from horae.users.service import user_language
 
 MAX_DURATION = 31_536_000  # one year; a hard limit before the configurable one
+# The largest amount a rate column (Numeric(16, 4)) holds.
+MAX_AMOUNT = Decimal("999999999999")
 TIME_EDITING_MODES = ("default", "duration_only")
 
 
@@ -342,6 +344,9 @@ def validate(draft: Draft, calculated: Calculated, ctx: RuleContext) -> list[Vio
 
     if not settings.allow_overbooking_budget and stopped:
         out.extend(_budget_violations(draft, calculated, ctx))
+    amounts = (calculated.rates.rate, calculated.rates.internal_rate, calculated.rates.hourly_rate)
+    if any(amount is not None and abs(amount) > MAX_AMOUNT for amount in amounts):
+        add("rate", "There was a problem saving.")
     return out
 
 

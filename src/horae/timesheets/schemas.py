@@ -7,6 +7,7 @@ shapes used inside timesheets are written here (contract TIMESHEETS §4.3, ENTIT
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from horae.activities.models import Activity
@@ -34,6 +35,23 @@ from horae.users.models import User
 # --- input ------------------------------------------------------------------------------------
 
 
+# What the TEXT columns of every backend hold (MariaDB: 65 535 bytes).
+MAX_TEXT_BYTES = 65_535
+# Rates are stored as Numeric(16, 4).
+MAX_MONEY = Decimal("999999999999")
+MAX_BREAK = 2**31 - 1
+
+
+class Description(Text):
+    """Free text, stored as sent; only what a TEXT column can hold."""
+
+    def convert(self, raw: Any, ctx: FormContext) -> Any:
+        text = super().convert(raw, ctx)
+        if len(text.encode()) > MAX_TEXT_BYTES:
+            raise FieldError(f"This value is too long. It should have {MAX_TEXT_BYTES} characters or less.")
+        return text
+
+
 class TagNames(Field):
     """Tags as Kimai's API reads them: one comma-separated string of names (arrays are refused)."""
 
@@ -45,6 +63,8 @@ class TagNames(Field):
         if isinstance(raw, dict | list):
             raise FieldError(NOT_VALID)
         text = "1" if raw is True else str(raw)
+        if "\x00" in text:
+            raise FieldError(NOT_VALID)
         names: list[str] = []
         for part in text.split(","):
             name = part.strip()
@@ -78,14 +98,14 @@ def timesheet_form(
         fields["begin"] = LocalDateTime(description="Local date and time (HTML5), default: now")
         fields["end"] = LocalDateTime(description="Local date and time (HTML5); empty for a running record")
     if break_time:
-        fields["break"] = Duration(description='Break, e.g. "0:30" or "30m"')
+        fields["break"] = Duration(maximum=MAX_BREAK, description='Break, e.g. "0:30" or "30m"')
     fields["project"] = Reference(required=False, description="Project ID")
     fields["activity"] = Reference(required=False, description="Activity ID")
-    fields["description"] = Text(strip=False, description="Description (Markdown)")
+    fields["description"] = Description(strip=False, description="Description (Markdown)")
     fields["tags"] = TagNames()
     if rates:
-        fields["fixedRate"] = Money(description="Fixed rate")
-        fields["hourlyRate"] = Money(description="Hourly rate")
+        fields["fixedRate"] = Money(maximum=MAX_MONEY, description="Fixed rate")
+        fields["hourlyRate"] = Money(maximum=MAX_MONEY, description="Hourly rate")
     if user:
         fields["user"] = Reference(description="Owner (user ID)")
     if exported:

@@ -52,7 +52,7 @@ from horae.timesheets.rules import (
     calculate,
     validate,
 )
-from horae.timesheets.schemas import timesheet_form
+from horae.timesheets.schemas import MAX_TEXT_BYTES, timesheet_form
 from horae.users.models import User
 from horae.users.service import set_preference, user_timezone
 
@@ -340,6 +340,8 @@ class TimesheetService:
         self._require(self.access.can("edit", record))
         if name is None or isinstance(name, dict | list | bool):
             raise BadRequest("name is required")
+        if "\x00" in str(name):
+            raise NotFound("meta field")
         definition = self.session.scalars(
             select(MetaFieldDefinition).where(
                 MetaFieldDefinition.entity_type == "timesheet",
@@ -351,6 +353,8 @@ class TimesheetService:
         if not has_value or value is False or isinstance(value, dict | list):
             raise BadRequest("value is required")
         text = "" if value is None else ("1" if value is True else str(value))
+        if "\x00" in text or len(text.encode()) > MAX_TEXT_BYTES:
+            raise BadRequest("value cannot be stored")
         existing = next((m for m in record.meta if m.name.lower() == definition.name.lower()), None)
         if existing is None:
             record.meta.append(TimesheetMeta(name=definition.name, value=text, visible=definition.visible))
