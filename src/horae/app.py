@@ -44,6 +44,10 @@ def _include(app: FastAPI, module_name: str) -> None:
     router = getattr(module, "router", None)
     if router is not None:
         app.include_router(router)
+    # A module may also bring middleware, static files or error handlers (the web app does).
+    install = getattr(module, "install", None)
+    if install is not None:
+        install(app)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -69,7 +73,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
-    app.state.throttle = FailureThrottle(database, settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    app.state.throttle = FailureThrottle(
+        database, settings.auth_failure_limit, settings.auth_failure_window_seconds
+    )
     install_error_handlers(app)
     install_body_limit_handler(app)
     app.add_middleware(
