@@ -223,7 +223,9 @@ def test_list_and_recent_need_view_permissions(make_user, catalog, backend):
     deny(backend, "ROLE_USER", "view_own_timesheet")
     with user.client() as client:
         assert client.get("/api/timesheets").json() == FORBIDDEN
+        assert client.get("/api/timesheets", params={"page": "x"}).json() == FORBIDDEN
         assert client.get("/api/timesheets/recent").json() == FORBIDDEN
+        assert client.get("/api/timesheets/recent", params={"begin": "x"}).json() == FORBIDDEN
         assert client.get("/api/timesheets/active").json() == FORBIDDEN
 
 

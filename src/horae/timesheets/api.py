@@ -189,9 +189,10 @@ def list_timesheets(
     page: Annotated[str | None, Query(description="Page number (default 1)")] = None,
     size: Annotated[str | None, Query(description="Page size (default 50, max 500)")] = None,
 ) -> Response:
+    service = TimesheetService(session, actor)
+    service.require_listing()
     filters = _list_filter(request, actor)
     expanded = request.query_params.get("full") in ("1", "true")
-    service = TimesheetService(session, actor)
     records, total = service.search(filters, expanded=expanded)
     return json_response(
         _collection(service, records, expanded=expanded), headers=filters.page.headers(total)
@@ -214,10 +215,11 @@ def recent_timesheets(
     ] = None,
     size: Annotated[str | None, Query(description="Number of records (default 10)")] = None,
 ) -> Response:
+    service = TimesheetService(session, actor)
+    service.require_own_view()
     since = _strict_datetime(request, "begin", actor.timezone)
     amount = _scalar(request, "size", r"\d+")
     count = int(amount) if amount else 10
-    service = TimesheetService(session, actor)
     records = service.recent(since, min(count, 2**31 - 1))
     return json_response(_collection(service, records, expanded=True))
 

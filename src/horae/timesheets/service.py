@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, not_, or_, select
@@ -138,10 +137,17 @@ class TimesheetService:
         self._require(self.access.can("view", record))
         return record
 
+    def require_listing(self) -> None:
+        """The list's own permission, checked before its parameters are read (403 before 400)."""
+        self._require(self.actor.can("view_own_timesheet") or self.actor.can("view_other_timesheet"))
+
+    def require_own_view(self) -> None:
+        self._require(self.actor.can("view_own_timesheet"))
+
     def search(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[Timesheet], int]:
         """One page of records and the total count (contract §5.1, §7.5)."""
         actor = self.actor
-        self._require(actor.can("view_own_timesheet") or actor.can("view_other_timesheet"))
+        self.require_listing()
         query = self._base_query()
         query = query.where(self._user_condition(filters))
         query = self._entity_conditions(query, filters)
@@ -183,7 +189,7 @@ class TimesheetService:
 
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6)."""
-        self._require(self.actor.can("view_own_timesheet"))
+        self.require_own_view()
         latest = func.max(Timesheet.id)
         query = (
             select(latest)
@@ -858,7 +864,3 @@ def _meta_condition(name: str, value: str) -> Any:
     if value.startswith("!") and len(value) > 1:
         return not_(meta_exists(func.lower(TimesheetMeta.value).like(_like(value[1:]), escape="/")))
     return meta_exists(func.lower(TimesheetMeta.value).like(_like(value), escape="/"))
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
