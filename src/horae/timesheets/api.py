@@ -18,7 +18,8 @@ from horae.errors import BadRequest
 from horae.security.permissions import Actor
 from horae.timesheets.models import Timesheet
 from horae.timesheets.schemas import timesheet_form, timesheet_json
-from horae.timesheets.service import RestartOptions, TimesheetFilter, TimesheetService
+from horae.timesheets.search import TimesheetFilter
+from horae.timesheets.service import RestartOptions, TimesheetService
 
 router = APIRouter(prefix="/api")
 TAG = "Timesheet"
