@@ -25,9 +25,6 @@ router = APIRouter(prefix="/api")
 TAG = "Timesheet"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-_DIGITS = re.compile(r"\d+")
-
-QueryText = Annotated[str | None, Query()]
 
 
 # --- query parameters ---------------------------------------------------------------------------
