@@ -679,6 +679,15 @@ class FormData:
         return self.values.get(name, default)
 
 
+@dataclass
+class FormResult:
+    """Everything a form read: the valid values, and the errors per field and for the form."""
+
+    values: dict[str, Any]
+    field_errors: dict[str, list[str]]
+    global_errors: list[str]
+
+
 class Form:
     """The fields one endpoint accepts (for one caller; build it per request when it varies)."""
 
@@ -697,14 +706,20 @@ class Form:
         partial: a missing key keeps its current value (left out of `values`); otherwise a
         missing key is submitted as empty, as Kimai's full-submit forms do.
         """
+        result = self.read(body, partial=partial, ctx=ctx)
+        if result.field_errors or result.global_errors:
+            raise ValidationFailed(result.field_errors, result.global_errors, fields=list(self.fields))
+        return FormData(result.values, list(self.fields))
+
+    def read(self, body: Any, *, partial: bool, ctx: FormContext | None = None) -> FormResult:
+        """Like `parse`, but returns the errors next to the values of the fields that were valid,
+        for forms whose entity rules still run when some fields failed (as Kimai's do)."""
         ctx = ctx or FormContext()
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object")
-        field_errors: dict[str, list[str]] = {}
-        global_errors: list[str] = []
-        values: dict[str, Any] = {}
+        result = FormResult({}, {}, [])
         if any(key not in self.fields for key in body):
-            global_errors.append(EXTRA_FIELDS)
+            result.global_errors.append(EXTRA_FIELDS)
         for name, spec in self.fields.items():
             if name in body:
                 raw = body[name]
@@ -716,14 +731,12 @@ class Form:
                 if raw is MISSING:
                     if spec.required:
                         raise FieldError(NOT_BLANK)
-                    values[name] = spec.empty_value()
+                    result.values[name] = spec.empty_value()
                 else:
-                    values[name] = spec.clean(raw, ctx)
+                    result.values[name] = spec.clean(raw, ctx)
             except FieldError as exc:
-                field_errors[name] = exc.messages
-        if field_errors or global_errors:
-            raise ValidationFailed(field_errors, global_errors, fields=list(self.fields))
-        return FormData(values, list(self.fields))
+                result.field_errors[name] = exc.messages
+        return result
 
     def fail(
         self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()

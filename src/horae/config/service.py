@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,8 +60,35 @@ def _text(value: str) -> str:
     return value
 
 
+def _positive_number(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation as exc:
+        raise ValueError("expected a number") from exc
+    if not number.is_finite() or number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _timezone_or_empty(value: str) -> str:
+    value = value.strip()
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("an IANA timezone name") from exc
+    return value
+
+
+def _default_begin(value: str) -> str:
+    value = value.strip().lower()
+    if value != "now" and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
+        raise ValueError("now or a time of day HH:MM")
+    return value
+
+
 def _days(value: str) -> str:
-    parts = [p.strip() for p in value.split(",") if p.strip()]
+    parts = [p.strip().lower() for p in value.split(",") if p.strip()]
     for part in parts:
         if part not in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
             raise ValueError("a comma list of weekday names")
@@ -82,7 +112,9 @@ SETTINGS: dict[str, SettingSpec] = {
             _choice("default", "duration_only", "duration_fixed_begin", "punch"),
             "Tracking mode: default, duration_only, duration_fixed_begin or punch",
         ),
-        SettingSpec("timesheet.default_begin", "now", _text, "Default begin of new entries: now or HH:MM"),
+        SettingSpec(
+            "timesheet.default_begin", "now", _default_begin, "Default begin of new entries: now or HH:MM"
+        ),
         SettingSpec(
             "timesheet.active_entries.hard_limit", "1", _non_negative_int, "Running entries allowed per user"
         ),
@@ -97,7 +129,9 @@ SETTINGS: dict[str, SettingSpec] = {
             "Maximum duration in minutes (0: none)",
         ),
         SettingSpec("timesheet.rules.require_activity", "1", _bool, "An entry needs an activity"),
-        SettingSpec("timesheet.break_time", "0", _bool, "Entries carry a break"),
+        SettingSpec(
+            "timesheet.rules.break_time_active", "0", _bool, "Entries carry a break (the break field)"
+        ),
         SettingSpec("timesheet.rounding.default.begin", "1", _non_negative_int, "Round begin to N minutes"),
         SettingSpec("timesheet.rounding.default.end", "1", _non_negative_int, "Round end to N minutes"),
         SettingSpec(
@@ -115,10 +149,45 @@ SETTINGS: dict[str, SettingSpec] = {
             _days,
             "Weekdays on which rounding applies",
         ),
-        SettingSpec("timesheet.lockdown_period_start", "", _text, "Lockdown period start (relative date)"),
-        SettingSpec("timesheet.lockdown_period_end", "", _text, "Lockdown period end (relative date)"),
-        SettingSpec("timesheet.lockdown_grace_period", "", _text, "Lockdown grace period (relative date)"),
-        SettingSpec("timesheet.lockdown_period_timezone", "", _text, "Timezone of the lockdown period"),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_start",
+            "",
+            _text,
+            "Lockdown start: relative date, e.g. 'first day of last month 00:00:00' (comma list: latest)",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_end",
+            "",
+            _text,
+            "Lockdown end: relative date, e.g. 'last day of last month 23:59:59' (comma list: latest)",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_grace_period",
+            "",
+            _text,
+            "Grace after the lockdown end, e.g. '+10 days'",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_timezone",
+            "",
+            _timezone_or_empty,
+            "Timezone of the lockdown period (empty: each record's own)",
+        ),
+        SettingSpec(
+            "timesheet.rates.default.days",
+            "",
+            _days,
+            "Weekdays (of the end) on which the hourly rate factor applies (empty: none)",
+        ),
+        SettingSpec(
+            "timesheet.rates.default.factor", "1", _positive_number, "Hourly rate factor on those weekdays"
+        ),
+        SettingSpec(
+            "invoice.rounding_mode",
+            "classic",
+            _choice("classic", "decimal"),
+            "Rate rounding: classic (4 decimals) or decimal (hours and amounts to 2 decimals)",
+        ),
         SettingSpec("timesheet.duration_increment", "15", _non_negative_int, "Duration step in minutes"),
         SettingSpec("timesheet.time_increment", "15", _non_negative_int, "Time step in minutes"),
         SettingSpec("theme.color_choices", DEFAULT_COLORS, _text, "Colours offered for records: Name|#hex,…"),

@@ -57,7 +57,11 @@ def activity_visible(actor: Actor, activity_id: Any = None) -> ColumnElement[boo
     parent_ok = or_(
         Activity.project_id.is_(None),
         exists(
-            select(1).select_from(Project).where(Project.id == Activity.project_id, project_visible(actor))
+            select(1)
+            .select_from(Project)
+            .where(Project.id == Activity.project_id, project_visible(actor))
+            # Keeps its own Project when the outer query joins projects too (timesheet lists).
+            .correlate_except(Project)
         ),
     )
     return and_(_open_or_shared(team_activities, "activity_id", aid, actor.team_ids), parent_ok)

@@ -115,7 +115,7 @@ TIMESHEET_SETTINGS: tuple[tuple[str, tuple[SettingField, ...]], ...] = (
                 "timesheet.rules.allow_overbooking_budget", "checkbox", N_("Allow booking beyond budgets")
             ),
             SettingField("timesheet.rules.require_activity", "checkbox", N_("An entry needs an activity")),
-            SettingField("timesheet.break_time", "checkbox", N_("Record breaks")),
+            SettingField("timesheet.rules.break_time_active", "checkbox", N_("Record breaks")),
             SettingField(
                 "timesheet.rules.long_running_duration",
                 "number",
@@ -128,25 +128,25 @@ TIMESHEET_SETTINGS: tuple[tuple[str, tuple[SettingField, ...]], ...] = (
         N_("Lockdown"),
         (
             SettingField(
-                "timesheet.lockdown_period_start",
+                "timesheet.rules.lockdown_period_start",
                 "text",
                 N_("Lockdown period start"),
                 N_("A relative date such as “first day of last month”; empty disables the lockdown."),
             ),
             SettingField(
-                "timesheet.lockdown_period_end",
+                "timesheet.rules.lockdown_period_end",
                 "text",
                 N_("Lockdown period end"),
                 N_("A relative date such as “last day of last month 23:59:59”."),
             ),
             SettingField(
-                "timesheet.lockdown_grace_period",
+                "timesheet.rules.lockdown_grace_period",
                 "text",
                 N_("Grace period"),
                 N_("Until when people may still change locked entries, such as “+10 days”."),
             ),
             SettingField(
-                "timesheet.lockdown_period_timezone",
+                "timesheet.rules.lockdown_period_timezone",
                 "timezone",
                 N_("Timezone of the lockdown"),
                 N_("Empty: each person's own timezone."),
