@@ -15,14 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 _hasher = PasswordHasher()
 # Verified when there is no stored hash, so that an unknown user costs the same as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_dummy_hash: str | None = None
 
 
 def configure_hasher(time_cost: int, memory_cost: int) -> None:
     """Changes the cost of new hashes (existing hashes keep theirs); test suites lower it."""
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    _dummy_hash = None
 
 
 def hash_password(plain: str) -> str:
@@ -45,10 +45,18 @@ def verify_password(stored_hash: str | None, plain: str) -> bool:
         return False
 
 
+def _dummy() -> str:
+    # Made on first use rather than at import: the CLI should not pay a hash to start.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(16))
+    return _dummy_hash
+
+
 def _burn(plain: str) -> None:
     """Spends one hash verification, so that a missing user is not faster than a wrong password."""
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY_HASH, plain)
+        _hasher.verify(_dummy(), plain)
 
 
 def needs_rehash(stored_hash: str) -> bool:
