@@ -6,9 +6,11 @@ Every failure ends with one line on standard error and a non-zero status, never 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -18,9 +20,10 @@ from horae.errors import DomainError, NotFound, ValidationFailed
 from horae.security.passwords import generate_password
 from horae.settings import Settings, get_settings
 
-
 # Other modules add sub-commands (demo data, export, backup) by appending a function here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+# The modules that do so, imported when the parser is built (missing ones are skipped).
+COMMAND_MODULES = ("horae.backup",)
 
 
 class CommandError(Exception):
@@ -28,7 +31,7 @@ class CommandError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url)
+    return Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
 
 
 def _migrate(db: Database) -> None:
@@ -63,6 +66,8 @@ def bootstrap_admin(db: Database, out: Callable[[str], None] = print) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from horae.logging import log_config
+
     db = _database(settings)
     _migrate(db)
     bootstrap_admin(db)
@@ -74,7 +79,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level.lower(),
+        # Horae writes its own access lines, with the request id and without credentials.
+        access_log=False,
         proxy_headers=True,
     )
     return 0
@@ -119,7 +127,8 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{'id':>5}  {'username':<24} {'email':<32} {'enabled':<8} roles")
         for user in users:
             roles = ",".join(user.roles) or "ROLE_USER"
-            print(f"{user.id:>5}  {user.username:<24} {user.email:<32} {'yes' if user.enabled else 'no':<8} {roles}")
+            enabled = "yes" if user.enabled else "no"
+            print(f"{user.id:>5}  {user.username:<24} {user.email:<32} {enabled:<8} {roles}")
     return 0
 
 
@@ -242,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     config_set.add_argument("value")
     config_set.set_defaults(handler=cmd_config_set)
 
+    for module_name in COMMAND_MODULES:
+        try:
+            importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
     for register in EXTRA_COMMANDS:
         register(commands)
     return parser
@@ -278,4 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m horae.cli` runs this file as __main__; the command modules extend the
+    # EXTRA_COMMANDS of the importable horae.cli, so that is the one to run.
+    from horae.cli import main as horae_main
+
+    sys.exit(horae_main())

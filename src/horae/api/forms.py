@@ -68,14 +68,26 @@ def normalize_keys(value: Any) -> Any:
     return value
 
 
+# No Kimai body nests deeper than a few levels; deeper ones are refused before any recursion.
+MAX_BODY_DEPTH = 32
+
+
 def decode_body(raw: bytes, content_type: str | None) -> Any:
-    """Decodes a POST/PATCH body as Kimai does: JSON by default, urlencoded forms too."""
+    """Decodes a POST/PATCH body as Kimai does: JSON by default, urlencoded forms too.
+
+    Anything a well-behaved client never sends is a 400 here, before a form sees it: invalid
+    JSON or UTF-8, a scalar at the top level, nesting deeper than MAX_BODY_DEPTH, NUL characters
+    (which PostgreSQL cannot store).
+    """
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         try:
-            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            # Percent-escapes must decode to UTF-8 too, not to replacement characters.
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError as exc:
             raise BadRequest("body is not UTF-8") from exc
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            raise BadRequest("NUL character in the body")
         return normalize_keys(_nest_form_pairs(pairs))
     if kind and kind != "application/json" and not kind.endswith("+json"):
         return {}
@@ -87,7 +99,26 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         raise BadRequest("invalid JSON") from exc
     if not isinstance(data, dict | list):
         raise BadRequest("the body must be a JSON object")
+    _check_shape(data)
     return normalize_keys(data)
+
+
+def _check_shape(data: dict[str, Any] | list[Any]) -> None:
+    """Refuses more than MAX_BODY_DEPTH nested objects/arrays and NUL characters, without recursion."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_BODY_DEPTH:
+            raise BadRequest("the body is nested too deeply")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    raise BadRequest("NUL character in the body")
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise BadRequest("NUL character in the body")
 
 
 def _nest_form_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -265,13 +296,17 @@ class Integer(Field):
 MAX_ID = 2**31 - 1
 
 
+# Beyond 64 bits no database driver can even bind the value.
+_INT64 = range(-(2**63), 2**63)
+
+
 def parse_int(raw: Any) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw
+        return raw if raw in _INT64 else None
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        return int(raw) if int(raw) in _INT64 else None
     if isinstance(raw, str) and re.fullmatch(r"-?\d{1,18}", raw.strip()):
         return int(raw.strip())
     return None
@@ -316,7 +351,9 @@ class ReferenceList(Field):
 class Money(Field):
     json_type = "number"
 
-    def __init__(self, *, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None, **kwargs: Any):
+    def __init__(
+        self, *, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.minimum = minimum
         self.maximum = maximum
@@ -510,7 +547,9 @@ class Color(Field):
         return text
 
 
-_EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_EMAIL = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
 
 
 class Email(Text):
@@ -640,6 +679,15 @@ class FormData:
         return self.values.get(name, default)
 
 
+@dataclass
+class FormResult:
+    """Everything a form read: the valid values, and the errors per field and for the form."""
+
+    values: dict[str, Any]
+    field_errors: dict[str, list[str]]
+    global_errors: list[str]
+
+
 class Form:
     """The fields one endpoint accepts (for one caller; build it per request when it varies)."""
 
@@ -658,14 +706,20 @@ class Form:
         partial: a missing key keeps its current value (left out of `values`); otherwise a
         missing key is submitted as empty, as Kimai's full-submit forms do.
         """
+        result = self.read(body, partial=partial, ctx=ctx)
+        if result.field_errors or result.global_errors:
+            raise ValidationFailed(result.field_errors, result.global_errors, fields=list(self.fields))
+        return FormData(result.values, list(self.fields))
+
+    def read(self, body: Any, *, partial: bool, ctx: FormContext | None = None) -> FormResult:
+        """Like `parse`, but returns the errors next to the values of the fields that were valid,
+        for forms whose entity rules still run when some fields failed (as Kimai's do)."""
         ctx = ctx or FormContext()
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object")
-        field_errors: dict[str, list[str]] = {}
-        global_errors: list[str] = []
-        values: dict[str, Any] = {}
+        result = FormResult({}, {}, [])
         if any(key not in self.fields for key in body):
-            global_errors.append(EXTRA_FIELDS)
+            result.global_errors.append(EXTRA_FIELDS)
         for name, spec in self.fields.items():
             if name in body:
                 raw = body[name]
@@ -677,16 +731,16 @@ class Form:
                 if raw is MISSING:
                     if spec.required:
                         raise FieldError(NOT_BLANK)
-                    values[name] = spec.empty_value()
+                    result.values[name] = spec.empty_value()
                 else:
-                    values[name] = spec.clean(raw, ctx)
+                    result.values[name] = spec.clean(raw, ctx)
             except FieldError as exc:
-                field_errors[name] = exc.messages
-        if field_errors or global_errors:
-            raise ValidationFailed(field_errors, global_errors, fields=list(self.fields))
-        return FormData(values, list(self.fields))
+                result.field_errors[name] = exc.messages
+        return result
 
-    def fail(self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()) -> ValidationFailed:
+    def fail(
+        self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()
+    ) -> ValidationFailed:
         """A validation error found after parsing (a uniqueness or choice rule), naming every field."""
         return ValidationFailed(field_errors, global_errors, fields=list(self.fields))
 

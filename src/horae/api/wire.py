@@ -54,7 +54,12 @@ def color_safe(color: str | None, name: str) -> str:
     return SAFE_PALETTE[total % len(SAFE_PALETTE)]
 
 
-_LOCAL_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?")
+_LOCAL_DATETIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+    # What PHP's parser also accepts after the time: an offset or Z (read, then ignored).
+    r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
 _STRICT_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$")
 
 
@@ -77,7 +82,7 @@ def parse_local_datetime(value: str, timezone: str) -> datetime | None:
         naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return localize(naive, timezone)
+    return _storable(naive, timezone)
 
 
 def parse_strict_datetime(value: str, timezone: str) -> datetime | None:
@@ -86,7 +91,15 @@ def parse_strict_datetime(value: str, timezone: str) -> datetime | None:
     if not match:
         return None
     try:
-        naive = datetime(*(int(g) for g in match.groups()))  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(g) for g in match.groups())
+        naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
+        return None
+    return _storable(naive, timezone)
+
+
+def _storable(naive: datetime, timezone: str) -> datetime | None:
+    # Years every backend stores (MariaDB: 1000-9999) and zone arithmetic cannot overflow.
+    if not 1000 <= naive.year <= 9998:
         return None
     return localize(naive, timezone)

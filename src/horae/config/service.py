@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from horae.config.models import ConfigEntry
-from horae.errors import ValidationFailed
+from horae.errors import Forbidden, ValidationFailed
+
+if TYPE_CHECKING:
+    from horae.security.permissions import Actor
 
 DEFAULT_COLORS = (
     "Silver|#c0c0c0,Gray|#808080,Black|#000000,Maroon|#800000,Brown|#a52a2a,Red|#ff0000,"
@@ -54,8 +60,35 @@ def _text(value: str) -> str:
     return value
 
 
+def _positive_number(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation as exc:
+        raise ValueError("expected a number") from exc
+    if not number.is_finite() or number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _timezone_or_empty(value: str) -> str:
+    value = value.strip()
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("an IANA timezone name") from exc
+    return value
+
+
+def _default_begin(value: str) -> str:
+    value = value.strip().lower()
+    if value != "now" and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
+        raise ValueError("now or a time of day HH:MM")
+    return value
+
+
 def _days(value: str) -> str:
-    parts = [p.strip() for p in value.split(",") if p.strip()]
+    parts = [p.strip().lower() for p in value.split(",") if p.strip()]
     for part in parts:
         if part not in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
             raise ValueError("a comma list of weekday names")
@@ -79,18 +112,31 @@ SETTINGS: dict[str, SettingSpec] = {
             _choice("default", "duration_only", "duration_fixed_begin", "punch"),
             "Tracking mode: default, duration_only, duration_fixed_begin or punch",
         ),
-        SettingSpec("timesheet.default_begin", "now", _text, "Default begin of new entries: now or HH:MM"),
-        SettingSpec("timesheet.active_entries.hard_limit", "1", _non_negative_int, "Running entries allowed per user"),
+        SettingSpec(
+            "timesheet.default_begin", "now", _default_begin, "Default begin of new entries: now or HH:MM"
+        ),
+        SettingSpec(
+            "timesheet.active_entries.hard_limit", "1", _non_negative_int, "Running entries allowed per user"
+        ),
         SettingSpec("timesheet.rules.allow_future_times", "1", _bool, "Allow entries in the future"),
         SettingSpec("timesheet.rules.allow_overlapping_records", "1", _bool, "Allow overlapping entries"),
         SettingSpec("timesheet.rules.allow_zero_duration", "1", _bool, "Allow entries of zero duration"),
         SettingSpec("timesheet.rules.allow_overbooking_budget", "1", _bool, "Allow booking beyond budgets"),
-        SettingSpec("timesheet.rules.long_running_duration", "0", _non_negative_int, "Maximum duration in minutes (0: none)"),
+        SettingSpec(
+            "timesheet.rules.long_running_duration",
+            "0",
+            _non_negative_int,
+            "Maximum duration in minutes (0: none)",
+        ),
         SettingSpec("timesheet.rules.require_activity", "1", _bool, "An entry needs an activity"),
-        SettingSpec("timesheet.break_time", "0", _bool, "Entries carry a break"),
+        SettingSpec(
+            "timesheet.rules.break_time_active", "0", _bool, "Entries carry a break (the break field)"
+        ),
         SettingSpec("timesheet.rounding.default.begin", "1", _non_negative_int, "Round begin to N minutes"),
         SettingSpec("timesheet.rounding.default.end", "1", _non_negative_int, "Round end to N minutes"),
-        SettingSpec("timesheet.rounding.default.duration", "0", _non_negative_int, "Round duration to N minutes"),
+        SettingSpec(
+            "timesheet.rounding.default.duration", "0", _non_negative_int, "Round duration to N minutes"
+        ),
         SettingSpec(
             "timesheet.rounding.default.mode",
             "default",
@@ -103,10 +149,45 @@ SETTINGS: dict[str, SettingSpec] = {
             _days,
             "Weekdays on which rounding applies",
         ),
-        SettingSpec("timesheet.lockdown_period_start", "", _text, "Lockdown period start (relative date)"),
-        SettingSpec("timesheet.lockdown_period_end", "", _text, "Lockdown period end (relative date)"),
-        SettingSpec("timesheet.lockdown_grace_period", "", _text, "Lockdown grace period (relative date)"),
-        SettingSpec("timesheet.lockdown_period_timezone", "", _text, "Timezone of the lockdown period"),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_start",
+            "",
+            _text,
+            "Lockdown start: relative date, e.g. 'first day of last month 00:00:00' (comma list: latest)",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_end",
+            "",
+            _text,
+            "Lockdown end: relative date, e.g. 'last day of last month 23:59:59' (comma list: latest)",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_grace_period",
+            "",
+            _text,
+            "Grace after the lockdown end, e.g. '+10 days'",
+        ),
+        SettingSpec(
+            "timesheet.rules.lockdown_period_timezone",
+            "",
+            _timezone_or_empty,
+            "Timezone of the lockdown period (empty: each record's own)",
+        ),
+        SettingSpec(
+            "timesheet.rates.default.days",
+            "",
+            _days,
+            "Weekdays (of the end) on which the hourly rate factor applies (empty: none)",
+        ),
+        SettingSpec(
+            "timesheet.rates.default.factor", "1", _positive_number, "Hourly rate factor on those weekdays"
+        ),
+        SettingSpec(
+            "invoice.rounding_mode",
+            "classic",
+            _choice("classic", "decimal"),
+            "Rate rounding: classic (4 decimals) or decimal (hours and amounts to 2 decimals)",
+        ),
         SettingSpec("timesheet.duration_increment", "15", _non_negative_int, "Duration step in minutes"),
         SettingSpec("timesheet.time_increment", "15", _non_negative_int, "Time step in minutes"),
         SettingSpec("theme.color_choices", DEFAULT_COLORS, _text, "Colours offered for records: Name|#hex,…"),
@@ -119,7 +200,9 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("activity.rules.allow_duplicate_number", "0", _bool, "Activity numbers may repeat"),
         SettingSpec("defaults.customer.country", "DE", _text, "Country of new customers"),
         SettingSpec("defaults.customer.currency", "EUR", _text, "Currency of new customers"),
-        SettingSpec("defaults.customer.timezone", "", _text, "Timezone of new customers (empty: server default)"),
+        SettingSpec(
+            "defaults.customer.timezone", "", _text, "Timezone of new customers (empty: server default)"
+        ),
         SettingSpec("defaults.user.language", "en", _text, "Language of new users"),
         SettingSpec("defaults.user.timezone", "", _text, "Timezone of new users (empty: server default)"),
     )
@@ -177,4 +260,32 @@ def set_config(session: Session, name: str, value: str) -> None:
         session.add(ConfigEntry(name=name, value=value))
     else:
         entry.value = value
+    session.flush()
+
+
+def update_settings(session: Session, actor: Actor, values: dict[str, str]) -> None:
+    """Stores several settings for an administrator; if one value is invalid, none is written."""
+    if not actor.can("system_configuration"):
+        raise Forbidden("system_configuration")
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        spec = SETTINGS.get(name)
+        if spec is None:
+            errors[name] = ["Unknown setting."]
+            continue
+        try:
+            spec.parse(value)
+        except ValueError:
+            errors[name] = ["This value is not valid."]
+    if errors:
+        raise ValidationFailed(errors, fields=list(values))
+    entries = {
+        entry.name: entry
+        for entry in session.scalars(select(ConfigEntry).where(ConfigEntry.name.in_(list(values))))
+    }
+    for name, value in values.items():
+        if name in entries:
+            entries[name].value = value
+        else:
+            session.add(ConfigEntry(name=name, value=value))
     session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -14,25 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 _hasher = PasswordHasher()
 # Verified when there is no stored hash, so that an unknown user costs the same as a wrong password.
-# Made on first use: hashing at import would cost every process (CLI commands included) the
-# hasher's full memory and time.
-_DUMMY_HASH: str | None = None
-_dummy_lock = threading.Lock()
+_dummy_hash: str | None = None
 
 
 def configure_hasher(time_cost: int, memory_cost: int) -> None:
     """Changes the cost of new hashes (existing hashes keep theirs); test suites lower it."""
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
-    _DUMMY_HASH = None
-
-
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    with _dummy_lock:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-        return _DUMMY_HASH
+    _dummy_hash = None
 
 
 def hash_password(plain: str) -> str:
@@ -55,12 +45,18 @@ def verify_password(stored_hash: str | None, plain: str) -> bool:
         return False
 
 
+def _dummy() -> str:
+    # Made on first use rather than at import: the CLI should not pay a hash to start.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(16))
+    return _dummy_hash
+
+
 def _burn(plain: str) -> None:
     """Spends one hash verification, so that a missing user is not faster than a wrong password."""
-    try:
-        _hasher.verify(_dummy_hash(), plain)
-    except VerificationError:
-        pass
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy(), plain)
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -1,0 +1,464 @@
+"""The /api/timesheets and /api/favorites/timesheets routes: parse, call the service, shape."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from horae.api.deps import ActorDep, BodyDep, SessionDep
+from horae.api.openapi import answers, body_doc
+from horae.api.pagination import Page
+from horae.api.responses import json_response
+from horae.api.wire import parse_strict_datetime
+from horae.errors import BadRequest
+from horae.security.permissions import Actor
+from horae.timesheets.models import Timesheet
+from horae.timesheets.schemas import timesheet_form, timesheet_json
+from horae.timesheets.search import TimesheetFilter
+from horae.timesheets.service import RestartOptions, TimesheetService
+
+router = APIRouter(prefix="/api")
+TAG = "Timesheet"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+# --- query parameters ---------------------------------------------------------------------------
+
+
+def _scalar(request: Request, name: str, pattern: str | None = None) -> str | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise BadRequest(f"invalid {name}")
+    return value
+
+
+def _array(request: Request, name: str, pattern: str | None = None) -> list[str]:
+    """A map parameter (`name[]=1&name[]=2` or `name[0]=1`); a bare `name=1` is refused."""
+    values: list[str] = []
+    for key, value in request.query_params.multi_items():
+        if key == name:
+            raise BadRequest(f"{name} must be sent as {name}[]")
+        if key.startswith(f"{name}[") and key.endswith("]"):
+            if pattern is not None and not re.fullmatch(pattern, value):
+                raise BadRequest(f"invalid {name}")
+            values.append(value)
+    return values
+
+
+def _strict_datetime(request: Request, name: str, timezone: str) -> datetime | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    parsed = parse_strict_datetime(value, timezone)
+    if parsed is None:
+        raise BadRequest(f"invalid {name}")
+    return parsed
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    value = _scalar(request, name, r"[01]")
+    return None if value is None else value == "1"
+
+
+def _page(request: Request) -> Page:
+    page = _scalar(request, "page", r"\d+")
+    size = _scalar(request, "size", r"\d+")
+    number = int(page) if page and int(page) > 0 else 1
+    per_page = int(size) if size and int(size) > 0 else DEFAULT_PAGE_SIZE
+    if number > 10_000_000:
+        number = 10_000_000
+    return Page(number, min(per_page, MAX_PAGE_SIZE))
+
+
+def _ids(request: Request, single: str, many: str) -> list[int]:
+    values = _array(request, many, r"\d+")
+    one = _scalar(request, single, r"\d+")
+    if one is not None:
+        values.append(one)
+    return [int(value) for value in values if len(value) < 10]
+
+
+def _list_filter(request: Request, actor: Actor) -> TimesheetFilter:
+    """Every list parameter, validated as a whole before anything runs (a bad one is a 400)."""
+    if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
+        raise BadRequest("NUL in the query")
+    timezone = actor.timezone
+    user = _scalar(request, "user", r"\d+|all")
+    users = [int(value) for value in _array(request, "users", r"\d+") if len(value) < 10]
+    modified_after = request.query_params.get("modified_after")
+    modified = None
+    if modified_after is not None:
+        modified = parse_strict_datetime(modified_after, "UTC")
+        if modified is None:
+            raise BadRequest("invalid modified_after")
+    order_by = _scalar(request, "orderBy", r"id|begin|end|rate") or "begin"
+    order = _scalar(request, "order", r"ASC|DESC") or "DESC"
+    _scalar(request, "full", r"0|1|true|false")
+    if user is not None and user != "all" and len(user) >= 10:
+        user = None
+    return TimesheetFilter(
+        user=user,
+        users=users,
+        customers=_ids(request, "customer", "customers"),
+        projects=_ids(request, "project", "projects"),
+        activities=_ids(request, "activity", "activities"),
+        tags=_array(request, "tags"),
+        begin=_strict_datetime(request, "begin", timezone),
+        end=_strict_datetime(request, "end", timezone),
+        exported=_flag(request, "exported"),
+        active=_flag(request, "active"),
+        billable=_flag(request, "billable"),
+        term=request.query_params.get("term") or None,
+        modified_after=modified.astimezone(UTC) if modified else None,
+        order_by=order_by,
+        descending=order == "DESC",
+        page=_page(request),
+    )
+
+
+def _entity(service: TimesheetService, record: Timesheet, *, expanded: bool = False) -> Response:
+    return json_response(
+        timesheet_json(record, entity=True, expanded=expanded, rates=service.shows_rates(record))
+    )
+
+
+def _collection(
+    service: TimesheetService, records: list[Timesheet], *, expanded: bool
+) -> list[dict[str, Any]]:
+    return [
+        timesheet_json(record, entity=False, expanded=expanded, rates=service.shows_rates(record))
+        for record in records
+    ]
+
+
+def _parameter(body: Any, request: Request, name: str) -> tuple[bool, Any]:
+    """A body parameter of restart/meta (JSON or form); the query string is accepted too."""
+    if isinstance(body, dict) and name in body:
+        return True, body[name]
+    if name in request.query_params:
+        return True, request.query_params[name]
+    return False, None
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/timesheets",
+    tags=[TAG],
+    operation_id="get_get_timesheets",
+    summary="Returns a collection of timesheet records (which are visible to the user)",
+    responses=answers("TimesheetCollection", array=True, paginated=True),
+)
+def list_timesheets(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    user: Annotated[str | None, Query(description="User ID or 'all' (needs view_other_timesheet)")] = None,
+    users: Annotated[list[str] | None, Query(alias="users[]", description="User IDs")] = None,
+    customer: Annotated[str | None, Query(description="Customer ID")] = None,
+    customers: Annotated[list[str] | None, Query(alias="customers[]", description="Customer IDs")] = None,
+    project: Annotated[str | None, Query(description="Project ID")] = None,
+    projects: Annotated[list[str] | None, Query(alias="projects[]", description="Project IDs")] = None,
+    activity: Annotated[str | None, Query(description="Activity ID")] = None,
+    activities: Annotated[list[str] | None, Query(alias="activities[]", description="Activity IDs")] = None,
+    tags: Annotated[list[str] | None, Query(alias="tags[]", description="Tag names")] = None,
+    begin: Annotated[
+        str | None, Query(description="Records beginning at or after (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
+    end: Annotated[
+        str | None, Query(description="Records beginning at or before (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
+    exported: Annotated[str | None, Query(description="0 = not exported, 1 = exported")] = None,
+    active: Annotated[str | None, Query(description="0 = stopped, 1 = running")] = None,
+    billable: Annotated[str | None, Query(description="0 = not billable, 1 = billable")] = None,
+    full: Annotated[str | None, Query(description="1/true: expanded objects")] = None,
+    term: Annotated[str | None, Query(description="Free search term")] = None,
+    modified_after: Annotated[str | None, Query(description="UTC, YYYY-MM-DDThh:mm:ss")] = None,
+    orderBy: Annotated[str | None, Query(description="id, begin, end or rate")] = None,
+    order: Annotated[str | None, Query(description="ASC or DESC")] = None,
+    page: Annotated[str | None, Query(description="Page number (default 1)")] = None,
+    size: Annotated[str | None, Query(description="Page size (default 50, max 500)")] = None,
+) -> Response:
+    service = TimesheetService(session, actor)
+    service.require_listing()
+    filters = _list_filter(request, actor)
+    expanded = request.query_params.get("full") in ("1", "true")
+    records, total = service.search(filters, expanded=expanded)
+    return json_response(
+        _collection(service, records, expanded=expanded), headers=filters.page.headers(total)
+    )
+
+
+@router.get(
+    "/timesheets/recent",
+    tags=[TAG],
+    operation_id="get_get_timesheets_recent",
+    summary="Returns the latest record of each project/activity pair of the current user",
+    responses=answers("TimesheetCollectionExpanded", array=True),
+)
+def recent_timesheets(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    begin: Annotated[
+        str | None, Query(description="Only records from this moment on (YYYY-MM-DDThh:mm:ss)")
+    ] = None,
+    size: Annotated[str | None, Query(description="Number of records (default 10)")] = None,
+) -> Response:
+    service = TimesheetService(session, actor)
+    service.require_own_view()
+    since = _strict_datetime(request, "begin", actor.timezone)
+    amount = _scalar(request, "size", r"\d+")
+    count = int(amount) if amount else 10
+    records = service.recent(since, min(count, 2**31 - 1))
+    return json_response(_collection(service, records, expanded=True))
+
+
+@router.get(
+    "/timesheets/active",
+    tags=[TAG],
+    operation_id="get_get_timesheets_active",
+    summary="Returns the running records of the current user",
+    responses=answers("TimesheetCollectionExpanded", array=True),
+)
+def active_timesheets(actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return json_response(_collection(service, service.active(), expanded=True))
+
+
+@router.get(
+    "/timesheets/{id:int}",
+    tags=[TAG],
+    operation_id="get_get_timesheet",
+    summary="Returns one timesheet record",
+    responses=answers("TimesheetEntity"),
+)
+def get_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return _entity(service, service.get(id))
+
+
+@router.post(
+    "/timesheets",
+    tags=[TAG],
+    operation_id="post_post_timesheet",
+    summary="Creates a new timesheet record (a running one when end is left out)",
+    responses=answers("TimesheetEntity"),
+    openapi_extra=body_doc(
+        timesheet_form(break_time=True, rates=True, user=True, exported=True, billable=True)
+    ),
+)
+def create_timesheet(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    body: BodyDep,
+    full: Annotated[str | None, Query(description="Any value: answer with expanded objects")] = None,
+) -> Response:
+    service = TimesheetService(session, actor)
+    presets = {
+        key: request.query_params[key]
+        for key in ("begin", "end", "from", "to")
+        if key in request.query_params
+    }
+    record = service.create(body, presets)
+    return _entity(service, record, expanded="full" in request.query_params)
+
+
+@router.patch(
+    "/timesheets/{id:int}",
+    tags=[TAG],
+    operation_id="patch_patch_timesheet",
+    summary="Updates an existing timesheet record (send only the fields to change)",
+    responses=answers("TimesheetEntity"),
+    openapi_extra=body_doc(
+        timesheet_form(break_time=True, rates=True, user=True, exported=True, billable=True), required=False
+    ),
+)
+def update_timesheet(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
+    service = TimesheetService(session, actor)
+    return _entity(service, service.update(id, body))
+
+
+@router.delete(
+    "/timesheets/{id:int}",
+    tags=[TAG],
+    operation_id="delete_delete_timesheet",
+    summary="Deletes an existing timesheet record",
+    status_code=204,
+    responses=answers(status=204, description="Deleted"),
+)
+def delete_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    TimesheetService(session, actor).delete(id)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/timesheets/{id:int}/stop",
+    tags=[TAG],
+    operation_id="patch_stop_timesheet",
+    summary="Stops a running timesheet record",
+    responses=answers("TimesheetEntity"),
+)
+def stop_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return _entity(service, service.stop(id))
+
+
+@router.patch(
+    "/timesheets/{id:int}/restart",
+    tags=[TAG],
+    operation_id="patch_restart_timesheet",
+    summary="Starts a new record for the current user with the project and activity of this one",
+    responses=answers("TimesheetEntity"),
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "copy": {
+                                "type": "string",
+                                "enum": ["all"],
+                                "description": "Copy description, tags, meta",
+                            },
+                            "begin": {"type": "string", "description": "YYYY-MM-DDThh:mm:ss (default now)"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+def restart_timesheet(
+    id: int,
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    body: BodyDep,
+) -> Response:
+    def options() -> RestartOptions:
+        # Read only once the record was found and the caller may restart it (404, 403, then 400).
+        sent, copy = _parameter(body, request, "copy")
+        if sent and copy not in (None, "", "all"):
+            raise BadRequest("copy only accepts 'all'")
+        sent_begin, begin = _parameter(body, request, "begin")
+        moment = None
+        if sent_begin and begin not in (None, ""):
+            moment = parse_strict_datetime(begin, actor.timezone) if isinstance(begin, str) else None
+            if moment is None:
+                raise BadRequest("invalid begin")
+        return RestartOptions(copy_all=copy == "all", begin=moment)
+
+    service = TimesheetService(session, actor)
+    record = service.restart(id, options)
+    return _entity(service, record)
+
+
+@router.patch(
+    "/timesheets/{id:int}/duplicate",
+    tags=[TAG],
+    operation_id="patch_duplicate_timesheet",
+    summary="Duplicates an existing timesheet record",
+    responses=answers("TimesheetEntity"),
+)
+def duplicate_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return _entity(service, service.duplicate(id))
+
+
+@router.patch(
+    "/timesheets/{id:int}/export",
+    tags=[TAG],
+    operation_id="patch_export_timesheet",
+    summary="Switches the exported state of a timesheet record",
+    responses=answers("TimesheetEntity"),
+)
+def export_timesheet(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return _entity(service, service.toggle_export(id))
+
+
+@router.patch(
+    "/timesheets/{id:int}/meta",
+    tags=[TAG],
+    operation_id="patch_meta_timesheet",
+    summary="Sets the value of a meta field of a timesheet record",
+    responses=answers("TimesheetEntity"),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["name", "value"],
+                        "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+                    }
+                }
+            },
+        }
+    },
+)
+def meta_timesheet(
+    id: int,
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    body: BodyDep,
+) -> Response:
+    service = TimesheetService(session, actor)
+    _, name = _parameter(body, request, "name")
+    has_value, value = _parameter(body, request, "value")
+    return _entity(service, service.set_meta(id, name, value, has_value=has_value))
+
+
+# --- favourites ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/favorites/timesheets",
+    tags=["Favorites"],
+    operation_id="get_favorite_timesheets",
+    summary="Returns the favourite timesheets of the current user (templates to start from)",
+    responses=answers("TimesheetCollectionExpanded", array=True),
+)
+def favorite_timesheets(actor: ActorDep, session: SessionDep) -> Response:
+    service = TimesheetService(session, actor)
+    return json_response(_collection(service, service.favorites(), expanded=True))
+
+
+@router.post(
+    "/favorites/timesheets/{id:int}",
+    tags=["Favorites"],
+    operation_id="post_favorite_timesheet",
+    summary="Adds one of the current user's timesheets to the favourites",
+    status_code=204,
+    responses=answers(status=204, description="Added"),
+)
+def add_favorite(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    TimesheetService(session, actor).add_favorite(id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/favorites/timesheets/{id:int}",
+    tags=["Favorites"],
+    operation_id="delete_favorite_timesheet",
+    summary="Removes a timesheet from the favourites (not being one is no error)",
+    status_code=204,
+    responses=answers(status=204, description="Removed"),
+)
+def remove_favorite(id: int, actor: ActorDep, session: SessionDep) -> Response:
+    TimesheetService(session, actor).remove_favorite(id)
+    return Response(status_code=204)

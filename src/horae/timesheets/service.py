@@ -1,0 +1,790 @@
+"""Timesheet use cases: list, read, create or start, update, stop, restart, duplicate, export,
+meta fields, delete, and favourites, each with Kimai's permissions and rules.
+
+The service works in the request's unit of work and never commits. Invariants concurrency could
+break are protected by row locks: the owner's user row is locked before running records are
+counted (the active-entries limit), and a record is locked before it is read, changed and
+written back. On SQLite the write transaction already began with BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
+
+from horae.activities.models import Activity
+from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
+from horae.api.wire import localize, parse_local_datetime, zone
+from horae.customers.models import Customer
+from horae.db import utcnow
+from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
+from horae.meta.models import MetaFieldDefinition, TimesheetMeta
+from horae.projects.models import Project
+from horae.security.permissions import Actor
+from horae.security.visibility import can_access_activity, can_access_customer, can_access_project
+from horae.tags.models import Tag
+from horae.timesheets.access import (
+    TimesheetAccess,
+    can_access_user,
+    entity_filter,
+    led_member_ids,
+    lockdown_check,
+    selectable_user_ids,
+)
+from horae.timesheets.models import Timesheet, timesheet_tags
+from horae.timesheets.rounding import round_begin, round_end
+from horae.timesheets.rules import (
+    Calculated,
+    Draft,
+    MetaValue,
+    RuleContext,
+    Snapshot,
+    TimesheetSettings,
+    Violation,
+    calculate,
+    validate,
+)
+from horae.timesheets.schemas import MAX_TEXT_BYTES, timesheet_form
+from horae.timesheets.search import TimesheetFilter, ordering, term_conditions
+from horae.users.models import User
+from horae.users.service import set_preference, user_timezone
+
+MAX_ID = 2**31 - 1
+CANNOT_STOP = "You have an active time record which cannot be stopped automatically."
+FAVORITES_PREFERENCE = "favorite_timesheets"
+MAX_FAVORITES = 5
+INVALID_CHOICE = "The selected choice is invalid."
+# Rule paths that are fields of the API form; every other path is a global form error.
+_FIELD_PATHS = ("project", "activity", "exported")
+
+
+class InvalidChoice(Exception):
+    """A submitted id the caller may not pick (Kimai: not among the field's choices)."""
+
+
+@dataclass
+class RestartOptions:
+    copy_all: bool = False
+    begin: datetime | None = None
+
+
+class TimesheetService:
+    """Timesheet use cases for one caller in one unit of work."""
+
+    def __init__(self, session: Session, actor: Actor, now: datetime | None = None) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = now or utcnow()
+        self.settings = TimesheetSettings.load(session)
+        self.access = TimesheetAccess(actor, lockdown_check(actor, self.settings.lockdown, self.now))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def shows_rates(self, record: Timesheet) -> bool:
+        return self.access.can("view_rate", record)
+
+    def find(self, timesheet_id: int, *, for_update: bool = False) -> Timesheet:
+        """The record or 404.
+
+        A write locks the owner's user row and then the record's row, the same order every
+        write of a user's records follows (starts lock the user row before touching running
+        records), so concurrent writes queue instead of deadlocking or losing an update.
+        """
+        if timesheet_id < 1 or timesheet_id > MAX_ID:
+            raise NotFound("timesheet")
+        query = select(Timesheet).where(Timesheet.id == timesheet_id)
+        if for_update:
+            owner_id = self.session.scalar(select(Timesheet.user_id).where(Timesheet.id == timesheet_id))
+            if owner_id is None:
+                raise NotFound("timesheet")
+            self._lock_user(owner_id)
+            query = query.with_for_update().execution_options(populate_existing=True)
+        record = self.session.scalars(query).first()
+        if record is None:
+            raise NotFound("timesheet")
+        return record
+
+    def get(self, timesheet_id: int) -> Timesheet:
+        record = self.find(timesheet_id)
+        self._require(self.access.can("view", record))
+        return record
+
+    def require_listing(self) -> None:
+        """The list's own permission, checked before its parameters are read (403 before 400)."""
+        self._require(self.actor.can("view_own_timesheet") or self.actor.can("view_other_timesheet"))
+
+    def require_own_view(self) -> None:
+        self._require(self.actor.can("view_own_timesheet"))
+
+    def search(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[Timesheet], int]:
+        """One page of records and the total count (contract §5.1, §7.5)."""
+        actor = self.actor
+        self.require_listing()
+        query = self._base_query()
+        query = query.where(self._user_condition(filters))
+        query = self._entity_conditions(query, filters)
+        if filters.tags:
+            lowered = [name.lower() for name in filters.tags]
+            tag_ids = self.session.scalars(
+                select(Tag.id).where(Tag.visible.is_(True), func.lower(Tag.name).in_(lowered))
+            ).all()
+            if not tag_ids:
+                raise BadRequest("none of the tags exists")
+            query = query.where(
+                exists().where(
+                    timesheet_tags.c.timesheet_id == Timesheet.id, timesheet_tags.c.tag_id.in_(tag_ids)
+                )
+            )
+        if filters.begin is not None:
+            query = query.where(Timesheet.begin >= filters.begin)
+        if filters.end is not None:
+            query = query.where(Timesheet.begin <= filters.end)
+        if filters.exported is not None:
+            query = query.where(Timesheet.exported.is_(filters.exported))
+        if filters.billable is not None:
+            query = query.where(Timesheet.billable.is_(filters.billable))
+        if filters.active is True:
+            query = query.where(Timesheet.end.is_(None))
+        elif filters.active is False:
+            query = query.where(Timesheet.end.is_not(None))
+        if filters.modified_after is not None:
+            query = query.where(Timesheet.modified_at >= filters.modified_after)
+        if filters.term:
+            query = query.where(*term_conditions(filters.term))
+        query = query.where(entity_filter(actor))
+        total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
+        filters.page.check_in_range(total)
+        query = query.order_by(*ordering(filters.order_by, filters.descending))
+        query = query.offset(filters.page.offset).limit(filters.page.size)
+        records = self.session.scalars(query.options(*self._loaders(expanded))).unique().all()
+        return [*records], total
+
+    def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
+        """The caller's latest record per project and activity (contract §5.6)."""
+        self.require_own_view()
+        latest = func.max(Timesheet.id)
+        query = (
+            select(latest)
+            .join(Project, Project.id == Timesheet.project_id)
+            .join(Activity, Activity.id == Timesheet.activity_id)
+            .where(Timesheet.user_id == self.actor.id, entity_filter(self.actor))
+            .group_by(Timesheet.project_id, Timesheet.activity_id)
+            .order_by(latest.desc())
+            .limit(size)
+        )
+        if begin is not None:
+            query = query.where(Timesheet.begin >= begin)
+        ids = list(self.session.scalars(query))
+        if not ids:
+            return []
+        records = self.session.scalars(
+            select(Timesheet)
+            .where(Timesheet.id.in_(ids))
+            .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
+            .options(*self._loaders(True))
+        ).unique()
+        return list(records)
+
+    def active(self) -> list[Timesheet]:
+        """The caller's running records, newest begin first."""
+        self._require(self.actor.can("view_own_timesheet"))
+        records = self.session.scalars(
+            select(Timesheet)
+            .where(Timesheet.user_id == self.actor.id, Timesheet.end.is_(None))
+            .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
+            .options(*self._loaders(True))
+        ).unique()
+        return list(records)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def create(self, body: Any, presets: Mapping[str, str] | None = None) -> Timesheet:
+        """POST /api/timesheets: a finished record, or a running one (contract §5.3)."""
+        actor = self.actor
+        self._require(actor.can("create_own_timesheet"))
+        me = self._user(actor.id)
+        fresh = Draft(user=me, project=None, activity=None, begin=None, end=None, timezone=actor.timezone)
+        form = timesheet_form(
+            times=self.settings.can_edit_times(actor),
+            break_time=self.settings.break_time_active,
+            rates=self.access.can("edit_rate", fresh),
+            user=actor.can("create_other_timesheet"),
+            exported=self.access.can("edit_export", fresh),
+            billable=self.access.can("edit_billable", fresh),
+        )
+        self._apply_mode_defaults(fresh, presets or {})
+        result = form.read(body, partial=True, ctx=FormContext(timezone=actor.timezone))
+        draft = self._apply_form(fresh, result, original=None)
+        self._lock_user(draft.user.id)
+        draft.timezone = user_timezone(draft.user)
+        calculated = calculate(self.session, draft, self.settings)
+        self._form_check(form, result, draft, calculated, original=None)
+        self._require(self.access.can("start" if draft.end is None else "create", draft))
+        record = self._persist(Timesheet(), draft, calculated)
+        if record.end is None:
+            self._stop_others(record, form_errors=form)
+        return record
+
+    def update(self, timesheet_id: int, body: Any) -> Timesheet:
+        """PATCH /api/timesheets/{id}: a partial update through the form (contract §5.4)."""
+        record = self.find(timesheet_id, for_update=True)
+        self._require(self.access.can("edit", record))
+        current = Draft.of(record)
+        form = timesheet_form(
+            times=self.settings.can_edit_times(self.actor),
+            break_time=self.settings.break_time_active,
+            rates=self.access.can("edit_rate", record),
+            user=True,
+            exported=self.access.can("edit_export", record),
+            billable=self.access.can("edit_billable", record),
+        )
+        result = form.read(body, partial=True, ctx=FormContext(timezone=record.timezone))
+        original = Snapshot.of(record)
+        draft = self._apply_form(current, result, original=original)
+        draft.timezone = user_timezone(draft.user)
+        calculated = calculate(self.session, draft, self.settings)
+        self._form_check(form, result, draft, calculated, original=original)
+        return self._persist(record, draft, calculated)
+
+    def delete(self, timesheet_id: int) -> None:
+        record = self.find(timesheet_id, for_update=True)
+        self._require(self.access.can("delete", record))
+        self.session.delete(record)
+        self.session.flush()
+
+    def stop(self, timesheet_id: int) -> Timesheet:
+        """PATCH /api/timesheets/{id}/stop: end = now, validated; a stopped record is left alone."""
+        record = self.find(timesheet_id, for_update=True)
+        self._require(self.access.can("stop", record))
+        if record.end is not None:
+            return record
+        violations = self._stop_record(record)
+        if violations:
+            raise ServiceValidationFailed(_by_path(violations))
+        return record
+
+    def restart(self, timesheet_id: int, read_options: Callable[[], RestartOptions]) -> Timesheet:
+        """PATCH /api/timesheets/{id}/restart: a new running record of the caller (contract §5.9).
+
+        The options are read after the record was found and the caller may start it.
+        """
+        original = self.find(timesheet_id)
+        self._require(self.access.can("start", original))
+        options = read_options()
+        me = self._user(self.actor.id)
+        self._lock_user(me.id)
+        begin = options.begin or self.now
+        draft = Draft(
+            user=me,
+            project=original.project,
+            activity=original.activity,
+            begin=begin,
+            end=None,
+            timezone=user_timezone(me),
+        )
+        if options.copy_all:
+            draft.description = original.description
+            draft.billable = original.billable
+            draft.tags = list(original.tags)
+            draft.meta = [MetaValue(m.name, m.value, m.visible) for m in original.meta]
+        draft.begin = self._mode_begin(begin, draft.timezone)
+        return self._create_by_service(draft)
+
+    def duplicate(self, timesheet_id: int) -> Timesheet:
+        """PATCH /api/timesheets/{id}/duplicate: a copy with the same owner, times and rates."""
+        original = self.find(timesheet_id)
+        self._require(self.access.can("duplicate", original))
+        self._lock_user(original.user_id)
+        draft = Draft.of(original)
+        draft.id = None
+        draft.exported = False
+        draft.timezone = user_timezone(original.user)
+        return self._create_by_service(draft)
+
+    def toggle_export(self, timesheet_id: int) -> Timesheet:
+        """PATCH /api/timesheets/{id}/export: flips `exported`; un-exporting needs more rights."""
+        record = self.find(timesheet_id, for_update=True)
+        self._require(self.access.can("edit_export", record))
+        if record.exported:
+            self._require(self.actor.can("edit_exported_timesheet"))
+        draft = Draft.of(record)
+        draft.exported = not record.exported
+        draft.timezone = user_timezone(record.user)
+        return self._persist(record, draft, calculate(self.session, draft, self.settings))
+
+    def set_meta(self, timesheet_id: int, name: Any, value: Any, *, has_value: bool) -> Timesheet:
+        """PATCH /api/timesheets/{id}/meta: stores one configured meta field, unvalidated."""
+        record = self.find(timesheet_id, for_update=True)
+        self._require(self.access.can("edit", record))
+        if name is None or isinstance(name, dict | list | bool):
+            raise BadRequest("name is required")
+        if "\x00" in str(name):
+            raise NotFound("meta field")
+        definition = self.session.scalars(
+            select(MetaFieldDefinition).where(
+                MetaFieldDefinition.entity_type == "timesheet",
+                func.lower(MetaFieldDefinition.name) == str(name).lower(),
+            )
+        ).first()
+        if definition is None:
+            raise NotFound("meta field")
+        if not has_value or value is False or isinstance(value, dict | list):
+            raise BadRequest("value is required")
+        text = "" if value is None else ("1" if value is True else str(value))
+        if "\x00" in text or len(text.encode()) > MAX_TEXT_BYTES:
+            raise BadRequest("value cannot be stored")
+        existing = next((m for m in record.meta if m.name.lower() == definition.name.lower()), None)
+        if existing is None:
+            record.meta.append(TimesheetMeta(name=definition.name, value=text, visible=definition.visible))
+        else:
+            existing.value = text
+        draft = Draft.of(record)
+        draft.timezone = user_timezone(record.user)
+        return self._persist(record, draft, calculate(self.session, draft, self.settings), meta=False)
+
+    # --- favourites ---------------------------------------------------------------------------
+
+    def favorites(self) -> list[Timesheet]:
+        """The caller's favourite records, the most recently added first."""
+        self._require(self.actor.can("start_own_timesheet"))
+        me = self._user(self.actor.id)
+        ids = _favorite_ids(me)
+        if not ids:
+            return []
+        records = self.session.scalars(
+            select(Timesheet)
+            .where(Timesheet.id.in_(ids), Timesheet.user_id == me.id)
+            .options(*self._loaders(True))
+        ).unique()
+        by_id = {record.id: record for record in records}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def add_favorite(self, timesheet_id: int) -> None:
+        record, me = self._favorite_target(timesheet_id)
+        ids = _favorite_ids(me)
+        if record.id in ids:
+            return
+        ids = [record.id, *ids][:MAX_FAVORITES]
+        set_preference(me, FAVORITES_PREFERENCE, ",".join(str(i) for i in ids))
+        self.session.flush()
+
+    def remove_favorite(self, timesheet_id: int) -> None:
+        record, me = self._favorite_target(timesheet_id)
+        ids = _favorite_ids(me)
+        if record.id not in ids:
+            return
+        set_preference(me, FAVORITES_PREFERENCE, ",".join(str(i) for i in ids if i != record.id))
+        self.session.flush()
+
+    def _favorite_target(self, timesheet_id: int) -> tuple[Timesheet, User]:
+        record = self.find(timesheet_id)
+        self._require(self.actor.can("start_own_timesheet") and record.user_id == self.actor.id)
+        me = self._user(self.actor.id)
+        self._lock_user(me.id)
+        self.session.refresh(me, attribute_names=["preferences"])
+        return record, me
+
+    # --- internals: forms ---------------------------------------------------------------------
+
+    def _apply_mode_defaults(self, draft: Draft, presets: Mapping[str, str]) -> None:
+        """The tracking mode fills a new record's begin (and Kimai's legacy query presets)."""
+        timezone = self.actor.timezone
+        draft.begin = self.now
+        preset_end = self._presets(draft, presets, timezone)
+        mode = self.settings.mode
+        if mode == "default":
+            draft.begin = round_begin(draft.begin, self.settings.rounding, timezone)
+            if preset_end is not None:
+                draft.end = round_end(preset_end, self.settings.rounding, timezone)
+        elif mode == "duration_only":
+            draft.begin = self.settings.default_begin_of(draft.begin, timezone)
+        elif mode == "duration_fixed_begin":
+            draft.begin = self.settings.default_begin_of(draft.begin, timezone).replace(second=0)
+
+    def _presets(self, draft: Draft, presets: Mapping[str, str], timezone: str) -> datetime | None:
+        """Query parameters begin/end (dates: 10:00 to 18:00) and from/to (datetimes) preset times."""
+        begin = _date_preset(presets.get("begin"))
+        end: datetime | None = None
+        if begin is not None:
+            local_now = self.now.astimezone(zone(timezone))
+            draft.begin = localize(datetime.combine(begin, local_now.time().replace(microsecond=0)), timezone)
+            end_day = _date_preset(presets.get("end"))
+            if end_day is not None:
+                draft.begin = localize(datetime.combine(begin, time(10, 0)), timezone)
+                end = localize(datetime.combine(end_day, time(18, 0)), timezone)
+        start = parse_local_datetime(presets["from"], timezone) if presets.get("from") else None
+        if start is not None:
+            draft.begin = start
+            stop = parse_local_datetime(presets["to"], timezone) if presets.get("to") else None
+            if stop is not None:
+                end = stop
+        return end
+
+    def _mode_begin(self, begin: datetime, timezone: str) -> datetime:
+        """How the tracking mode adjusts the begin of a restarted record."""
+        mode = self.settings.mode
+        if mode == "default":
+            return round_begin(begin, self.settings.rounding, timezone)
+        if mode == "duration_fixed_begin":
+            return self.settings.default_begin_of(begin, timezone).replace(second=0)
+        if mode == "duration_only":
+            return self.settings.default_begin_of(begin, timezone)
+        return begin
+
+    def _apply_form(self, draft: Draft, result: FormResult, *, original: Snapshot | None) -> Draft:
+        """Moves the submitted values onto the draft; choices the caller may not pick become
+        field errors in `result` and leave the current value in place."""
+        values, errors = result.values, result.field_errors
+        for name, attribute in (("begin", "begin"), ("end", "end"), ("break", "break_seconds")):
+            if name in values:
+                setattr(draft, attribute, values[name])
+        if "description" in values:
+            draft.description = values["description"]
+        if "tags" in values:
+            draft.tags = self._tags(values["tags"])
+        for name, attribute in (("fixedRate", "fixed_rate"), ("hourlyRate", "hourly_rate")):
+            if name in values:
+                setattr(draft, attribute, values[name])
+        if "exported" in values:
+            draft.exported = values["exported"]
+        if "billable" in values:
+            draft.billable = values["billable"]
+        body_project: Project | None = None
+        if "project" in values:
+            try:
+                draft.project = body_project = self._project_choice(values["project"], original)
+            except InvalidChoice:
+                errors["project"] = [INVALID_CHOICE]
+        if "activity" in values:
+            try:
+                draft.activity = self._activity_choice(
+                    values["activity"], body_project, "project" in values, original
+                )
+            except InvalidChoice:
+                errors["activity"] = [INVALID_CHOICE]
+        if "user" in values:
+            try:
+                owner = self._user_choice(values["user"], original)
+            except InvalidChoice:
+                errors["user"] = [INVALID_CHOICE]
+            else:
+                if owner is None:
+                    errors["user"] = [NOT_NULL]
+                else:
+                    draft.user = owner
+        if original is not None:
+            changed = (
+                draft.user.id != original.user_id
+                or (draft.project is not None and draft.project.id != original.project_id)
+                or (draft.activity is not None and draft.activity.id != original.activity_id)
+            )
+            if changed and "fixedRate" not in values and "hourlyRate" not in values:
+                # Kimai recalculates from scratch, and billable goes back to automatic.
+                draft.fixed_rate = draft.hourly_rate = None
+                draft.billable = None
+        return draft
+
+    def _form_check(
+        self,
+        form: Form,
+        result: FormResult,
+        draft: Draft,
+        calculated: Calculated,
+        *,
+        original: Snapshot | None,
+    ) -> None:
+        """Runs the rules and raises Kimai's form error body when anything failed."""
+        field_errors = {name: list(messages) for name, messages in result.field_errors.items()}
+        global_errors = list(result.global_errors)
+        violations = validate(draft, calculated, self._rule_context(original))
+        for violation in violations:
+            target = (
+                violation.path if violation.path in _FIELD_PATHS and violation.path in form.fields else None
+            )
+            if target is None:
+                global_errors.append(violation.message)
+            elif target not in result.field_errors:
+                # Kimai does not map rule errors onto a field whose own value was unreadable.
+                field_errors.setdefault(target, []).append(violation.message)
+        for name, missing in (
+            ("project", draft.project),
+            ("activity", draft.activity),
+            ("begin", draft.begin),
+        ):
+            if missing is None and name in form.fields and name not in result.field_errors:
+                field_errors.setdefault(name, []).append(NOT_NULL)
+        if field_errors or global_errors:
+            raise ValidationFailed(field_errors, global_errors, fields=list(form.fields))
+
+    def _project_choice(self, project_id: int | None, original: Snapshot | None) -> Project | None:
+        """The project if the caller may pick it (None for "none"); InvalidChoice otherwise."""
+        if project_id is None:
+            return None
+        project = self.session.get(Project, project_id)
+        if project is None:
+            raise InvalidChoice()
+        if original is not None and project.id == original.project_id:
+            return project
+        if not project.visible or not project.customer.visible:
+            raise InvalidChoice()
+        today = self.now.astimezone(zone(self.actor.timezone)).date()
+        if (project.start is not None and project.start > today) or (
+            project.end is not None and project.end < today
+        ):
+            raise InvalidChoice()
+        if not can_access_project(self.actor, project):
+            raise InvalidChoice()
+        return project
+
+    def _activity_choice(
+        self, activity_id: int | None, project: Project | None, project_sent: bool, original: Snapshot | None
+    ) -> Activity | None:
+        if activity_id is None:
+            return None
+        activity = self.session.get(Activity, activity_id)
+        if activity is None:
+            raise InvalidChoice()
+        if original is not None and activity.id == original.activity_id:
+            return activity
+        parent = activity.project
+        if not activity.visible or not can_access_activity(self.actor, activity):
+            raise InvalidChoice()
+        if parent is not None and (not parent.visible or not parent.customer.visible):
+            raise InvalidChoice()
+        if project_sent and project is not None:
+            if parent is not None and parent.id != project.id:
+                raise InvalidChoice()
+            if parent is None and not project.global_activities:
+                raise InvalidChoice()
+        return activity
+
+    def _user_choice(self, user_id: int | None, original: Snapshot | None) -> User | None:
+        if user_id is None:
+            return None
+        user = self.session.get(User, user_id)
+        if user is None:
+            raise InvalidChoice()
+        if original is not None and user.id == original.user_id:
+            return user
+        if not user.enabled or user.system_account:
+            raise InvalidChoice()
+        allowed = selectable_user_ids(self.session, self.actor)
+        if allowed is not None and user.id not in allowed:
+            raise InvalidChoice()
+        return user
+
+    def _tags(self, names: list[str]) -> list[Tag]:
+        """Existing tags by name; unknown names are dropped (the API never creates tags)."""
+        if not names:
+            return []
+        found = self.session.scalars(
+            select(Tag).where(func.lower(Tag.name).in_([n.lower() for n in names]))
+        ).all()
+        by_name = {tag.name.lower(): tag for tag in found}
+        result: list[Tag] = []
+        for name in names:
+            tag = by_name.get(name.lower())
+            if tag is not None and tag not in result:
+                result.append(tag)
+        return result
+
+    # --- internals: saving --------------------------------------------------------------------
+
+    def _rule_context(self, original: Snapshot | None) -> RuleContext:
+        return RuleContext(self.session, self.actor, self.settings, self.access, self.now, original)
+
+    def _create_by_service(self, draft: Draft) -> Timesheet:
+        """Restart and duplicate: permission on the new record, rules, save, auto-stop."""
+        self._require(self.access.can("start" if draft.end is None else "create", draft))
+        if draft.end is None:
+            draft.begin = draft.begin or self.now
+        calculated = calculate(self.session, draft, self.settings)
+        violations = validate(draft, calculated, self._rule_context(None))
+        if violations:
+            raise ServiceValidationFailed(_by_path(violations))
+        record = self._persist(Timesheet(), draft, calculated)
+        if record.end is None:
+            self._stop_others(record, form_errors=None)
+        return record
+
+    def _persist(
+        self, record: Timesheet, draft: Draft, calculated: Calculated, *, meta: bool = True
+    ) -> Timesheet:
+        begin, local_day = calculated.begin, calculated.date
+        assert begin is not None and local_day is not None, "saved only after validation"
+        rates = calculated.rates
+        record.user = draft.user
+        if draft.project is not None:
+            record.project = draft.project
+        if draft.activity is not None:
+            record.activity = draft.activity
+        record.begin = begin
+        record.end = calculated.end
+        record.timezone = draft.timezone
+        record.date = local_day
+        record.duration = calculated.duration
+        record.break_seconds = draft.break_seconds
+        record.description = draft.description
+        record.tags = list(draft.tags)
+        record.rate = rates.rate
+        record.internal_rate = rates.internal_rate
+        record.fixed_rate = rates.fixed_rate
+        record.hourly_rate = rates.hourly_rate
+        record.exported = draft.exported
+        record.billable = calculated.billable
+        record.modified_at = utcnow()
+        if meta and record.id is None:
+            record.meta = [TimesheetMeta(name=m.name, value=m.value, visible=m.visible) for m in draft.meta]
+        if record.id is None:
+            self.session.add(record)
+        self.session.flush()
+        return record
+
+    def _stop_record(self, record: Timesheet) -> list[Violation]:
+        """Ends a running record now: full validation, then rounding and rates. The record's
+        timezone is kept (a stop does not touch it)."""
+        draft = Draft.of(record)
+        draft.end = self.now
+        calculated = calculate(self.session, draft, self.settings)
+        violations = validate(draft, calculated, self._rule_context(Snapshot.of(record)))
+        if violations:
+            return violations
+        self._persist(record, draft, calculated, meta=False)
+        return []
+
+    def _stop_others(self, record: Timesheet, *, form_errors: Form | None) -> None:
+        """Stops the owner's oldest running records beyond the hard limit (never the new one).
+
+        Runs while the owner's user row is locked, so parallel starts see each other's records.
+        """
+        limit = max(1, self.settings.hard_limit)
+        running = self.session.scalars(
+            select(Timesheet)
+            .where(Timesheet.user_id == record.user_id, Timesheet.end.is_(None), Timesheet.id != record.id)
+            .order_by(Timesheet.begin.asc(), Timesheet.id.asc())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        excess = len(running) + 1 - limit
+        for older in running[: max(0, excess)]:
+            violations = self._stop_record(older)
+            if not violations:
+                continue
+            if form_errors is not None:
+                raise ValidationFailed({}, [CANNOT_STOP], fields=list(form_errors.fields))
+            raise ServiceValidationFailed(_by_path(violations), message=CANNOT_STOP)
+
+    def _lock_user(self, user_id: int) -> None:
+        """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized)."""
+        self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+    def _user(self, user_id: int) -> User:
+        user = self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("user")
+        return user
+
+    def _require(self, allowed: bool) -> None:
+        if not allowed:
+            raise Forbidden("timesheet")
+
+    # --- internals: queries -------------------------------------------------------------------
+
+    def _base_query(self) -> Select[Any]:
+        return (
+            select(Timesheet)
+            .join(Project, Project.id == Timesheet.project_id)
+            .join(Activity, Activity.id == Timesheet.activity_id)
+        )
+
+    def _user_condition(self, filters: TimesheetFilter) -> Any:
+        actor = self.actor
+        if not actor.can("view_other_timesheet"):
+            return Timesheet.user_id == actor.id
+        if filters.user == "all":
+            if actor.sees_all:
+                return Timesheet.id.is_not(None)
+            return Timesheet.user_id.in_({actor.id} | led_member_ids(self.session, actor))
+        wanted = list(filters.users)
+        if filters.user is not None:
+            wanted.append(int(filters.user))
+        users = self.session.scalars(select(User).where(User.id.in_(wanted))).all() if wanted else []
+        for user in users:
+            self._require(can_access_user(self.session, actor, user))
+        if not users:
+            return Timesheet.user_id == actor.id
+        return Timesheet.user_id.in_([user.id for user in users])
+
+    def _entity_conditions(self, query: Select[Any], filters: TimesheetFilter) -> Select[Any]:
+        """Customer/project/activity filters: unknown ids are dropped, inaccessible ones are 403."""
+        checks: list[tuple[Iterable[int], Any, Any, Any]] = [
+            (filters.customers, Customer, can_access_customer, Project.customer_id),
+            (filters.projects, Project, can_access_project, Timesheet.project_id),
+            (filters.activities, Activity, can_access_activity, Timesheet.activity_id),
+        ]
+        for ids, model, may_access, column in checks:
+            wanted = list(dict.fromkeys(ids))
+            if not wanted:
+                continue
+            found: list[Any] = list(self.session.scalars(select(model).where(model.id.in_(wanted))))
+            for entity in found:
+                self._require(may_access(self.actor, entity))
+            if found:
+                query = query.where(column.in_([entity.id for entity in found]))
+        return query
+
+    def _loaders(self, expanded: bool) -> list[Any]:
+        """Eager loading so a page costs the same number of queries for 5 or 500 rows."""
+        options: list[Any] = [
+            selectinload(Timesheet.tags),
+            selectinload(Timesheet.meta),
+            joinedload(Timesheet.user),
+            joinedload(Timesheet.project),
+            joinedload(Timesheet.activity),
+        ]
+        actor = self.actor
+        needs_teams = not actor.sees_all and (actor.can("view_rate_other_timesheet"))
+        project, activity = defaultload(Timesheet.project), defaultload(Timesheet.activity)
+        if needs_teams:
+            options += [
+                project.selectinload(Project.teams),
+                project.defaultload(Project.customer).selectinload(Customer.teams),
+                activity.selectinload(Activity.teams),
+            ]
+        if expanded:
+            options += [
+                project.selectinload(Project.meta),
+                project.defaultload(Project.customer).selectinload(Customer.meta),
+                activity.selectinload(Activity.meta),
+            ]
+        return options
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _by_path(violations: list[Violation]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for violation in violations:
+        grouped.setdefault(violation.path, []).append(violation.message)
+    return grouped
+
+
+def _favorite_ids(user: User) -> list[int]:
+    raw = user.preference(FAVORITES_PREFERENCE) or ""
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def _date_preset(value: str | None) -> Any:
+    if not value or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
