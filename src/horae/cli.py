@@ -23,7 +23,7 @@ from horae.settings import Settings, get_settings
 # Other modules add sub-commands (demo data, export, backup) by appending a function here.
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 # The modules that do so, imported when the parser is built (missing ones are skipped).
-COMMAND_MODULES = ("horae.backup",)
+COMMAND_MODULES = ("horae.backup", "horae.exports.cli")
 
 
 class CommandError(Exception):
@@ -201,8 +201,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import horae.exports.cli  # noqa: F401  (registers `horae export` in EXTRA_COMMANDS)
-
     parser = _Parser(prog="horae", description="Horae, a time-tracking server speaking the Kimai API.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

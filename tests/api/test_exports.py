@@ -67,6 +67,16 @@ def test_xlsx_export_over_http(backend: Any, export_scenario: ExportScenario) ->
     ]
 
 
+def test_the_list_search_term_filters_the_export(backend: Any, export_scenario: ExportScenario) -> None:
+    with export_scenario.base.admin.client() as client:
+        response = client.get(
+            "/api/export/timesheets.csv", params={"term": "fixed !quote", "columns[]": "description"}
+        )
+
+    _, rows = read_csv(response.content)
+    assert rows == [["Bob's fixed"]]
+
+
 def test_a_plain_users_user_filter_is_ignored(backend: Any, export_scenario: ExportScenario) -> None:
     s = export_scenario.base
     with s.alice.client() as client:

@@ -14,6 +14,7 @@ from horae.errors import BadRequest, Forbidden
 from horae.exports.filters import ExportFilter
 from horae.exports.service import ExportRequest, prepare_export, run_export
 from horae.timesheets.models import Timesheet
+from horae.timesheets.search import term_conditions
 from tests.exports.readers import read_csv, read_html, read_pdf, read_xlsx
 from tests.factories.reporting import Entry, ExportScenario, actor_of, local, statements
 
@@ -150,6 +151,14 @@ FILTERS: dict[
     "not billable": (lambda d: ExportFilter(billable=False), lambda d, e: not e.billable),
     "running": (lambda d: ExportFilter(active=True), lambda d, e: e.end is None),
     "stopped": (lambda d: ExportFilter(active=False), lambda d, e: e.end is not None),
+    "term": (
+        lambda d: ExportFilter(conditions=tuple(term_conditions("comma grüße"))),
+        lambda d, e: (e.description or "").startswith("Quote"),
+    ),
+    "term on a custom field": (
+        lambda d: ExportFilter(conditions=tuple(term_conditions("ticket:T-1"))),
+        lambda d, e: ("ticket", "T-1") in e.meta,
+    ),
     "combined": (
         lambda d: ExportFilter(
             projects=(d.base.website,), billable=True, active=False, users=(d.base.alice.id,)

@@ -60,6 +60,7 @@ def _parameters() -> dict[str, Any]:
         ("billable", flag, "1 billable only, 0 not billable only"),
         ("active", flag, "1 running only, 0 stopped only"),
         ("modified_after", moment, "Records saved at or after this UTC time"),
+        ("term", text, "Search: words in the description, !word to exclude, name:value on custom fields"),
         ("orderBy", {"type": "string", "enum": ["id", "begin", "end", "rate"]}, "Default: begin"),
         ("order", {"type": "string", "enum": ["ASC", "DESC"]}, "Default: ASC"),
         ("columns[]", {"type": "array", "items": text}, "Columns in order (default: Kimai's export columns)"),

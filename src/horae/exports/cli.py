@@ -66,6 +66,8 @@ def _query(args: argparse.Namespace, user_ids: list[int]) -> Any:
         value = getattr(args, name)
         if value is not None:
             pairs.append((name, "1" if value == "yes" else "0"))
+    if args.term:
+        pairs.append(("term", args.term))
     pairs += [("orderBy", args.order_by), ("order", args.order)]
     return QueryValues(pairs)
 
@@ -189,6 +191,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--exported", choices=("yes", "no"))
     export.add_argument("--billable", choices=("yes", "no"))
     export.add_argument("--active", choices=("yes", "no"), help="yes: running records only, no: stopped only")
+    export.add_argument("--term", help="search as the list does: words, !word, name:value on custom fields")
     export.add_argument("--order-by", default="begin", choices=("id", "begin", "end", "rate"))
     export.add_argument("--order", default="ASC", choices=("ASC", "DESC"))
     export.add_argument(

@@ -3,8 +3,8 @@
 `ExportFilter` holds the filters of GET /api/timesheets after the query parser has done its part:
 patterns checked (400), ids checked for access (403), unknown ids dropped, tag names resolved to
 ids, `begin`/`end` read in the caller's timezone. Anything that parser builds can therefore be
-exported unchanged; a filter this class has no field for (the list's `term` search) travels as
-extra SQL conditions in `conditions`.
+exported unchanged; the list's `term` search travels as extra SQL conditions in `conditions`
+(`horae.timesheets.search.term_conditions`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from horae.security.permissions import Actor
 from horae.security.visibility import activity_visible, customer_visible, project_visible
 from horae.teams.models import TeamMember
 from horae.timesheets.models import Timesheet, timesheet_tags
+from horae.timesheets.search import ordering as list_ordering
 
 TIMESHEETS = Timesheet.__table__
 # Aliased so that the visibility subqueries, which name the projects and customers tables
@@ -32,12 +33,7 @@ TIMESHEETS = Timesheet.__table__
 PROJECTS = Project.__table__.alias("p")
 CUSTOMERS = Customer.__table__.alias("c")
 ACTIVITIES = Activity.__table__
-ORDER_COLUMNS = {
-    "id": TIMESHEETS.c.id,
-    "begin": TIMESHEETS.c.begin,
-    "end": TIMESHEETS.c.end,
-    "rate": TIMESHEETS.c.rate,
-}
+ORDER_COLUMNS = ("id", "begin", "end", "rate")
 
 
 @dataclass(frozen=True)
@@ -111,10 +107,8 @@ def apply_filter(statement: Select[Any], criteria: ExportFilter) -> Select[Any]:
 
 
 def ordering(criteria: ExportFilter) -> list[ColumnElement[Any]]:
-    column, tie = ORDER_COLUMNS[criteria.order_by], TIMESHEETS.c.id
-    if criteria.order == "DESC":
-        return [column.desc(), tie.desc()] if column is not tie else [tie.desc()]
-    return [column.asc(), tie.asc()] if column is not tie else [tie.asc()]
+    """The list's order (ties by id; running records sort as the list sorts them)."""
+    return list_ordering(criteria.order_by, criteria.order == "DESC")
 
 
 def sees_other_users(actor: Actor, other_permission: str = "view_other_timesheet") -> bool:

@@ -3,7 +3,8 @@
 Patterns are checked first, all of them (any bad value → 400), then ids are checked for access
 (inaccessible → 403; unknown ids are dropped, and a filter left empty is not applied), tag names
 are resolved (none found → 400). `page`, `size` and `full` mean nothing to an export and are
-ignored, like unknown parameters; `term` is not supported here yet.
+ignored, like unknown parameters. `term` is the list's search (description words, `!word`,
+`name:value` on custom fields).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from horae.security.permissions import ROLE_ADMIN, ROLE_TEAMLEAD, Actor
 from horae.security.visibility import can_access_activity, can_access_customer, can_access_project
 from horae.tags.models import Tag
 from horae.teams.models import TeamMember
+from horae.timesheets.search import term_conditions
 from horae.users.models import User
 
 _DIGITS = re.compile(r"^\d+$")
@@ -74,6 +76,7 @@ class _Raw:
     billable: bool | None
     active: bool | None
     modified_after: datetime | None
+    term: str | None
     order_by: str
     order: str
 
@@ -129,6 +132,7 @@ def _read(query: QueryValues, timezone: str) -> _Raw:
         billable=_flag("billable", query.one("billable")),
         active=_flag("active", query.one("active")),
         modified_after=_moment("modified_after", query.one("modified_after"), "UTC"),
+        term=(query.one("term") or "").strip() or None,
         order_by=order_by,
         order=order,
     )
@@ -204,6 +208,7 @@ def parse_export_filter(
         modified_after=raw.modified_after,
         order_by=raw.order_by,
         order=raw.order,
+        conditions=tuple(term_conditions(raw.term)) if raw.term else (),
     )
 
 
