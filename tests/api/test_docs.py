@@ -296,8 +296,19 @@ def test_every_documented_operation_is_one_of_kimais(document):
     for name in ("endpoints.json", "timesheet-endpoints.json"):
         for endpoint in json.loads((folder / name).read_text()):
             contract.add((endpoint["method"].lower(), re.sub(r"\{[^}]+\}", "{}", endpoint["path"])))
-    documented = {(method, re.sub(r"\{[^}]+\}", "{}", path)) for path, method, _ in operations(document)}
+    documented = {
+        (method, re.sub(r"\{[^}]+\}", "{}", path))
+        for path, method, operation in operations(document)
+        if not operation.get("x-horae-extension")
+    }
     assert documented - contract - HORAE_ONLY_PATHS == set()
+
+
+def test_horae_extensions_are_tagged_and_stay_off_kimais_paths(document):
+    extensions = [(path, op) for path, _, op in operations(document) if op.get("x-horae-extension")]
+    for path, operation in extensions:
+        assert operation["tags"] == ["Horae extension"], path
+        assert path.startswith(("/api/horae/", "/api/export/timesheets.")), path
 
 
 def test_every_operation_has_a_unique_id_a_summary_and_a_known_tag(document):
