@@ -149,6 +149,8 @@ def test_mark_as_exported_over_http(backend: Any, export_scenario: ExportScenari
         {"tags[]": "no-such-tag"},
         {"columns[]": "colour"},
         {"modified_after": "yesterday"},
+        {"term": "a\x00b"},
+        {"tags[]": "x\x00"},
     ],
 )
 def test_malformed_parameters_are_400(

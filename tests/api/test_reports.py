@@ -177,6 +177,8 @@ def test_unknown_records_are_404(backend: Any, scenario: Scenario) -> None:
         assert client.get("/api/horae/reports/user/week", params={"user": 999999}).status_code == 404
         assert client.get("/api/horae/reports/projects/999999").status_code == 404
         assert client.get("/api/horae/reports/projects/abc").status_code == 404
+        assert client.get("/api/horae/reports/projects/66335441957437").status_code == 404
+        assert client.get("/api/horae/reports/user/week", params={"user": "99999999999"}).status_code == 404
         assert (
             client.get("/api/horae/reports/customers/month", params={"customer": 999999}).status_code == 404
         )

@@ -33,6 +33,8 @@ from horae.timesheets.search import term_conditions
 from horae.users.models import User
 
 _DIGITS = re.compile(r"^\d+$")
+# Ids are 32-bit integers in every backend; a larger one names no record and is dropped.
+MAX_ID = 2**31 - 1
 _FLAG = {"0": False, "1": True}
 _MARK = {"0": False, "1": True, "false": False, "true": True}
 
@@ -84,7 +86,7 @@ class _Raw:
 def _ids(name: str, values: list[str]) -> list[int]:
     if any(not _DIGITS.match(v) for v in values):
         raise BadRequest(f"{name} takes numeric ids")
-    return [int(v) for v in values]
+    return [int(v) for v in values if int(v) <= MAX_ID]
 
 
 def _flag(name: str, value: str | None) -> bool | None:
@@ -110,6 +112,8 @@ def _listed(query: QueryValues, single: str, plural: str) -> list[int]:
 
 
 def _read(query: QueryValues, timezone: str) -> _Raw:
+    if any("\x00" in key or "\x00" in value for key, value in query.items):
+        raise BadRequest("the query holds a NUL character")
     user = query.one("user")
     if user is not None and user != "all" and not _DIGITS.match(user):
         raise BadRequest("user takes a numeric id or all")
@@ -154,7 +158,8 @@ def may_access_user(session: Session, actor: Actor, user: User) -> bool:
 def _users(session: Session, actor: Actor, raw: _Raw) -> tuple[int, ...]:
     if not sees_other_users(actor, OTHER_PERMISSION) or raw.user == "all":
         return ()
-    wanted = sorted(set(raw.users + ([int(raw.user)] if raw.user else [])))
+    single = [int(raw.user)] if raw.user and int(raw.user) <= MAX_ID else []
+    wanted = sorted(set(raw.users + single))
     if not wanted:
         return ()
     found = session.scalars(select(User).where(User.id.in_(wanted))).all()

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from horae.api.deps import ActorDep, SessionDep
 from horae.api.openapi import answers
 from horae.api.responses import json_response
-from horae.errors import BadRequest
+from horae.errors import BadRequest, NotFound
 from horae.reporting import schemas, service
 
 EXTENSION_TAG = "Horae extension"
@@ -27,6 +27,8 @@ router = APIRouter(prefix="/api/horae/reports", tags=[EXTENSION_TAG])
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^\d+$")
+# Ids are 32-bit integers in every backend; a larger one names no record.
+MAX_ID = 2**31 - 1
 
 DateQuery = Annotated[str | None, Query(description="Any day of the period, YYYY-MM-DD (default: today)")]
 
@@ -47,6 +49,8 @@ def parse_id(value: str | None) -> int | None:
         return None
     if not _ID.match(value):
         raise BadRequest("id")
+    if int(value) > MAX_ID:
+        raise NotFound("id")
     return int(value)
 
 
@@ -170,6 +174,8 @@ def project_details(
     id: Annotated[int, Path(description="Project id")],
     date: DateQuery = None,
 ) -> Response:
+    if id > MAX_ID:
+        raise NotFound("project")
     report = service.project_details(session, actor, project_id=id, day=parse_day(date))
     return json_response(schemas.project_details_json(report))
 
