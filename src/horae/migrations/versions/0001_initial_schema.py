@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:20:13.474287
 """
 
 import sqlalchemy as sa
