@@ -1332,7 +1332,9 @@ def count_rows(key: str, found: Probe, expected: int) -> int:
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(content), read_only=True)
-        return max(0, sum(sheet.max_row or 0 for sheet in book.worksheets) - len(book.worksheets))
+        # A streamed workbook may not declare its dimension: count the rows.
+        rows = sum(sum(1 for _ in sheet.iter_rows(values_only=True)) for sheet in book.worksheets)
+        return max(0, rows - len(book.worksheets))
     if key == "W7":
         return max(0, content.count(b"\n") - 1)
     try:
