@@ -602,7 +602,9 @@ def resolve_auths(request: Request, client: httpx.Client, context: Context) -> l
 def fill_body(body: str | None) -> str | None:
     if body is None:
         return None
-    return body.replace("{uid}", f"probe-{time.time_ns()}").replace("{now}", str(int(time.time())))
+    now = int(time.time())
+    filled = body.replace("{uid}", f"probe-{time.time_ns()}").replace("{now}", str(now))
+    return filled.replace("{earlier}", str(now - 5400))
 
 
 @dataclass
@@ -879,7 +881,7 @@ def timetagger_baseline(
         results["list_week"] = measure(wrk, server, listing, size, say)
         results["list_week"]["records"] = len(listed["records"])
         body = (
-            '[{"key":"{uid}","mt":{now},"t1":{now},"t2":{now},"ds":"bench #'
+            '[{"key":"{uid}","mt":{now},"t1":{earlier},"t2":{now},"ds":"bench #'
             + " #".join(context.tag_names)
             + '"}]'
         )

@@ -5,7 +5,7 @@
 --                  wrk thread n uses set n (so with one connection per thread, each connection
 --                  acts as its own user)
 --   BENCH_BODY     request body; "{uid}" becomes a value unique to the request, "{now}" the
---                  current Unix time
+--                  current Unix time and "{earlier}" the Unix time 90 minutes ago
 -- At the end one line "BENCH_JSON {...}" carries the figures the harness reads.
 
 local common = {}
@@ -60,6 +60,7 @@ function common.fill(template, number, counter)
   local uid = string.format("t%d-%d-%d", number, counter, math.random(1, 1000000000))
   local filled = string.gsub(template, "{uid}", uid)
   filled = string.gsub(filled, "{now}", tostring(os.time()))
+  filled = string.gsub(filled, "{earlier}", tostring(os.time() - 5400))
   return filled
 end
 
