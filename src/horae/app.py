@@ -44,6 +44,10 @@ def _include(app: FastAPI, module_name: str) -> None:
     router = getattr(module, "router", None)
     if router is not None:
         app.include_router(router)
+    # A module may also bring middleware, static files or error handlers (the web app does).
+    install = getattr(module, "install", None)
+    if install is not None:
+        install(app)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

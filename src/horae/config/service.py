@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from horae.config.models import ConfigEntry
-from horae.errors import ValidationFailed
+from horae.errors import Forbidden, ValidationFailed
+
+if TYPE_CHECKING:
+    from horae.security.permissions import Actor
 
 DEFAULT_COLORS = (
     "Silver|#c0c0c0,Gray|#808080,Black|#000000,Maroon|#800000,Brown|#a52a2a,Red|#ff0000,"
@@ -188,4 +191,32 @@ def set_config(session: Session, name: str, value: str) -> None:
         session.add(ConfigEntry(name=name, value=value))
     else:
         entry.value = value
+    session.flush()
+
+
+def update_settings(session: Session, actor: Actor, values: dict[str, str]) -> None:
+    """Stores several settings for an administrator; if one value is invalid, none is written."""
+    if not actor.can("system_configuration"):
+        raise Forbidden("system_configuration")
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        spec = SETTINGS.get(name)
+        if spec is None:
+            errors[name] = ["Unknown setting."]
+            continue
+        try:
+            spec.parse(value)
+        except ValueError:
+            errors[name] = ["This value is not valid."]
+    if errors:
+        raise ValidationFailed(errors, fields=list(values))
+    entries = {
+        entry.name: entry
+        for entry in session.scalars(select(ConfigEntry).where(ConfigEntry.name.in_(list(values))))
+    }
+    for name, value in values.items():
+        if name in entries:
+            entries[name].value = value
+        else:
+            session.add(ConfigEntry(name=name, value=value))
     session.flush()

@@ -132,3 +132,153 @@ def create_access_token(
     session.add(token)
     session.flush()
     return token, plain
+
+
+# --- the signed-in person's own profile (used by the web app's profile page) ---------------
+# (Imports kept with this section so that it merges as one block; move them up when convenient.)
+from horae.errors import BadRequest, Forbidden  # noqa: E402
+from horae.security.passwords import verify_password  # noqa: E402
+from horae.security.permissions import Actor  # noqa: E402
+
+SECRET_MIN_LENGTH = 8
+SECRET_MAX_LENGTH = 60
+# Preferences that reveal or set money, shown and changed only with `hourly-rate_own_profile`.
+RATE_PREFERENCES = frozenset({"hourly_rate", "internal_rate"})
+SELF_EDITABLE_PREFERENCES = frozenset({"timezone", "language", "locale", "first_weekday"}) | RATE_PREFERENCES
+
+
+def _require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise Forbidden(permission)
+
+
+def _new_secret_errors(field: str, plain: str, repeat: str) -> dict[str, list[str]]:
+    """The rules for a new password or API password: 8 to 60 characters, typed twice alike."""
+    if not plain:
+        return {field: ["This value should not be blank."]}
+    if len(plain) < SECRET_MIN_LENGTH:
+        return {field: [f"This value is too short. It should have {SECRET_MIN_LENGTH} characters or more."]}
+    if len(plain) > SECRET_MAX_LENGTH:
+        return {field: [f"This value is too long. It should have {SECRET_MAX_LENGTH} characters or less."]}
+    if plain != repeat:
+        return {f"{field}_repeat": ["The password fields must match."]}
+    return {}
+
+
+def update_own_profile(
+    session: Session,
+    actor: Actor,
+    *,
+    alias: str | None,
+    title: str | None,
+    email: str,
+    account_number: str | None,
+    color: str | None,
+) -> User:
+    """Changes the acting user's personal data; the e-mail must not be anybody else's login."""
+    _require(actor, "edit_own_profile")
+    user = get_user(session, actor.id)
+    clash = session.scalars(
+        select(User.id)
+        .where(User.id != user.id)
+        .where((func.lower(User.username) == email.lower()) | (func.lower(User.email) == email.lower()))
+        .limit(1)
+    ).first()
+    if clash is not None:
+        raise ValidationFailed({"email": ["The email is already used."]})
+    user.alias = alias or None
+    user.title = title or None
+    user.email = email
+    user.account_number = account_number or None
+    user.color = color or None
+    session.flush()
+    return user
+
+
+def update_own_preferences(session: Session, actor: Actor, values: dict[str, str | None]) -> User:
+    """Stores the acting user's timezone, language, locale, first weekday and (if allowed) rates."""
+    _require(actor, "preferences_own_profile")
+    unknown = set(values) - SELF_EDITABLE_PREFERENCES
+    if unknown:
+        raise ValidationFailed({name: ["Unknown preference."] for name in sorted(unknown)})
+    if RATE_PREFERENCES & set(values):
+        _require(actor, "hourly-rate_own_profile")
+    user = get_user(session, actor.id)
+    for name, value in values.items():
+        set_preference(user, name, value)
+    session.flush()
+    return user
+
+
+def change_own_password(session: Session, actor: Actor, current: str, new: str, repeat: str) -> User:
+    """Replaces the acting user's login password after checking the current one."""
+    _require(actor, "password_own_profile")
+    user = get_user(session, actor.id)
+    errors: dict[str, list[str]] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current_password"] = ["This value should be the user's current password."]
+    errors.update(_new_secret_errors("password", new, repeat))
+    if errors:
+        raise ValidationFailed(errors)
+    set_password(user, new)
+    user.requires_password_reset = False
+    session.flush()
+    return user
+
+
+def replace_required_password(session: Session, actor: Actor, new: str, repeat: str) -> User:
+    """The change an administrator demanded (`requires_password_reset`): a new, different password."""
+    user = get_user(session, actor.id)
+    if not user.requires_password_reset:
+        raise BadRequest("no password change is pending")
+    errors = _new_secret_errors("password", new, repeat)
+    if not errors and verify_password(user.password_hash, new):
+        errors = {"password": ["The new password must differ from the current one."]}
+    if errors:
+        raise ValidationFailed(errors)
+    set_password(user, new)
+    user.requires_password_reset = False
+    session.flush()
+    return user
+
+
+def set_own_api_password(session: Session, actor: Actor, new: str, repeat: str) -> User:
+    """Sets or replaces the acting user's legacy API password (X-AUTH-TOKEN)."""
+    _require(actor, "api-token_own_profile")
+    user = get_user(session, actor.id)
+    errors = _new_secret_errors("api_password", new, repeat)
+    if errors:
+        raise ValidationFailed(errors)
+    set_api_password(user, new)
+    session.flush()
+    return user
+
+
+def own_access_tokens(session: Session, actor: Actor) -> list[AccessToken]:
+    """The acting user's access tokens, newest first."""
+    _require(actor, "api-token_own_profile")
+    return list(
+        session.scalars(
+            select(AccessToken)
+            .where(AccessToken.user_id == actor.id)
+            .order_by(AccessToken.created_at.desc(), AccessToken.id.desc())
+        )
+    )
+
+
+def create_own_access_token(
+    session: Session, actor: Actor, name: str, expires: date | None = None
+) -> tuple[AccessToken, str]:
+    """A new Bearer token for the acting user; the plain value is returned once and never stored."""
+    _require(actor, "api-token_own_profile")
+    return create_access_token(session, get_user(session, actor.id), name, expires)
+
+
+def revoke_own_access_token(session: Session, actor: Actor, token_id: int) -> None:
+    """Deletes one of the acting user's tokens; it stops working with the next request."""
+    _require(actor, "api-token_own_profile")
+    token = session.get(AccessToken, token_id)
+    if token is None or token.user_id != actor.id:
+        raise NotFound("access token")
+    session.delete(token)
+    session.flush()

@@ -1,0 +1,272 @@
+"""Languages of the web app: gettext catalogues, negotiation, and locale-aware formatting.
+
+Texts come from the catalogues in `translations/` (compiled `.mo` files are committed, see
+docs/web.md); dates, times and numbers are formatted with Babel in the user's locale and timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton as babel_format_skeleton
+from babel.dates import format_time as babel_format_time
+from babel.numbers import format_decimal as babel_format_decimal
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+# Languages with a complete catalogue; others fall back to English.
+UI_LANGUAGES = ("en", "de")
+FALLBACK_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Marks a text for extraction where it is translated later, at render time."""
+    return message
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
+
+
+def ui_language(preferred: str | None) -> str:
+    """The catalogue to use for a stored language such as `de_CH` (→ de) or `fr` (→ en)."""
+    if not preferred:
+        return FALLBACK_LANGUAGE
+    base = re.split(r"[_-]", preferred, maxsplit=1)[0].lower()
+    return base if base in UI_LANGUAGES else FALLBACK_LANGUAGE
+
+
+def negotiate_language(accept_language: str | None, default: str | None = None) -> str:
+    """The best catalogue for a browser's Accept-Language header (q-values honoured)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        match = re.search(r"q=([0-9.]+)", params)
+        if match:
+            try:
+                quality = float(match.group(1))
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag))
+    for _, _, tag in sorted(ranked):
+        base = re.split(r"[_-]", tag, maxsplit=1)[0].lower()
+        if base in UI_LANGUAGES:
+            return base
+    return ui_language(default)
+
+
+@lru_cache(maxsize=256)
+def parse_locale(identifier: str | None, fallback: str = FALLBACK_LANGUAGE) -> Locale:
+    for candidate in (identifier, fallback, FALLBACK_LANGUAGE):
+        if not candidate:
+            continue
+        try:
+            return Locale.parse(candidate.replace("-", "_"))
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    return Locale("en")
+
+
+# Locales offered in the profile; a stored locale outside this list is offered too.
+OFFERED_LOCALES = [
+    "ar",
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "de_AT",
+    "de_CH",
+    "de_DE",
+    "el",
+    "en",
+    "en_AU",
+    "en_CA",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_NZ",
+    "en_US",
+    "en_ZA",
+    "es",
+    "es_AR",
+    "es_ES",
+    "es_MX",
+    "et",
+    "fa",
+    "fi",
+    "fr",
+    "fr_BE",
+    "fr_CA",
+    "fr_CH",
+    "fr_FR",
+    "he",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "it_CH",
+    "it_IT",
+    "ja",
+    "ko",
+    "lt",
+    "lv",
+    "nb_NO",
+    "nl",
+    "nl_BE",
+    "nl_NL",
+    "pl",
+    "pt",
+    "pt_BR",
+    "pt_PT",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sr",
+    "sv",
+    "sv_FI",
+    "tr",
+    "uk",
+    "vi",
+    "zh_CN",
+    "zh_Hant_TW",
+]
+
+
+@lru_cache(maxsize=8)
+def locale_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """(identifier, name in the UI language) for every offered locale, sorted by name."""
+    display = Locale.parse(language)
+    named = []
+    for identifier in OFFERED_LOCALES:
+        name = Locale.parse(identifier).get_display_name(display) or identifier
+        named.append((identifier, f"{name} ({identifier})"))
+    return tuple(sorted(named, key=lambda item: item[1].casefold()))
+
+
+@lru_cache(maxsize=8)
+def language_choices(language: str) -> tuple[tuple[str, str], ...]:
+    display = Locale.parse(language)
+    return tuple((code, Locale.parse(code).get_display_name(display) or code) for code in UI_LANGUAGES)
+
+
+class Formatter:
+    """Formats values for one person: their locale for the shape, their timezone for instants."""
+
+    def __init__(self, locale: Locale, timezone: str) -> None:
+        self.locale = locale
+        self.timezone = timezone
+        self.zone = ZoneInfo(timezone)
+
+    def format_date(self, value: date | datetime | None, format: str = "medium") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return babel_format_date(value, format=format, locale=self.locale)
+
+    def format_day(self, value: date | datetime | None, skeleton: str = "MMMEd") -> str:
+        """A date in the locale's shape for the given fields (default: weekday, day and month)."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return babel_format_skeleton(skeleton, value, locale=self.locale)
+
+    def format_datetime(self, value: datetime | None, format: str = "medium") -> str:
+        if value is None:
+            return ""
+        return babel_format_datetime(value, format=format, tzinfo=self.zone, locale=self.locale)
+
+    def format_time(self, value: datetime | None, format: str = "short") -> str:
+        if value is None:
+            return ""
+        return babel_format_time(value, format=format, tzinfo=self.zone, locale=self.locale)
+
+    def format_number(self, value: Decimal | float | int | None, decimals: int = 2) -> str:
+        if value is None:
+            return ""
+        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+        return babel_format_decimal(value, format=pattern, locale=self.locale)
+
+    @staticmethod
+    def format_duration(seconds: int | None) -> str:
+        """Hours and minutes as Kimai shows them: 7:05, 123:00."""
+        seconds = int(seconds or 0)
+        sign = "-" if seconds < 0 else ""
+        minutes = abs(seconds) // 60
+        return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+    def format_hours(self, seconds: int | None) -> str:
+        """Decimal hours in the locale's notation: 7.08 / 7,08."""
+        return self.format_number(Decimal(int(seconds or 0)) / Decimal(3600), 2)
+
+
+# Messages of the shared form fields and services carry numbers; each shape is translated once.
+_MESSAGE_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"This value is too short\. It should have (?P<limit>\d+) characters? or more\."),
+        N_("This value is too short. It should have %(limit)s characters or more."),
+    ),
+    (
+        re.compile(r"This value is too long\. It should have (?P<limit>\d+) characters? or less\."),
+        N_("This value is too long. It should have %(limit)s characters or less."),
+    ),
+    (
+        re.compile(r"This value should have between (?P<low>\d+) and (?P<high>\d+) characters\."),
+        N_("This value should have between %(low)s and %(high)s characters."),
+    ),
+    (
+        re.compile(r"This value should be greater than or equal to (?P<limit>[-\d.]+)\."),
+        N_("This value should be greater than or equal to %(limit)s."),
+    ),
+    (
+        re.compile(r"This value should be less than or equal to (?P<limit>[-\d.]+)\."),
+        N_("This value should be less than or equal to %(limit)s."),
+    ),
+)
+
+
+def translate_message(gettext: Callable[[str], str], message: str) -> str:
+    """A service or form message in the user's language (numbers kept, shape translated)."""
+    for pattern, shape in _MESSAGE_SHAPES:
+        match = pattern.fullmatch(message)
+        if match:
+            return gettext(shape) % match.groupdict()
+    return gettext(message)
+
+
+# Messages of the shared form fields (api/forms.py) and of the services that web forms show.
+DOMAIN_MESSAGES = (
+    N_("This value should not be blank."),
+    N_("The selected choice is invalid."),
+    N_("This value is not valid."),
+    N_("This value is not a valid email address."),
+    N_("Please enter a valid date."),
+    N_("Please enter a valid money amount."),
+    N_("Please enter an integer."),
+    N_("Please enter a number."),
+    N_("This value is not a valid timezone."),
+    N_("This value is not a valid locale."),
+    N_("This form should not contain extra fields."),
+    N_("The email is already used."),
+    N_("The username is already used."),
+    N_("The expiry date must be after today."),
+    N_("The password fields must match."),
+    N_("This value should be the user's current password."),
+    N_("The new password must differ from the current one."),
+    N_("Unknown preference."),
+    N_("Unknown setting."),
+)

@@ -1,0 +1,203 @@
+"""Jinja2 rendering of pages: one environment, the person's language and formats per render."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.responses import HTMLResponse
+
+from horae.security.permissions import Actor
+from horae.settings import Settings
+from horae.users.models import User, WebSession
+from horae.users.service import user_timezone
+from horae.web.i18n import (
+    N_,
+    Formatter,
+    negotiate_language,
+    parse_locale,
+    translate_message,
+    translations,
+    ui_language,
+)
+from horae.web.navigation import menu_for
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Confirmations shown after a redirect (`?saved=<key>`), so a reload never repeats the action.
+SAVED_MESSAGES: dict[str, str] = {
+    "personal": N_("Your personal data has been saved."),
+    "preferences": N_("Your preferences have been saved."),
+    "password": N_("Your password has been changed."),
+    "api_password": N_("Your API password has been set."),
+    "token_revoked": N_("The access token has been revoked."),
+    "settings": N_("The settings have been saved."),
+    "permissions": N_("The permissions have been saved."),
+}
+STATIC_DIR = Path(__file__).parent / "static"
+
+_active_translations: ContextVar[NullTranslations] = ContextVar("horae_translations")
+
+
+def _gettext(message: str) -> str:
+    return _active_translations.get(translations("en")).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, number: int) -> str:
+    return _active_translations.get(translations("en")).ngettext(singular, plural, number)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The signed-in person as the layout shows them; plain values, safe after a rollback."""
+
+    id: int
+    username: str
+    display_name: str
+    color: str | None
+    requires_password_reset: bool
+
+
+@dataclass
+class Ui:
+    """What every page needs to know about the person looking at it."""
+
+    request: Request
+    language: str
+    formatter: Formatter
+    person: Person | None = None
+    permissions: frozenset[str] = frozenset()
+    # The session's form token, or the sign-in form's token when there is no session yet.
+    csrf_token: str = ""
+    first_weekday: str = "monday"
+
+    @property
+    def translations(self) -> NullTranslations:
+        return translations(self.language)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def message(self, text: str) -> str:
+        """A form or service message, translated."""
+        return translate_message(self.gettext, text)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def ui_for_user(request: Request, user: User, actor: Actor, web_session: WebSession) -> Ui:
+    language = ui_language(user.preference("language"))
+    locale = parse_locale(user.preference("locale"), user.preference("language") or language)
+    first_weekday = "sunday" if user.preference("first_weekday") == "sunday" else "monday"
+    person = Person(user.id, user.username, user.display_name, user.color, bool(user.requires_password_reset))
+    return Ui(
+        request,
+        language,
+        Formatter(locale, user_timezone(user)),
+        person=person,
+        permissions=actor.permissions,
+        csrf_token=web_session.csrf_token,
+        first_weekday=first_weekday,
+    )
+
+
+def anonymous_ui(request: Request) -> Ui:
+    settings: Settings = request.app.state.settings
+    language = negotiate_language(request.headers.get("accept-language"), settings.default_language)
+    return Ui(request, language, Formatter(parse_locale(language), settings.default_timezone))
+
+
+@lru_cache(maxsize=64)
+def _asset_version(name: str) -> str:
+    path = STATIC_DIR / name
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+
+
+def static_url(name: str) -> str:
+    """A static file's URL with its content hash, so browsers may cache it for long."""
+    return f"/static/{name}?v={_asset_version(name)}"
+
+
+def initials(name: str) -> str:
+    """Two letters for an avatar, as Kimai makes them: words' first letters, or a word's first two."""
+    if "@" in name:
+        name = name.split("@", 1)[0].replace(".", " ")
+    words = name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return "".join(word[0] for word in words)[:2].upper()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    def ui(context: Context) -> Ui:
+        found: Ui = context["ui"]
+        return found
+
+    env.filters["date"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_date(v, f))
+    env.filters["day"] = pass_context(lambda c, v, f="MMMEd": ui(c).formatter.format_day(v, f))
+    env.filters["initials"] = initials
+    env.filters["datetime"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_datetime(v, f))
+    env.filters["time"] = pass_context(lambda c, v, f="short": ui(c).formatter.format_time(v, f))
+    env.filters["number"] = pass_context(lambda c, v, d=2: ui(c).formatter.format_number(v, d))
+    env.filters["duration"] = Formatter.format_duration
+    env.filters["hours"] = pass_context(lambda c, v: ui(c).formatter.format_hours(v))
+    env.filters["message"] = pass_context(lambda c, v: ui(c).message(v))
+    env.globals["static_url"] = static_url
+    return env
+
+
+environment = _environment()
+
+
+def render(
+    ui: Ui,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Renders a page in the person's language; pages are never cached (they hold personal data)."""
+    request = ui.request
+
+    def url(name: str, **params: Any) -> str:
+        return str(request.app.url_path_for(name, **params))
+
+    values: dict[str, Any] = {
+        "ui": ui,
+        "url": url,
+        "menu": menu_for(ui.permissions),
+        "current_path": request.url.path,
+        "saved_message": SAVED_MESSAGES.get(request.query_params.get("saved", "")),
+        **(context or {}),
+    }
+    token = _active_translations.set(ui.translations)
+    try:
+        html = environment.get_template(template).render(values)
+    finally:
+        _active_translations.reset(token)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

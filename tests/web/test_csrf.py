@@ -1,0 +1,107 @@
+"""Every form of the web app refuses a POST without the token of the page that showed it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from horae.users.models import AccessToken
+from horae.web.views import PAGE_MODULES
+from tests.factories.web import sign_in_over_http
+
+# Each POST form of the web app, with the fields it would otherwise accept.
+FORMS = {
+    "/logout": {},
+    "/password/change": {"password": "brand-new-secret", "password_repeat": "brand-new-secret"},
+    "/profile/personal": {"email": "changed@example.com"},
+    "/profile/preferences": {"timezone": "UTC", "language": "en", "locale": "en", "first_weekday": "monday"},
+    "/profile/password": {
+        "current_password": "password-123",
+        "password": "x" * 12,
+        "password_repeat": "x" * 12,
+    },
+    "/profile/api-password": {"api_password": "y" * 12, "api_password_repeat": "y" * 12},
+    "/profile/tokens": {"name": "forged"},
+    "/profile/tokens/{token_id}/revoke": {},
+    "/admin/settings": {"timesheet.mode": "punch"},
+    "/admin/permissions": {"grant": "ROLE_USER:view_activity"},
+}
+
+
+def test_the_list_covers_every_post_form_of_the_web_app():
+    routes = [route for module in PAGE_MODULES for route in module.router.routes]
+    posted = {route.path for route in routes if "POST" in getattr(route, "methods", ())}
+    assert posted - {"/login"} == set(FORMS)
+
+
+def _path(template, backend, user):
+    if "{token_id}" not in template:
+        return template
+    with backend.db.session(write=False) as session:
+        token_id = session.scalars(select(AccessToken.id).where(AccessToken.user_id == user.id)).first()
+    return template.format(token_id=token_id)
+
+
+@pytest.mark.parametrize("token", [None, "", "not-the-token"], ids=["missing", "empty", "wrong"])
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_a_form_without_its_token_is_refused(admin, backend, web_session, form, token):
+    session = web_session(admin)
+    data = dict(FORMS[form])
+    if token is not None:
+        data["csrf_token"] = token
+    response = session.client.post(_path(form, backend, admin), data=data)
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The form has expired or was sent from elsewhere." in response.text
+    assert "content-security-policy" in response.headers
+
+
+def test_a_refused_form_changes_nothing(admin, backend, web_session):
+    session = web_session(admin)
+    path = _path("/profile/tokens/{token_id}/revoke", backend, admin)
+    assert session.client.post(path, data={}).status_code == 403
+    assert session.client.post("/logout", data={}).status_code == 403
+    assert session.get("/api/ping").status_code == 200
+    with backend.db.session(write=False) as db_session:
+        assert db_session.scalars(select(AccessToken).where(AccessToken.user_id == admin.id)).all()
+
+
+def test_a_pending_password_change_is_also_protected(make_user, http):
+    user = make_user(requires_password_reset=True)
+    sign_in_over_http(http, user.username)
+    response = http.post("/password/change", data=FORMS["/password/change"])
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("token", [None, "", "x" * 43], ids=["missing", "empty", "wrong"])
+def test_the_sign_in_form_without_its_token_is_refused(make_user, http, token):
+    user = make_user()
+    http.get("/login")
+    data = {"login": user.username, "password": "password-123"}
+    if token is not None:
+        data["csrf_token"] = token
+    response = http.post("/login", data=data)
+    assert response.status_code == 403
+    assert "horae_session" not in http.cookies
+
+
+def test_the_sign_in_token_must_match_the_browser_cookie(make_user, backend):
+    user = make_user()
+    with (
+        httpx.Client(base_url=backend.base_url) as attacker,
+        httpx.Client(base_url=backend.base_url) as victim,
+    ):
+        forged = attacker.get("/login")
+        victim.get("/login")
+        token = forged.text.split('name="csrf_token" value="')[1].split('"')[0]
+        response = victim.post(
+            "/login", data={"csrf_token": token, "login": user.username, "password": "password-123"}
+        )
+    assert response.status_code == 403
+
+
+def test_a_post_without_a_session_goes_to_sign_in(http):
+    response = http.post("/profile/personal", data={"email": "x@example.com"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"

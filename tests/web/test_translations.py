@@ -1,0 +1,72 @@
+"""The web app's catalogues: every text translated into English and German, compiled files current."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+import horae.web
+from horae.web.i18n import UI_LANGUAGES, translate_message
+
+WEB_DIR = Path(horae.web.__file__).parent
+TRANSLATIONS = WEB_DIR / "translations"
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+
+
+def _extracted() -> set[str]:
+    with open(TRANSLATIONS / "babel.cfg") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    return {message for _, _, message, _, _ in extract_from_dir(WEB_DIR, method_map, options_map)}
+
+
+def _catalog(language: str):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@pytest.mark.parametrize("language", UI_LANGUAGES)
+def test_every_text_is_translated(language):
+    catalog = _catalog(language)
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(_extracted() - translated)
+    assert missing == [], f"run scripts/translations and translate: {missing}"
+
+
+@pytest.mark.parametrize("language", UI_LANGUAGES)
+def test_the_compiled_catalogue_matches_its_source(language):
+    source = {m.id: m.string for m in _catalog(language) if m.id and not m.fuzzy}
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert compiled == source, "run scripts/translations to compile the .mo files"
+
+
+@pytest.mark.parametrize("language", UI_LANGUAGES)
+def test_translations_keep_their_placeholders(language):
+    for message in _catalog(language):
+        if message.id and message.string:
+            assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id)), (
+                message.id
+            )
+
+
+def test_service_messages_with_numbers_are_translated_by_shape():
+    german = _catalog("de")
+
+    def gettext(text: str) -> str:
+        found = german.get(text)
+        return found.string if found and found.string else text
+
+    assert translate_message(gettext, "This value is too long. It should have 60 characters or less.") == (
+        "Dieser Wert ist zu lang. Er darf höchstens 60 Zeichen haben."
+    )
+    assert (
+        translate_message(gettext, "The password fields must match.")
+        == "Die Passwörter müssen übereinstimmen."
+    )
+    assert translate_message(gettext, "A text nobody translated.") == "A text nobody translated."
