@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
@@ -553,6 +554,12 @@ def ensure_wrk(say: Callable[[str], None]) -> str:
     return found
 
 
+def wrk_version(wrk: str) -> str:
+    banner = subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout
+    match = re.search(r"wrk \S*?(\d[\w.+-]*)", banner)
+    return match.group(1) if match else banner.split("\n")[0].strip()
+
+
 # --- talking to the servers -----------------------------------------------------------------------
 
 
@@ -750,7 +757,10 @@ def in_process_measurements(
 ) -> dict[str, dict[str, Any]]:
     """Per available workload: the statements one request runs, counted in an in-process app;
     for W5-W7 also the time the same SELECTs take run directly on the driver."""
-    from fastapi.testclient import TestClient
+    with warnings.catch_warnings():
+        # Starlette's test client warns about its httpx dependency; nothing to act on here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
 
     from horae.app import create_app
     from horae.db import Database
@@ -1265,7 +1275,7 @@ def run(
         "machine": {
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
-            "wrk": subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
+            "wrk": wrk_version(wrk),
             "pinning": "server on CPU 1, wrk on CPU 0" if cpus()[0] else "none",
             # Other work on the machine skews every figure; the load says how quiet it was.
             "load_average_before": round(os.getloadavg()[0], 2),
