@@ -564,7 +564,19 @@ def wrk_version(wrk: str) -> str:
 
 
 def sign_in(client: httpx.Client, username: str, password: str) -> dict[str, str] | None:
-    """Signs in through the web form as a person would; the session cookie as a header, or None."""
+    """Signs in through the web form as a person would; the session cookie as a header, or None.
+
+    The client's cookie jar is emptied before and after: a session left in it would turn the
+    sign-in page into a redirect, and the caller sends the returned header explicitly.
+    """
+    client.cookies.clear()
+    try:
+        return _sign_in(client, username, password)
+    finally:
+        client.cookies.clear()
+
+
+def _sign_in(client: httpx.Client, username: str, password: str) -> dict[str, str] | None:
     page = client.get("/login")
     if page.status_code in (404, 405):
         return None
@@ -759,7 +771,7 @@ def in_process_measurements(
     for W5-W7 also the time the same SELECTs take run directly on the driver."""
     with warnings.catch_warnings():
         # Starlette's test client warns about its httpx dependency; nothing to act on here.
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
     from horae.app import create_app
