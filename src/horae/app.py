@@ -9,10 +9,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
+from horae.api.body_limit import BodyLimitMiddleware
 from horae.api.errors import install_body_limit_handler, install_error_handlers
 from horae.api.responses import KimaiJSONResponse
 from horae.db import Database
+from horae.logging import RequestContextMiddleware
 from horae.security.authentication import FailureThrottle
 from horae.settings import Settings, get_settings
 from horae.version import HORAE_VERSION
@@ -31,7 +34,18 @@ API_MODULES = (
     "horae.timesheets.api",
     "horae.web.api",
 )
-WEB_MODULES = ("horae.api.docs", "horae.web.views")
+WEB_MODULES = ("horae.health", "horae.api.docs", "horae.web.views")
+
+
+class HoraeApp(FastAPI):
+    """FastAPI with the request context (request id, access log) outside every other layer.
+
+    Starlette puts its last-resort error handler outside all added middleware; wrapping the
+    whole stack lets the 500 answers it writes carry an X-Request-ID and an access line too.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestContextMiddleware(super().build_middleware_stack())
 
 
 def _include(app: FastAPI, module_name: str) -> None:
@@ -53,7 +67,9 @@ def _include(app: FastAPI, module_name: str) -> None:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
-    database = db or Database(settings.database_url, echo=settings.sql_echo)
+    database = db or Database(
+        settings.database_url, echo=settings.sql_echo, sqlite_synchronous=settings.sqlite_synchronous
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +77,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if db is None:
             database.dispose()
 
-    app = FastAPI(
+    app = HoraeApp(
         title="Horae API",
         version=HORAE_VERSION,
         description="Kimai 2 compatible JSON API of Horae.",
@@ -78,6 +94,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     install_error_handlers(app)
     install_body_limit_handler(app)
+    # Inside CORS, so that a 413 carries the CORS headers a browser needs to read it.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

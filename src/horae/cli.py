@@ -6,6 +6,7 @@ Every failure ends with one line on standard error and a non-zero status, never 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -21,6 +22,8 @@ from horae.settings import Settings, get_settings
 
 # Other modules add sub-commands (demo data, export, backup) by appending a function here.
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+# The modules that do so, imported when the parser is built (missing ones are skipped).
+COMMAND_MODULES = ("horae.backup",)
 
 
 class CommandError(Exception):
@@ -28,7 +31,7 @@ class CommandError(Exception):
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url)
+    return Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
 
 
 def _migrate(db: Database) -> None:
@@ -63,6 +66,8 @@ def bootstrap_admin(db: Database, out: Callable[[str], None] = print) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from horae.logging import log_config
+
     db = _database(settings)
     _migrate(db)
     bootstrap_admin(db)
@@ -74,7 +79,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level.lower(),
+        # Horae writes its own access lines, with the request id and without credentials.
+        access_log=False,
         proxy_headers=True,
     )
     return 0
@@ -243,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     config_set.add_argument("value")
     config_set.set_defaults(handler=cmd_config_set)
 
+    for module_name in COMMAND_MODULES:
+        try:
+            importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
     for register in EXTRA_COMMANDS:
         register(commands)
     return parser
@@ -279,4 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m horae.cli` runs this file as __main__; the command modules extend the
+    # EXTRA_COMMANDS of the importable horae.cli, so that is the one to run.
+    from horae.cli import main as horae_main
+
+    sys.exit(horae_main())

@@ -22,8 +22,17 @@ class Settings(BaseSettings):
     # Failed API-password logins allowed per client address and per user in one window.
     auth_failure_limit: int = 5
     auth_failure_window_seconds: int = 60
-    max_body_bytes: int = 1_048_576
+    # Request bodies above this size are refused with 413 before any handler runs.
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
     sql_echo: bool = False
+    # NORMAL survives a killed process; FULL also keeps the last commits through a power loss.
+    sqlite_synchronous: str = Field(default="NORMAL", pattern="^(NORMAL|FULL)$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("sqlite_synchronous", "log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("default_timezone")
     @classmethod

@@ -49,6 +49,13 @@ def client_address(request: Request) -> str:
 
 def authenticate(request: Request) -> Actor:
     """Kimai's order: Bearer token, then X-AUTH-USER + X-AUTH-TOKEN, then the web session."""
+    actor = _identify(request)
+    # Read by the access log (horae.logging.RequestContextMiddleware).
+    request.state.user_id = actor.id
+    return actor
+
+
+def _identify(request: Request) -> Actor:
     db = get_db(request)
     headers = request.headers
     authorization = headers.get("authorization", "")
@@ -82,7 +89,11 @@ def authenticate(request: Request) -> Actor:
 
 
 async def read_body(request: Request) -> Any:
-    """The POST/PATCH body, decoded and with snake_case keys turned into camelCase."""
+    """The POST/PATCH body, decoded and with snake_case keys turned into camelCase.
+
+    BodyLimitMiddleware has refused oversize bodies before; the checks here keep the same limit
+    for an application assembled without it.
+    """
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

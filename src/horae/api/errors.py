@@ -140,8 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def install_body_limit_handler(app: FastAPI) -> None:
+    from horae.api.body_limit import PAYLOAD_TOO_LARGE
     from horae.api.deps import BodyTooLarge
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return generic_error(413)
+        return json_response(PAYLOAD_TOO_LARGE, status_code=413)

@@ -68,14 +68,26 @@ def normalize_keys(value: Any) -> Any:
     return value
 
 
+# No Kimai body nests deeper than a few levels; deeper ones are refused before any recursion.
+MAX_BODY_DEPTH = 32
+
+
 def decode_body(raw: bytes, content_type: str | None) -> Any:
-    """Decodes a POST/PATCH body as Kimai does: JSON by default, urlencoded forms too."""
+    """Decodes a POST/PATCH body as Kimai does: JSON by default, urlencoded forms too.
+
+    Anything a well-behaved client never sends is a 400 here, before a form sees it: invalid
+    JSON or UTF-8, a scalar at the top level, nesting deeper than MAX_BODY_DEPTH, NUL characters
+    (which PostgreSQL cannot store).
+    """
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         try:
-            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            # Percent-escapes must decode to UTF-8 too, not to replacement characters.
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError as exc:
             raise BadRequest("body is not UTF-8") from exc
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            raise BadRequest("NUL character in the body")
         return normalize_keys(_nest_form_pairs(pairs))
     if kind and kind != "application/json" and not kind.endswith("+json"):
         return {}
@@ -87,7 +99,26 @@ def decode_body(raw: bytes, content_type: str | None) -> Any:
         raise BadRequest("invalid JSON") from exc
     if not isinstance(data, dict | list):
         raise BadRequest("the body must be a JSON object")
+    _check_shape(data)
     return normalize_keys(data)
+
+
+def _check_shape(data: dict[str, Any] | list[Any]) -> None:
+    """Refuses more than MAX_BODY_DEPTH nested objects/arrays and NUL characters, without recursion."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_BODY_DEPTH:
+            raise BadRequest("the body is nested too deeply")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    raise BadRequest("NUL character in the body")
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise BadRequest("NUL character in the body")
 
 
 def _nest_form_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -265,13 +296,17 @@ class Integer(Field):
 MAX_ID = 2**31 - 1
 
 
+# Beyond 64 bits no database driver can even bind the value.
+_INT64 = range(-(2**63), 2**63)
+
+
 def parse_int(raw: Any) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw
+        return raw if raw in _INT64 else None
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        return int(raw) if int(raw) in _INT64 else None
     if isinstance(raw, str) and re.fullmatch(r"-?\d{1,18}", raw.strip()):
         return int(raw.strip())
     return None
