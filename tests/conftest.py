@@ -169,4 +169,4 @@ def http(backend: Backend) -> Iterator[httpx.Client]:
         yield client
 
 
-pytest_plugins = ["tests.factories.users"]
+pytest_plugins = ["tests.factories.users", "tests.factories.catalog"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 01:20:13.474287
+Create Date: 2026-11-28 01:32:56.130319
 """
 
 from alembic import op
@@ -69,11 +69,11 @@ def upgrade() -> None:
     sa.Column('budget', sa.Numeric(precision=16, scale=2), nullable=False),
     sa.Column('time_budget', sa.Integer(), nullable=False),
     sa.Column('budget_type', sa.String(length=10), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
-    sa.UniqueConstraint('number', name=op.f('uq_customers_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_visible'), ['visible'], unique=False)
 
     op.create_table('meta_field_definitions',
@@ -207,12 +207,12 @@ def upgrade() -> None:
     sa.Column('time_budget', sa.Integer(), nullable=False),
     sa.Column('budget_type', sa.String(length=10), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_projects_customer_id_customers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_projects')),
-    sa.UniqueConstraint('number', name=op.f('uq_projects_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_projects'))
     )
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.create_index('ix_projects_customer_id_visible_name', ['customer_id', 'visible', 'name'], unique=False)
         batch_op.create_index(batch_op.f('ix_projects_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_projects_number'), ['number'], unique=False)
 
     op.create_table('role_permissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -284,11 +284,11 @@ def upgrade() -> None:
     sa.Column('time_budget', sa.Integer(), nullable=False),
     sa.Column('budget_type', sa.String(length=10), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_activities_project_id_projects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_activities')),
-    sa.UniqueConstraint('number', name=op.f('uq_activities_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activities'))
     )
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activities_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activities_number'), ['number'], unique=False)
         batch_op.create_index('ix_activities_project_id_visible_name', ['project_id', 'visible', 'name'], unique=False)
 
     op.create_table('project_comments',
@@ -465,6 +465,7 @@ def downgrade() -> None:
     op.drop_table('project_comments')
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.drop_index('ix_activities_project_id_visible_name')
+        batch_op.drop_index(batch_op.f('ix_activities_number'))
         batch_op.drop_index(batch_op.f('ix_activities_name'))
 
     op.drop_table('activities')
@@ -483,6 +484,7 @@ def downgrade() -> None:
     op.drop_table('team_customers')
     op.drop_table('role_permissions')
     with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_projects_number'))
         batch_op.drop_index(batch_op.f('ix_projects_name'))
         batch_op.drop_index('ix_projects_customer_id_visible_name')
 
@@ -504,6 +506,7 @@ def downgrade() -> None:
     op.drop_table('meta_field_definitions')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_visible'))
+        batch_op.drop_index(batch_op.f('ix_customers_number'))
         batch_op.drop_index(batch_op.f('ix_customers_name'))
 
     op.drop_table('customers')
