@@ -15,7 +15,6 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-
 _PLACEHOLDER = re.compile(r"{[^}]*?}")
 _MODIFIERS = re.compile(r"([+\-,])")
 # Tries before giving up on a free number (Kimai's limit).

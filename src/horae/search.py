@@ -1,10 +1,10 @@
 """Kimai's free-text `term` parameter, turned into one SQL condition.
 
 The term is split on whitespace and every part must hold:
-* `word` – some searchable column contains it;
-* `!word` – no searchable column contains it (a NULL column counts as not containing it);
-* `name:value` – the custom field `name` contains `value`; `name:*` – it has a value;
-  `name:~` – the record has no such field; `name:""` – empty or missing; `name:!value` – does
+* `word` - some searchable column contains it;
+* `!word` - no searchable column contains it (a NULL column counts as not containing it);
+* `name:value` - the custom field `name` contains `value`; `name:*` - it has a value;
+  `name:~` - the record has no such field; `name:""` - empty or missing; `name:!value` - does
   not contain it.
 Matching is case-insensitive on every backend.
 """
@@ -72,7 +72,9 @@ def term_condition(
         if part.field is not None:
             conditions.append(_meta_condition(part, meta_model, meta_owner, owner_id))
         elif part.excluded:
-            conditions.append(and_(*(or_(column.is_(None), ~_contains(column, part.term)) for column in columns)))
+            conditions.append(
+                and_(*(or_(column.is_(None), ~_contains(column, part.term)) for column in columns))
+            )
         else:
             conditions.append(or_(*(_contains(column, part.term) for column in columns)))
     return and_(true(), *conditions)

@@ -55,7 +55,9 @@ def make_customer(backend: Any) -> Callable[..., Customer]:
 
 @pytest.fixture
 def make_project(backend: Any, make_customer: Callable[..., Customer]) -> Callable[..., Project]:
-    def factory(customer: Customer | int | None = None, name: str | None = None, **attributes: Any) -> Project:
+    def factory(
+        customer: Customer | int | None = None, name: str | None = None, **attributes: Any
+    ) -> Project:
         customer_id = _id(customer) if customer is not None else make_customer().id
         values: dict[str, Any] = {
             "name": name or f"Project {next(_sequence)}",
@@ -140,7 +142,9 @@ def define_field(backend: Any) -> Callable[..., MetaFieldDefinition]:
 def set_meta(backend: Any) -> Callable[..., None]:
     """set_meta(record, name, value, visible=True): a stored custom-field value."""
 
-    def factory(record: Customer | Project | Activity, name: str, value: str | None, visible: bool = True) -> None:
+    def factory(
+        record: Customer | Project | Activity, name: str, value: str | None, visible: bool = True
+    ) -> None:
         kind = {Customer: "customer", Project: "project", Activity: "activity"}[type(record)]
         model = meta_model(kind)
         with backend.db.session() as session:
@@ -194,9 +198,16 @@ def make_comment(backend: Any) -> Callable[..., Any]:
         created_at: datetime | None = None,
     ) -> Any:
         model, column = (
-            (CustomerComment, "customer_id") if isinstance(record, Customer) else (ProjectComment, "project_id")
+            (CustomerComment, "customer_id")
+            if isinstance(record, Customer)
+            else (ProjectComment, "project_id")
         )
-        values: dict[str, Any] = {column: record.id, "created_by_id": _id(author), "message": message, "pinned": pinned}
+        values: dict[str, Any] = {
+            column: record.id,
+            "created_by_id": _id(author),
+            "message": message,
+            "pinned": pinned,
+        }
         if created_at is not None:
             values["created_at"] = created_at
         with backend.db.session() as session:

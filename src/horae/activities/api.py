@@ -51,7 +51,7 @@ def list_activities(
     projects: list[str] = Query([], alias="projects[]", description="Project IDs to filter activities"),
     visible: str | None = Query(None, description="Visibility: 1 visible (default), 2 hidden, 3 both"),
     globals: str | None = Query(None, description="1/true: only global activities"),
-    orderBy: str | None = Query(None, description="id, name (default) or project"),  # noqa: N803
+    orderBy: str | None = Query(None, description="id, name (default) or project"),
     order: str | None = Query(None, description="ASC (default) or DESC"),
     term: str | None = Query(None, description="Free search term"),
 ) -> Response:
@@ -156,7 +156,7 @@ def add_activity_rate(id: int, actor: ActorDep, session: SessionDep, body: BodyD
     status_code=204,
     responses=answers(None, status=204, description="Deleted"),
 )
-def delete_activity_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:  # noqa: N803
+def delete_activity_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:
     service.delete_activity_rate(session, actor, id, rateId)
     return no_content()
 

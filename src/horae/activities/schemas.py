@@ -64,7 +64,10 @@ _ACTIVITY_PROPERTIES: dict[str, Any] = {
 register_schema("Activity", {"type": "object", "properties": _ACTIVITY_PROPERTIES})
 register_schema(
     "ActivityExpanded",
-    {"type": "object", "properties": {**_ACTIVITY_PROPERTIES, "project": {**ref("ProjectExpanded"), "nullable": True}}},
+    {
+        "type": "object",
+        "properties": {**_ACTIVITY_PROPERTIES, "project": {**ref("ProjectExpanded"), "nullable": True}},
+    },
 )
 for _name in ("ActivityCollection", "ActivityEntity"):
     register_schema(
@@ -81,16 +84,22 @@ for _name in ("ActivityCollection", "ActivityEntity"):
     )
 
 
-def activity_form(*, show_budget: bool, show_time: bool, with_project: bool = True, with_teams: bool = False) -> Form:
+def activity_form(
+    *, show_budget: bool, show_time: bool, with_project: bool = True, with_teams: bool = False
+) -> Form:
     """POST has `teams`; PATCH of a global activity has no `project`."""
     fields: dict[str, Field] = {
-        "name": Text(required=True, min_length=2, max_length=150, plain=True, description="The activity name"),
+        "name": Text(
+            required=True, min_length=2, max_length=150, plain=True, description="The activity name"
+        ),
     }
     if with_project:
         fields["project"] = Reference(description="Project ID (empty: a global activity)")
     fields.update(
         {
-            "number": Text(max_length=10, plain=True, description="Activity number (generated when left out)"),
+            "number": Text(
+                max_length=10, plain=True, description="Activity number (generated when left out)"
+            ),
             "comment": Text(description="Description"),
             "invoiceText": Text(description="Text on invoices"),
             "color": Color(description="One of the configured colours, see GET /api/config/colors"),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, case, delete, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from horae.activities.models import Activity
 from horae.activities.schemas import activity_form
@@ -68,7 +68,9 @@ class ActivityQuery:
 
 def _project_options() -> Any:
     return selectinload(Activity.project).options(
-        selectinload(Project.teams), selectinload(Project.meta), selectinload(Project.customer).selectinload(Customer.teams)
+        selectinload(Project.teams),
+        selectinload(Project.meta),
+        selectinload(Project.customer).selectinload(Customer.teams),
     )
 
 
@@ -145,7 +147,11 @@ def load_activity(session: Session, activity_id: int) -> Activity:
     """The activity with teams, custom fields and its project; NotFound before any permission."""
     activity = None
     if 0 < activity_id <= MAX_ID:
-        activity = session.scalars(_with_relations(select(Activity)).where(Activity.id == activity_id)).unique().first()
+        activity = (
+            session.scalars(_with_relations(select(Activity)).where(Activity.id == activity_id))
+            .unique()
+            .first()
+        )
     if activity is None:
         raise NotFound("activity")
     return activity
@@ -169,7 +175,9 @@ def create_activity(session: Session, actor: Actor, body: Any) -> Activity:
     values = form.parse(body, partial=True, ctx=form_context(actor, config)).values
     activity = Activity(visible=True, billable=True, budget=Decimal(0), time_budget=0, meta=[], teams=[])
     if "number" not in values:
-        activity.number = next_number(session, Activity, config.raw("activity.number_format"), today_for(actor))
+        activity.number = next_number(
+            session, Activity, config.raw("activity.number_format"), today_for(actor)
+        )
     errors: dict[str, list[str]] = {}
     if values.get("project") is not None:
         project = _choose_project(session, actor, values["project"])
@@ -244,7 +252,9 @@ def _apply(
         session, config, Activity, "activity.rules.allow_duplicate_number", activity.number, activity.id
     ):
         errors["number"] = taken
-    definitions = list_meta_fields(session, "activity") if "metaFields" in values or activity.id is None else []
+    definitions = (
+        list_meta_fields(session, "activity") if "metaFields" in values or activity.id is None else []
+    )
     if problems := meta_errors(activity, definitions, values):
         errors["metaFields"] = problems
     if activity.id is None:

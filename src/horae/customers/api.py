@@ -51,7 +51,7 @@ def list_customers(
     session: SessionDep,
     visible: str | None = Query(None, description="Visibility: 1 visible (default), 2 hidden, 3 both"),
     order: str | None = Query(None, description="ASC (default) or DESC"),
-    orderBy: str | None = Query(None, description="id or name (default)"),  # noqa: N803
+    orderBy: str | None = Query(None, description="id or name (default)"),
     term: str | None = Query(None, description="Free search term"),
     full: str | None = Query(None, description="1: include the address details (needs details_customer)"),
 ) -> Response:
@@ -162,7 +162,7 @@ def add_customer_rate(id: int, actor: ActorDep, session: SessionDep, body: BodyD
     status_code=204,
     responses=answers(None, status=204, description="Deleted"),
 )
-def delete_customer_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:  # noqa: N803
+def delete_customer_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:
     service.delete_customer_rate(session, actor, id, rateId)
     return no_content()
 

@@ -42,7 +42,12 @@ MAX_TIME_BUDGET = 2_145_600_000
 
 def team_embedded(team: Team) -> dict[str, Any]:
     """Kimai's embedded `Team` (4 keys)."""
-    return {"id": team.id, "name": team.name, "color": output_color(team.color), "color-safe": color_safe(team.color, team.name)}
+    return {
+        "id": team.id,
+        "name": team.name,
+        "color": output_color(team.color),
+        "color-safe": color_safe(team.color, team.name),
+    }
 
 
 def budget_output(entity: BudgetColumns, show_budget: bool, show_time: bool) -> dict[str, Any]:
@@ -130,7 +135,9 @@ _NS = {"type": "string", "nullable": True}
 _BOOL = {"type": "boolean"}
 _INT = {"type": "integer"}
 
-register_schema("Team", {"type": "object", "properties": {"id": _INT, "name": _S, "color": _NS, "color-safe": _S}})
+register_schema(
+    "Team", {"type": "object", "properties": {"id": _INT, "name": _S, "color": _NS, "color-safe": _S}}
+)
 BUDGET_PROPERTIES = {
     "budget": {"type": "number", "description": "Only with the budget permission on the record"},
     "timeBudget": {"type": "integer", "description": "Seconds; only with the time permission on the record"},
@@ -193,9 +200,13 @@ def budget_fields(show_budget: bool, show_time: bool) -> dict[str, Field]:
     if show_budget:
         fields["budget"] = Money(maximum=MAX_BUDGET, description="Money budget")
     if show_time:
-        fields["timeBudget"] = Duration(maximum=MAX_TIME_BUDGET, description='Time budget: "1:30", "90m", "1.5" (hours)')
+        fields["timeBudget"] = Duration(
+            maximum=MAX_TIME_BUDGET, description='Time budget: "1:30", "90m", "1.5" (hours)'
+        )
     if show_budget or show_time:
-        fields["budgetType"] = Choice(["month"], description='"month" for a monthly budget, empty for the lifetime')
+        fields["budgetType"] = Choice(
+            ["month"], description='"month" for a monthly budget, empty for the lifetime'
+        )
     return fields
 
 
@@ -204,7 +215,9 @@ def customer_form(
 ) -> Form:
     """The fields of POST (`with_teams`) and PATCH (`with_address` when a legacy address exists)."""
     fields: dict[str, Field] = {
-        "name": Text(required=True, min_length=2, max_length=150, plain=True, description="The customer name"),
+        "name": Text(
+            required=True, min_length=2, max_length=150, plain=True, description="The customer name"
+        ),
         "number": Text(max_length=50, plain=True, description="Account number (generated when left out)"),
         "comment": Text(description="Description"),
         "company": Text(max_length=100),

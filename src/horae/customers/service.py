@@ -85,7 +85,9 @@ DEFAULT_LANGUAGE = "en"
 
 
 def form_context(actor: Actor, config: SystemConfig, current_color: str | None = None) -> FormContext:
-    return FormContext(timezone=actor.timezone, colors=list(config.colors().values()), current={"color": current_color})
+    return FormContext(
+        timezone=actor.timezone, colors=list(config.colors().values()), current={"color": current_color}
+    )
 
 
 def assign(entity: Any, values: Mapping[str, Any], attributes: Mapping[str, str]) -> None:
@@ -155,7 +157,9 @@ def visibility_condition(column: Any, visible: int) -> ColumnElement[bool] | Non
     return None
 
 
-def meta_errors(entity: Any, definitions: Sequence[MetaFieldDefinition], values: Mapping[str, Any]) -> list[str]:
+def meta_errors(
+    entity: Any, definitions: Sequence[MetaFieldDefinition], values: Mapping[str, Any]
+) -> list[str]:
     if "metaFields" not in values:
         return []
     return apply_meta_values(entity, definitions, values["metaFields"])
@@ -241,7 +245,9 @@ def create_customer(session: Session, actor: Actor, body: Any) -> Customer:
         teams=[],
     )
     if "number" not in values:
-        customer.number = next_number(session, Customer, config.raw("customer.number_format"), today_for(actor))
+        customer.number = next_number(
+            session, Customer, config.raw("customer.number_format"), today_for(actor)
+        )
     _apply(session, actor, config, form, customer, values)
     session.add(customer)
     session.flush()
@@ -265,7 +271,12 @@ def update_customer(session: Session, actor: Actor, customer_id: int, body: Any)
 
 
 def _apply(
-    session: Session, actor: Actor, config: SystemConfig, form: Form, customer: Customer, values: Mapping[str, Any]
+    session: Session,
+    actor: Actor,
+    config: SystemConfig,
+    form: Form,
+    customer: Customer,
+    values: Mapping[str, Any],
 ) -> None:
     errors: dict[str, list[str]] = {}
     assign(customer, values, CUSTOMER_ATTRIBUTES)
@@ -283,7 +294,9 @@ def _apply(
         session, config, Customer, "customer.rules.allow_duplicate_number", customer.number, customer.id
     ):
         errors["number"] = taken
-    definitions = list_meta_fields(session, "customer") if "metaFields" in values or customer.id is None else []
+    definitions = (
+        list_meta_fields(session, "customer") if "metaFields" in values or customer.id is None else []
+    )
     if problems := meta_errors(customer, definitions, values):
         errors["metaFields"] = problems
     if customer.id is None:
@@ -298,7 +311,9 @@ def delete_customer(session: Session, actor: Actor, customer_id: int) -> None:
     customer = load_customer(session, customer_id)
     require(can_customer(actor, "delete", customer))
     session.expunge(customer)
-    session.execute(delete(Customer).where(Customer.id == customer_id), execution_options={"synchronize_session": False})
+    session.execute(
+        delete(Customer).where(Customer.id == customer_id), execution_options={"synchronize_session": False}
+    )
 
 
 def set_customer_meta(session: Session, actor: Actor, customer_id: int, body: Any) -> Customer:

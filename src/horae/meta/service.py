@@ -102,7 +102,9 @@ def define_meta_field(
     if type == "choice" and not choices:
         errors["options"] = ["A choice field needs at least one option."]
     if errors:
-        raise ValidationFailed(errors, fields=["entityType", "name", "label", "type", "options", "defaultValue"])
+        raise ValidationFailed(
+            errors, fields=["entityType", "name", "label", "type", "options", "defaultValue"]
+        )
     definition = find_definition(list_meta_fields(session, entity_type), name)
     if definition is None:
         definition = MetaFieldDefinition(entity_type=entity_type, name=name)

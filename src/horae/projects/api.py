@@ -61,10 +61,10 @@ def list_projects(
     visible: str | None = Query(None, description="Visibility: 1 visible (default), 2 hidden, 3 both"),
     start: str | None = Query(None, description="Only projects running on this day (YYYY-MM-DD)"),
     end: str | None = Query(None, description="Only projects running on this day (YYYY-MM-DD)"),
-    ignoreDates: str | None = Query(None, description="1: do not filter by dates"),  # noqa: N803
-    globalActivities: str | None = Query(None, description="0/1: filter on allowing global activities"),  # noqa: N803
+    ignoreDates: str | None = Query(None, description="1: do not filter by dates"),
+    globalActivities: str | None = Query(None, description="0/1: filter on allowing global activities"),
     order: str | None = Query(None, description="ASC (default) or DESC"),
-    orderBy: str | None = Query(None, description="id, name (default) or customer"),  # noqa: N803
+    orderBy: str | None = Query(None, description="id, name (default) or customer"),
     term: str | None = Query(None, description="Free search term"),
 ) -> Response:
     customer_ids = parse_ids(customers)
@@ -142,7 +142,9 @@ def delete_project(id: int, actor: ActorDep, session: SessionDep) -> Response:
     responses=answers("ProjectEntity", status=201, description="The copy"),
 )
 def duplicate_project(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response(project_output(actor, service.duplicate_project(session, actor, id)), status_code=201)
+    return json_response(
+        project_output(actor, service.duplicate_project(session, actor, id)), status_code=201
+    )
 
 
 @router.patch(
@@ -184,7 +186,7 @@ def add_project_rate(id: int, actor: ActorDep, session: SessionDep, body: BodyDe
     status_code=204,
     responses=answers(None, status=204, description="Deleted"),
 )
-def delete_project_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:  # noqa: N803
+def delete_project_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:
     service.delete_project_rate(session, actor, id, rateId)
     return no_content()
 

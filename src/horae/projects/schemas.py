@@ -7,7 +7,13 @@ from typing import Any
 from horae.api.forms import Boolean, Color, DateField, Field, Form, Reference, ReferenceList, Text
 from horae.api.openapi import ref, register_schema
 from horae.api.wire import color_safe, format_date, output_color
-from horae.customers.schemas import BUDGET_PROPERTIES, budget_fields, budget_output, customer_embedded, team_embedded
+from horae.customers.schemas import (
+    BUDGET_PROPERTIES,
+    budget_fields,
+    budget_output,
+    customer_embedded,
+    team_embedded,
+)
 from horae.meta.schemas import MetaFieldsInput
 from horae.meta.service import visible_meta
 from horae.projects.models import Project
@@ -72,7 +78,9 @@ _PROJECT_PROPERTIES: dict[str, Any] = {
     "metaFields": {"type": "array", "items": ref("MetaField")},
 }
 register_schema("Project", {"type": "object", "properties": _PROJECT_PROPERTIES})
-register_schema("ProjectExpanded", {"type": "object", "properties": {**_PROJECT_PROPERTIES, "customer": ref("Customer")}})
+register_schema(
+    "ProjectExpanded", {"type": "object", "properties": {**_PROJECT_PROPERTIES, "customer": ref("Customer")}}
+)
 for _name in ("ProjectCollection", "ProjectEntity"):
     register_schema(
         _name,

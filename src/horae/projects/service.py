@@ -138,7 +138,9 @@ def load_project(session: Session, project_id: int) -> Project:
     """The project with its customer, teams and custom fields; NotFound before any permission."""
     project = None
     if 0 < project_id <= MAX_ID:
-        project = session.scalars(_with_relations(select(Project)).where(Project.id == project_id)).unique().first()
+        project = (
+            session.scalars(_with_relations(select(Project)).where(Project.id == project_id)).unique().first()
+        )
     if project is None:
         raise NotFound("project")
     return project
@@ -195,7 +197,9 @@ def update_project(session: Session, actor: Actor, project_id: int, body: Any) -
     return load_project(session, project.id)
 
 
-def choose_customer(session: Session, actor: Actor, customer_id: int, current_id: int | None) -> Customer | None:
+def choose_customer(
+    session: Session, actor: Actor, customer_id: int, current_id: int | None
+) -> Customer | None:
     """A customer a project may move to: visible and accessible (its current one always)."""
     customer = session.scalar(
         select(Customer).options(selectinload(Customer.teams)).where(Customer.id == customer_id)
@@ -255,7 +259,9 @@ def delete_project(session: Session, actor: Actor, project_id: int) -> None:
     project = load_project(session, project_id)
     require(can_project(actor, "delete", project))
     session.expunge(project)
-    session.execute(delete(Project).where(Project.id == project_id), execution_options={"synchronize_session": False})
+    session.execute(
+        delete(Project).where(Project.id == project_id), execution_options={"synchronize_session": False}
+    )
 
 
 def set_project_meta(session: Session, actor: Actor, project_id: int, body: Any) -> Project:

@@ -101,7 +101,9 @@ def rate_output(rate: RateColumns) -> dict[str, Any]:
 
 RATE_FORM = Form(
     user=Reference(description="User ID (empty: the rate applies to every user)"),
-    rate=Number(minimum=Decimal(0), default=Decimal(0), description="The rate (hourly, or per entry when fixed)"),
+    rate=Number(
+        minimum=Decimal(0), default=Decimal(0), description="The rate (hourly, or per entry when fixed)"
+    ),
     internalRate=Number(minimum=None, description="The internal rate"),
     isFixed=Boolean(description="A fixed rate per entry instead of an hourly rate"),
 )

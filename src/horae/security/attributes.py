@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 ROLE_ONLY_ATTRIBUTES = frozenset({"create", "delete"})
 
 
-def _granted_through_teams(actor: Actor, attribute: str, kind: str, team_groups: Sequence[Iterable[Team]]) -> bool:
+def _granted_through_teams(
+    actor: Actor, attribute: str, kind: str, team_groups: Sequence[Iterable[Team]]
+) -> bool:
     as_lead = actor.can(f"{attribute}_teamlead_{kind}")
     as_member = actor.can(f"{attribute}_team_{kind}")
     if not as_lead and not as_member:
