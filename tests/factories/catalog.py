@@ -228,3 +228,22 @@ def configure(backend: Any) -> Iterator[Callable[[str, str], None]]:
             set_config(session, name, value)
 
     yield factory
+
+
+@pytest.fixture
+def grant(backend: Any) -> Callable[..., None]:
+    """grant(role, permission, allowed=True): overrides one cell of the permission matrix."""
+    from horae.security.permissions import permission_matrix
+    from horae.users.models import Role, RolePermission
+
+    def factory(role: str, permission: str, allowed: bool = True) -> None:
+        with backend.db.session() as session:
+            found = session.query(Role).filter(Role.name == role).one_or_none()
+            if found is None:
+                found = Role(name=role)
+                session.add(found)
+                session.flush()
+            session.add(RolePermission(role_id=found.id, permission=permission, allowed=allowed))
+        permission_matrix.invalidate()
+
+    return factory

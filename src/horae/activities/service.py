@@ -22,6 +22,7 @@ from horae.customers.service import (
     choose_teams,
     form_context,
     meta_errors,
+    missing,
     number_errors,
     order_by_name,
     require,
@@ -178,14 +179,16 @@ def create_activity(session: Session, actor: Actor, body: Any) -> Activity:
         activity.number = next_number(
             session, Activity, config.raw("activity.number_format"), today_for(actor)
         )
-    errors: dict[str, list[str]] = {}
+    errors = missing(values, "name")
     if values.get("project") is not None:
         project = _choose_project(session, actor, values["project"])
         if project is None:
             errors["project"] = [INVALID_CHOICE]
         else:
             activity.project = project
-    _apply(session, actor, config, form, activity, values, errors)
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, activity, values, errors)
     session.add(activity)
     session.flush()
     return load_activity(session, activity.id)
@@ -213,7 +216,9 @@ def update_activity(session: Session, actor: Actor, activity_id: int, body: Any)
                 errors["project"] = [INVALID_CHOICE]
             else:
                 activity.project = project
-    _apply(session, actor, config, form, activity, values, errors)
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, activity, values, errors)
     session.flush()
     return load_activity(session, activity.id)
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from horae.api.forms import INVALID_CHOICE, Form, FormContext
+from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form, FormContext
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
 from horae.api.wire import zone
 from horae.comments import service as comments
@@ -157,6 +157,11 @@ def visibility_condition(column: Any, visible: int) -> ColumnElement[bool] | Non
     return None
 
 
+def missing(values: Mapping[str, Any], *names: str) -> dict[str, list[str]]:
+    """Required fields a partial create left out (the new record has no value for them)."""
+    return {name: [NOT_BLANK] for name in names if name not in values}
+
+
 def meta_errors(
     entity: Any, definitions: Sequence[MetaFieldDefinition], values: Mapping[str, Any]
 ) -> list[str]:
@@ -248,7 +253,9 @@ def create_customer(session: Session, actor: Actor, body: Any) -> Customer:
         customer.number = next_number(
             session, Customer, config.raw("customer.number_format"), today_for(actor)
         )
-    _apply(session, actor, config, form, customer, values)
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, customer, values, missing(values, "name"))
     session.add(customer)
     session.flush()
     return customer
@@ -265,7 +272,9 @@ def update_customer(session: Session, actor: Actor, customer_id: int, body: Any)
         with_address=bool(customer.address and customer.address.strip()),
     )
     values = form.parse(body, partial=True, ctx=form_context(actor, config, customer.color)).values
-    _apply(session, actor, config, form, customer, values)
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, customer, values, {})
     session.flush()
     return customer
 
@@ -277,8 +286,8 @@ def _apply(
     form: Form,
     customer: Customer,
     values: Mapping[str, Any],
+    errors: dict[str, list[str]],
 ) -> None:
-    errors: dict[str, list[str]] = {}
     assign(customer, values, CUSTOMER_ATTRIBUTES)
     assign_budget(customer, values)
     if values.get("invoiceTemplate") is not None:

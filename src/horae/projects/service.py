@@ -24,6 +24,7 @@ from horae.customers.service import (
     choose_teams,
     form_context,
     meta_errors,
+    missing,
     number_errors,
     order_by_name,
     require,
@@ -173,10 +174,9 @@ def create_project(session: Session, actor: Actor, body: Any) -> Project:
     )
     if "number" not in values:
         project.number = next_number(session, Project, config.raw("project.number_format"), today_for(actor))
-    errors: dict[str, list[str]] = {}
-    if "customer" not in values:
-        errors["customer"] = ["This value should not be blank."]
-    _apply(session, actor, config, form, project, values, errors)
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, project, values, missing(values, "name", "customer"))
     session.add(project)
     session.flush()
     return load_project(session, project.id)
@@ -192,7 +192,9 @@ def update_project(session: Session, actor: Actor, project_id: int, body: Any) -
         show_time=can_project(actor, "time", project),
     )
     values = form.parse(body, partial=True, ctx=form_context(actor, config, project.color)).values
-    _apply(session, actor, config, form, project, values, {})
+    # Nothing is written before the whole form is valid.
+    with session.no_autoflush:
+        _apply(session, actor, config, form, project, values, {})
     session.flush()
     return load_project(session, project.id)
 
