@@ -113,6 +113,7 @@ def make_team(backend: Any) -> Callable[..., Team]:
     ) -> Team:
         with backend.db.session() as session:
             team = Team(name=name or f"Team {next(_sequence)}", color=color)
+            session.add(team)
             for user in leads:
                 team.members.append(TeamMember(user_id=_id(user), teamlead=True))
             for user in members:
@@ -120,7 +121,6 @@ def make_team(backend: Any) -> Callable[..., Team]:
             team.customers = [session.get(Customer, _id(c)) for c in customers]  # type: ignore[misc]
             team.projects = [session.get(Project, _id(p)) for p in projects]  # type: ignore[misc]
             team.activities = [session.get(Activity, _id(a)) for a in activities]  # type: ignore[misc]
-            session.add(team)
             session.flush()
         return team
 
