@@ -61,7 +61,7 @@ def load_comment(session: Session, kind: str, comment_id: int) -> CommentColumns
     comment = session.get(model, comment_id) if comment_id <= 2**31 - 1 else None
     if comment is None:
         raise NotFound("comment")
-    return comment  # type: ignore[no-any-return]
+    return comment
 
 
 def check_comment_parent(kind: str, comment: CommentColumns, parent_id: int) -> None:

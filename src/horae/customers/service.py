@@ -150,9 +150,9 @@ def order_by_name(query: Select[Any], order_by: str, order: str, name: Any, id_c
 
 def visibility_condition(column: Any, visible: int) -> ColumnElement[bool] | None:
     if visible == VISIBLE:
-        return column.is_(True)  # type: ignore[no-any-return]
+        return column.is_(True)
     if visible == HIDDEN:
-        return column.is_(False)  # type: ignore[no-any-return]
+        return column.is_(False)
     assert visible == BOTH
     return None
 
