@@ -134,6 +134,15 @@ def test_list_project_filter_adds_the_global_activities(make_user, make_project,
     assert several == ["Global", "One", "Two"]
 
 
+def test_list_reads_the_comma_separated_projects_of_older_clients(make_user, make_project, make_activity):
+    one, two = make_project(), make_project()
+    make_activity(one, "One")
+    make_activity(two, "Two")
+    make_activity(make_project(), "Three")
+    with make_user().client() as client:
+        assert names(client.get("/api/activities", params={"projects": f"{one.id},{two.id}"})) == ["One", "Two"]
+
+
 def test_list_single_project_without_global_activities_excludes_globals(
     make_user, make_project, make_activity
 ):

@@ -209,6 +209,15 @@ def test_list_filters_by_customer_and_customers(make_user, make_customer, make_p
     assert merged == ["P2", "P3"]
 
 
+def test_list_reads_the_comma_separated_customers_of_older_clients(make_user, make_customer, make_project):
+    one, two = make_customer(), make_customer()
+    make_project(one, "P1")
+    make_project(two, "P2")
+    make_project(name="P3")
+    with make_user().client() as client:
+        assert names(client.get("/api/projects", params={"customers": f"{one.id},{two.id}"})) == ["P1", "P2"]
+
+
 def test_list_ignores_unknown_customer_ids(make_user, make_customer, make_project):
     one = make_customer("One")
     make_project(one, "P1")

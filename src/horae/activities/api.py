@@ -12,7 +12,7 @@ from horae.activities.models import Activity
 from horae.activities.schemas import activity_entity, activity_form
 from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
-from horae.api.params import parse_choice, parse_flag, parse_id, parse_ids, parse_order, parse_visibility
+from horae.api.params import parse_choice, parse_flag, parse_id, parse_id_list, parse_order, parse_visibility
 from horae.api.responses import json_response
 from horae.errors import Gone
 from horae.meta.schemas import META_BODY_SCHEMA
@@ -49,13 +49,19 @@ def list_activities(
     session: SessionDep,
     project: str | None = Query(None, description="Project ID to filter activities"),
     projects: list[str] = Query([], alias="projects[]", description="Project IDs to filter activities"),
+    projects_csv: list[str] = Query(
+        [],
+        alias="projects",
+        description="Comma separated project IDs (older clients)",
+        include_in_schema=False,
+    ),
     visible: str | None = Query(None, description="Visibility: 1 visible (default), 2 hidden, 3 both"),
     globals: str | None = Query(None, description="1/true: only global activities"),
     orderBy: str | None = Query(None, description="id, name (default) or project"),
     order: str | None = Query(None, description="ASC (default) or DESC"),
     term: str | None = Query(None, description="Free search term"),
 ) -> Response:
-    project_ids = parse_ids(projects)
+    project_ids = parse_id_list(projects, projects_csv)
     single = parse_id(project)
     if single is not None and single not in project_ids:
         project_ids.insert(0, single)

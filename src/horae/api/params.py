@@ -72,6 +72,14 @@ def parse_ids(values: list[str] | None) -> list[int]:
     return result
 
 
+def parse_id_list(bracketed: list[str] | None, plain: list[str] | None) -> list[int]:
+    """`name[]=1&name[]=2` as Kimai 2 reads it, plus `name=1,2` as older clients still send it."""
+    values = list(bracketed or [])
+    for item in plain or []:
+        values.extend(part.strip() for part in item.split(",") if part.strip())
+    return parse_ids(values)
+
+
 _QUERY_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?$")
 
 

@@ -13,7 +13,7 @@ from horae.api.params import (
     parse_choice,
     parse_flag,
     parse_id,
-    parse_ids,
+    parse_id_list,
     parse_order,
     parse_query_date,
     parse_visibility,
@@ -58,6 +58,12 @@ def list_projects(
     session: SessionDep,
     customer: str | None = Query(None, description="Customer ID to filter projects"),
     customers: list[str] = Query([], alias="customers[]", description="Customer IDs to filter projects"),
+    customers_csv: list[str] = Query(
+        [],
+        alias="customers",
+        description="Comma separated customer IDs (older clients)",
+        include_in_schema=False,
+    ),
     visible: str | None = Query(None, description="Visibility: 1 visible (default), 2 hidden, 3 both"),
     start: str | None = Query(None, description="Only projects running on this day (YYYY-MM-DD)"),
     end: str | None = Query(None, description="Only projects running on this day (YYYY-MM-DD)"),
@@ -67,7 +73,7 @@ def list_projects(
     orderBy: str | None = Query(None, description="id, name (default) or customer"),
     term: str | None = Query(None, description="Free search term"),
 ) -> Response:
-    customer_ids = parse_ids(customers)
+    customer_ids = parse_id_list(customers, customers_csv)
     single = parse_id(customer)
     if single is not None and single not in customer_ids:
         customer_ids.insert(0, single)
