@@ -140,7 +140,10 @@ def test_list_reads_the_comma_separated_projects_of_older_clients(make_user, mak
     make_activity(two, "Two")
     make_activity(make_project(), "Three")
     with make_user().client() as client:
-        assert names(client.get("/api/activities", params={"projects": f"{one.id},{two.id}"})) == ["One", "Two"]
+        assert names(client.get("/api/activities", params={"projects": f"{one.id},{two.id}"})) == [
+            "One",
+            "Two",
+        ]
 
 
 def test_list_single_project_without_global_activities_excludes_globals(
@@ -255,7 +258,7 @@ def test_list_applies_the_team_rule_to_activity_project_and_customer(
 
 
 def test_list_uses_the_same_number_of_queries_for_3_and_30_activities(
-    backend, make_user, make_customer, make_project, make_activity, make_team, set_meta
+    backend, count_request_queries, make_user, make_customer, make_project, make_activity, make_team, set_meta
 ):
     admin = make_user("ROLE_ADMIN")
     team = make_team()
@@ -273,12 +276,11 @@ def test_list_uses_the_same_number_of_queries_for_3_and_30_activities(
             with backend.db.session() as session:
                 session.execute(team_activities.insert().values(team_id=team.id, activity_id=activity.id))
         with admin.client() as client:
-            client.get("/api/activities")
-            counter = backend.count_queries()
-            response = client.get("/api/activities", params={"term": "activity", "orderBy": "project"})
-            counter.active = False
+            count, response = count_request_queries(
+                client, "/api/activities", params={"term": "activity", "orderBy": "project"}
+            )
         assert len(response.json()) == total
-        return len(counter)
+        return count
 
     assert count_for(3) == count_for(30)
 

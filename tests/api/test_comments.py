@@ -186,7 +186,7 @@ def test_activities_have_no_comments(make_user, make_activity):
 
 
 def test_list_uses_the_same_number_of_queries_for_3_and_30_comments(
-    backend, make_user, make_project, make_comment
+    backend, count_request_queries, make_user, make_project, make_comment
 ):
     admin = make_user("ROLE_ADMIN")
 
@@ -195,11 +195,8 @@ def test_list_uses_the_same_number_of_queries_for_3_and_30_comments(
         for index in range(total):
             make_comment(project, make_user(), f"Comment {index}")
         with admin.client() as client:
-            client.get(f"/api/projects/{project.id}/comments")
-            counter = backend.count_queries()
-            response = client.get(f"/api/projects/{project.id}/comments")
-            counter.active = False
+            count, response = count_request_queries(client, f"/api/projects/{project.id}/comments")
         assert len(response.json()) == total
-        return len(counter)
+        return count
 
     assert count_for(3) == count_for(30)

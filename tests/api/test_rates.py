@@ -222,7 +222,7 @@ def test_delete_a_rate_of_another_parent_or_an_unknown_rate_is_404(make_user, ma
 
 
 def test_list_uses_the_same_number_of_queries_for_3_and_30_rates(
-    backend, make_user, make_customer, make_rate
+    backend, count_request_queries, make_user, make_customer, make_rate
 ):
     admin = make_user("ROLE_ADMIN")
 
@@ -231,11 +231,8 @@ def test_list_uses_the_same_number_of_queries_for_3_and_30_rates(
         for _ in range(total):
             make_rate(customer, "5", user=make_user())
         with admin.client() as client:
-            client.get(f"/api/customers/{customer.id}/rates")
-            counter = backend.count_queries()
-            response = client.get(f"/api/customers/{customer.id}/rates")
-            counter.active = False
+            count, response = count_request_queries(client, f"/api/customers/{customer.id}/rates")
         assert len(response.json()) == total
-        return len(counter)
+        return count
 
     assert count_for(3) == count_for(30)

@@ -247,3 +247,24 @@ def grant(backend: Any) -> Callable[..., None]:
         permission_matrix.invalidate()
 
     return factory
+
+
+@pytest.fixture
+def count_request_queries(backend: Any) -> Callable[..., tuple[int, Any]]:
+    """count_request_queries(client, url, params) → (number of SQL statements, response).
+
+    A first request warms the authentication caches; the permission cache is then cleared, so
+    that every measured request reloads it once and counts stay comparable.
+    """
+    from horae.security.permissions import permission_matrix
+
+    def measure(client: Any, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+        client.get(url, params=params)
+        permission_matrix.invalidate()
+        counter = backend.count_queries()
+        response = client.get(url, params=params)
+        counter.active = False
+        assert response.status_code == 200, response.text
+        return len(counter), response
+
+    return measure

@@ -51,11 +51,6 @@ ACTIVITY_ATTRIBUTES = {
     "billable": "billable",
 }
 
-# The list joins these aliases, so that the visibility subqueries (which name Project) stay
-# independent of the outer join.
-_Parent = aliased(Project, name="parent_project")
-_ParentCustomer = aliased(Customer, name="parent_customer")
-
 
 @dataclass(frozen=True)
 class ActivityQuery:
@@ -102,14 +97,18 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> lis
     when exactly one project is asked for and it does not allow global activities.
     """
     projects = accessible_project_filter(session, actor, query.projects)
+    # The list joins aliases, so that the visibility subqueries (which name Project) stay
+    # independent of the outer join.
+    parent = aliased(Project, name="parent_project")
+    parent_customer = aliased(Customer, name="parent_customer")
     statement = (
         select(Activity)
-        .outerjoin(_Parent, Activity.project_id == _Parent.id)
-        .outerjoin(_ParentCustomer, _Parent.customer_id == _ParentCustomer.id)
+        .outerjoin(parent, Activity.project_id == parent.id)
+        .outerjoin(parent_customer, parent.customer_id == parent_customer.id)
         .where(activity_visible(actor))
     )
     parents_visible = or_(
-        Activity.project_id.is_(None), (_Parent.visible.is_(True)) & (_ParentCustomer.visible.is_(True))
+        Activity.project_id.is_(None), (parent.visible.is_(True)) & (parent_customer.visible.is_(True))
     )
     if query.visible == VISIBLE:
         statement = statement.where(Activity.visible.is_(True), parents_visible)
@@ -134,7 +133,7 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> lis
         descending = query.order == "DESC"
         keys = (
             case((Activity.project_id.is_(None), 0), else_=1),
-            func.lower(_Parent.name),
+            func.lower(parent.name),
             func.lower(Activity.name),
             Activity.id,
         )
