@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,9 +17,10 @@ for old in VERSIONS.glob("*.py"):
     old.unlink()
 with tempfile.TemporaryDirectory() as tmp:
     url = f"sqlite:///{Path(tmp) / 'empty.sqlite'}"
-    command.revision(
-        alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001"
-    )
+    command.revision(alembic_config(url), message="initial schema", autogenerate=True, rev_id="0001")
 for path in VERSIONS.glob("*.py"):
     path.rename(VERSIONS / "0001_initial_schema.py")
-print("wrote", VERSIONS / "0001_initial_schema.py")
+target = VERSIONS / "0001_initial_schema.py"
+subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", str(target)], check=False)
+subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(target)], check=False)
+print("wrote", target)

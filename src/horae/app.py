@@ -69,7 +69,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
-    app.state.throttle = FailureThrottle(database, settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    app.state.throttle = FailureThrottle(
+        database, settings.auth_failure_limit, settings.auth_failure_window_seconds
+    )
     install_error_handlers(app)
     install_body_limit_handler(app)
     app.add_middleware(

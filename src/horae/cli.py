@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -18,9 +19,8 @@ from horae.errors import DomainError, NotFound, ValidationFailed
 from horae.security.passwords import generate_password
 from horae.settings import Settings, get_settings
 
-
 # Other modules add sub-commands (demo data, export, backup) by appending a function here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 class CommandError(Exception):
@@ -119,7 +119,8 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{'id':>5}  {'username':<24} {'email':<32} {'enabled':<8} roles")
         for user in users:
             roles = ",".join(user.roles) or "ROLE_USER"
-            print(f"{user.id:>5}  {user.username:<24} {user.email:<32} {'yes' if user.enabled else 'no':<8} {roles}")
+            enabled = "yes" if user.enabled else "no"
+            print(f"{user.id:>5}  {user.username:<24} {user.email:<32} {enabled:<8} {roles}")
     return 0
 
 

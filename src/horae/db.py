@@ -102,6 +102,9 @@ class Database:
     """The engine and session factory of one running application."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
+        # Every mapper must be known before the first query resolves relationships by name.
+        import horae.models  # noqa: F401
+
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)

@@ -54,7 +54,9 @@ class ServiceValidationFailed(DomainError):
     Kimai answers these with code "400" as a string and only the failing paths.
     """
 
-    def __init__(self, violations: Mapping[str, Iterable[str]], message: str = "There was a problem saving.") -> None:
+    def __init__(
+        self, violations: Mapping[str, Iterable[str]], message: str = "There was a problem saving."
+    ) -> None:
         self.violations = {k: list(v) for k, v in violations.items()}
         self.message = message
         super().__init__(message)

@@ -11,7 +11,15 @@ from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 from horae.tags.models import Tag
 from horae.teams.models import Team, TeamMember
 from horae.timesheets.models import Timesheet
-from horae.users.models import AccessToken, AuthFailure, Role, RolePermission, User, UserPreference, WebSession
+from horae.users.models import (
+    AccessToken,
+    AuthFailure,
+    Role,
+    RolePermission,
+    User,
+    UserPreference,
+    WebSession,
+)
 
 metadata = Base.metadata
 

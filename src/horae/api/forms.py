@@ -319,7 +319,9 @@ class ReferenceList(Field):
 class Money(Field):
     json_type = "number"
 
-    def __init__(self, *, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None, **kwargs: Any):
+    def __init__(
+        self, *, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.minimum = minimum
         self.maximum = maximum
@@ -513,7 +515,9 @@ class Color(Field):
         return text
 
 
-_EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_EMAIL = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
 
 
 class Email(Text):
@@ -689,7 +693,9 @@ class Form:
             raise ValidationFailed(field_errors, global_errors, fields=list(self.fields))
         return FormData(values, list(self.fields))
 
-    def fail(self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()) -> ValidationFailed:
+    def fail(
+        self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()
+    ) -> ValidationFailed:
         """A validation error found after parsing (a uniqueness or choice rule), naming every field."""
         return ValidationFailed(field_errors, global_errors, fields=list(self.fields))
 

@@ -51,7 +51,8 @@ def answers(
         success["content"] = {"application/json": {"schema": schema}}
     if paginated:
         success["headers"] = {
-            header: {"schema": {"type": "string"}} for header in ("X-Page", "X-Total-Count", "X-Total-Pages", "X-Per-Page")
+            header: {"schema": {"type": "string"}}
+            for header in ("X-Page", "X-Total-Count", "X-Total-Pages", "X-Per-Page")
         }
     return {
         status: success,

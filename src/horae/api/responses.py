@@ -15,5 +15,7 @@ class KimaiJSONResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> KimaiJSONResponse:
+def json_response(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> KimaiJSONResponse:
     return KimaiJSONResponse(content, status_code=status_code, headers=headers)

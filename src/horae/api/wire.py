@@ -86,7 +86,8 @@ def parse_strict_datetime(value: str, timezone: str) -> datetime | None:
     if not match:
         return None
     try:
-        naive = datetime(*(int(g) for g in match.groups()))  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(g) for g in match.groups())
+        naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     return localize(naive, timezone)

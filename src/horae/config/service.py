@@ -80,17 +80,26 @@ SETTINGS: dict[str, SettingSpec] = {
             "Tracking mode: default, duration_only, duration_fixed_begin or punch",
         ),
         SettingSpec("timesheet.default_begin", "now", _text, "Default begin of new entries: now or HH:MM"),
-        SettingSpec("timesheet.active_entries.hard_limit", "1", _non_negative_int, "Running entries allowed per user"),
+        SettingSpec(
+            "timesheet.active_entries.hard_limit", "1", _non_negative_int, "Running entries allowed per user"
+        ),
         SettingSpec("timesheet.rules.allow_future_times", "1", _bool, "Allow entries in the future"),
         SettingSpec("timesheet.rules.allow_overlapping_records", "1", _bool, "Allow overlapping entries"),
         SettingSpec("timesheet.rules.allow_zero_duration", "1", _bool, "Allow entries of zero duration"),
         SettingSpec("timesheet.rules.allow_overbooking_budget", "1", _bool, "Allow booking beyond budgets"),
-        SettingSpec("timesheet.rules.long_running_duration", "0", _non_negative_int, "Maximum duration in minutes (0: none)"),
+        SettingSpec(
+            "timesheet.rules.long_running_duration",
+            "0",
+            _non_negative_int,
+            "Maximum duration in minutes (0: none)",
+        ),
         SettingSpec("timesheet.rules.require_activity", "1", _bool, "An entry needs an activity"),
         SettingSpec("timesheet.break_time", "0", _bool, "Entries carry a break"),
         SettingSpec("timesheet.rounding.default.begin", "1", _non_negative_int, "Round begin to N minutes"),
         SettingSpec("timesheet.rounding.default.end", "1", _non_negative_int, "Round end to N minutes"),
-        SettingSpec("timesheet.rounding.default.duration", "0", _non_negative_int, "Round duration to N minutes"),
+        SettingSpec(
+            "timesheet.rounding.default.duration", "0", _non_negative_int, "Round duration to N minutes"
+        ),
         SettingSpec(
             "timesheet.rounding.default.mode",
             "default",
@@ -119,7 +128,9 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("activity.rules.allow_duplicate_number", "0", _bool, "Activity numbers may repeat"),
         SettingSpec("defaults.customer.country", "DE", _text, "Country of new customers"),
         SettingSpec("defaults.customer.currency", "EUR", _text, "Currency of new customers"),
-        SettingSpec("defaults.customer.timezone", "", _text, "Timezone of new customers (empty: server default)"),
+        SettingSpec(
+            "defaults.customer.timezone", "", _text, "Timezone of new customers (empty: server default)"
+        ),
         SettingSpec("defaults.user.language", "en", _text, "Language of new users"),
         SettingSpec("defaults.user.timezone", "", _text, "Timezone of new users (empty: server default)"),
     )

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,9 @@ class Throttled(Exception):
 
 def find_user_by_login(session: Session, login: str) -> User | None:
     """A user by username or e-mail (exact match on either)."""
-    return session.scalars(select(User).where(or_(User.username == login, User.email == login)).limit(1)).first()
+    return session.scalars(
+        select(User).where(or_(User.username == login, User.email == login)).limit(1)
+    ).first()
 
 
 @dataclass
@@ -63,12 +65,12 @@ class FailureThrottle:
         for key in keys:
             key = key[:200]
             with self.db.session() as session:
-                updated = session.execute(
+                result = session.execute(
                     update(AuthFailure)
                     .where(AuthFailure.key == key, AuthFailure.window_start == window)
                     .values(count=AuthFailure.count + 1)
-                ).rowcount
-                if not updated:
+                )
+                if not getattr(result, "rowcount", 0):
                     try:
                         with session.begin_nested():
                             session.add(AuthFailure(key=key, window_start=window, count=1))
@@ -80,13 +82,13 @@ class FailureThrottle:
                         )
         with self.db.session() as session:
             session.execute(
-                AuthFailure.__table__.delete().where(
+                delete(AuthFailure).where(
                     AuthFailure.window_start < window - timedelta(seconds=self.window_seconds)
                 )
             )
 
     def reset(self, session: Session) -> None:
-        session.execute(AuthFailure.__table__.delete())
+        session.execute(delete(AuthFailure))
 
 
 def authenticate_api_password(
@@ -110,9 +112,9 @@ def authenticate_api_password(
 def authenticate_access_token(db: Database, session: Session, token: str) -> User:
     """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked."""
     row = session.execute(
-        select(AccessToken, User).join(User, AccessToken.user_id == User.id).where(
-            AccessToken.token_hash == sha256_hex(token)
-        )
+        select(AccessToken, User)
+        .join(User, AccessToken.user_id == User.id)
+        .where(AccessToken.token_hash == sha256_hex(token))
     ).first()
     now = utcnow()
     if row is None:
@@ -125,15 +127,17 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
     if access_token.last_usage is None or now - access_token.last_usage >= TOKEN_USAGE_RESOLUTION:
         # Written apart from the request's own transaction, which may be read-only.
         with db.session() as writer:
-            writer.execute(update(AccessToken).where(AccessToken.id == access_token.id).values(last_usage=now))
+            writer.execute(
+                update(AccessToken).where(AccessToken.id == access_token.id).values(last_usage=now)
+            )
     return user
 
 
 def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSession] | None:
     row = session.execute(
-        select(WebSession, User).join(User, WebSession.user_id == User.id).where(
-            WebSession.token_hash == sha256_hex(cookie)
-        )
+        select(WebSession, User)
+        .join(User, WebSession.user_id == User.id)
+        .where(WebSession.token_hash == sha256_hex(cookie))
     ).first()
     if row is None:
         return None

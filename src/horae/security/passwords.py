@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -46,10 +47,8 @@ def verify_password(stored_hash: str | None, plain: str) -> bool:
 
 def _burn(plain: str) -> None:
     """Spends one hash verification, so that a missing user is not faster than a wrong password."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, plain)
-    except VerificationError:
-        pass
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -7,7 +7,9 @@ The SQL predicates serve lists; the object checks serve single records.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select, true
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
@@ -16,7 +18,9 @@ from horae.security.permissions import Actor
 from horae.teams.models import team_activities, team_customers, team_projects
 
 
-def _open_or_shared(table, column: str, entity_id: ColumnElement[int], team_ids: frozenset[int]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _open_or_shared(
+    table: Table, column: str, entity_id: Any, team_ids: frozenset[int]
+) -> ColumnElement[bool]:
     link = table.c[column]
     has_teams = exists(select(1).select_from(table).where(link == entity_id))
     if not team_ids:
@@ -25,16 +29,14 @@ def _open_or_shared(table, column: str, entity_id: ColumnElement[int], team_ids:
     return or_(~has_teams, shared)
 
 
-def customer_visible(actor: Actor, customer_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+def customer_visible(actor: Actor, customer_id: Any = None) -> ColumnElement[bool]:
     if actor.sees_all:
         return true()
     column = customer_id if customer_id is not None else Customer.id
     return _open_or_shared(team_customers, "customer_id", column, actor.team_ids)
 
 
-def project_visible(
-    actor: Actor, project_id: ColumnElement[int] | None = None, customer_id: ColumnElement[int] | None = None
-) -> ColumnElement[bool]:
+def project_visible(actor: Actor, project_id: Any = None, customer_id: Any = None) -> ColumnElement[bool]:
     """Needs the project's customer column in the query (Project.customer_id by default)."""
     if actor.sees_all:
         return true()
@@ -46,7 +48,7 @@ def project_visible(
     )
 
 
-def activity_visible(actor: Actor, activity_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+def activity_visible(actor: Actor, activity_id: Any = None) -> ColumnElement[bool]:
     """For activities; project activities also need their project and customer (joined as
     Project, or checked with a subquery)."""
     if actor.sees_all:
@@ -55,9 +57,7 @@ def activity_visible(actor: Actor, activity_id: ColumnElement[int] | None = None
     parent_ok = or_(
         Activity.project_id.is_(None),
         exists(
-            select(1)
-            .select_from(Project)
-            .where(Project.id == Activity.project_id, project_visible(actor))
+            select(1).select_from(Project).where(Project.id == Activity.project_id, project_visible(actor))
         ),
     )
     return and_(_open_or_shared(team_activities, "activity_id", aid, actor.team_ids), parent_ok)
@@ -67,7 +67,7 @@ def nothing() -> ColumnElement[bool]:
     return false()
 
 
-def _shares(actor: Actor, teams: list) -> bool:  # type: ignore[type-arg]
+def _shares(actor: Actor, teams: list[Any]) -> bool:
     return not teams or any(team.id in actor.team_ids for team in teams)
 
 

@@ -1,0 +1,97 @@
+"""Property-based checks of the live API against its own /api/doc.json, for every role.
+
+Schemathesis reads the document the running test server publishes, generates requests for every
+operation in it, sends them as a user of each role and checks that the answer is never a server
+error, has a documented status code and matches the documented body. New endpoints are covered as
+soon as they are mounted. HORAE_FUZZ_EXAMPLES sets the examples per operation (`make fuzz`: 500).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from tests.factories.users import UserHandle
+
+ROLES = ("ROLE_USER", "ROLE_TEAMLEAD", "ROLE_ADMIN", "ROLE_SUPER_ADMIN")
+EXAMPLES = int(os.environ.get("HORAE_FUZZ_EXAMPLES", "10"))
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 10,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+
+
+@pytest.fixture(params=ROLES)
+def caller(request: pytest.FixtureRequest, make_user: Callable[..., UserHandle]) -> UserHandle:
+    return make_user(request.param)
+
+
+@pytest.fixture
+def api_schema(backend, caller: UserHandle) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_url(
+        f"{backend.base_url}/api/doc.json", headers=caller.headers, timeout=30
+    )
+    schema.config.update(base_url=backend.base_url)
+    return schema
+
+
+def fuzz(operation: schemathesis.APIOperation, caller: UserHandle) -> None:
+    @given(case=operation.as_strategy())
+    @FUZZ_SETTINGS
+    def run(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=caller.headers, checks=CHECKS, timeout=30)
+
+    run()
+
+
+def test_every_operation_answers_as_documented(api_schema, caller: UserHandle, subtests) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert operations, "the document lists no operation"
+    for operation in operations:
+        with subtests.test(msg=operation.label):
+            fuzz(operation, caller)
+
+
+def has_links(document: dict[str, Any]) -> bool:
+    return any(
+        answer.get("links")
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for answer in operation.get("responses", {}).values()
+    )
+
+
+def test_linked_operations_answer_as_documented_in_sequence(api_schema, caller: UserHandle) -> None:
+    """Creates records and follows the document's links to read, change and delete them."""
+    if not has_links(api_schema.raw_schema):
+        pytest.skip("no operation in the document links to another one yet")
+
+    class Scenario(api_schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"headers": caller.headers, "timeout": 30}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Scenario.run(
+        settings=settings(
+            max_examples=max(EXAMPLES // 2, 5),
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=EXAMPLES <= 10,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
