@@ -33,7 +33,6 @@ FORBIDDEN_CHARS = re.compile(r'[<>"=]')
 FORBIDDEN_CHARS_MESSAGE = 'These characters are not allowed: < > " ='
 
 
-
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
