@@ -29,3 +29,7 @@ def test_empty_terms_have_no_parts():
 
 def test_like_patterns_escape_wildcards_and_lower_the_case():
     assert like_pattern("50%_Off/") == "%50/%/_off//%"
+
+
+def test_nul_characters_are_dropped_from_terms():
+    assert parse_term("ac\x00me \x00") == [TermPart("acme")]

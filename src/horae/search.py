@@ -29,7 +29,8 @@ class TermPart:
 
 def parse_term(raw: str | None) -> list[TermPart]:
     parts: list[TermPart] = []
-    for word in (raw or "").split():
+    # NUL never occurs in stored text, and PostgreSQL refuses it in parameters.
+    for word in (raw or "").replace("\x00", "").split():
         field = None
         term = word
         if ":" in word:

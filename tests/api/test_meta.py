@@ -122,6 +122,7 @@ def test_an_unknown_field_name_is_refused(make_user, make_customer, define_field
         ({"type": "color"}, "blue", None, "field: This value is not valid."),
         ({"type": "string", "required": True}, "", None, "field: This value should not be blank."),
         ({"type": "string"}, "", None, None),
+        ({"type": "string"}, "a\x00b", None, "field: This value is not valid."),
     ],
 )
 def test_values_are_checked_against_the_field_type(
@@ -188,6 +189,7 @@ def test_meta_endpoint_stores_scalars_as_text(make_user, make_customer, define_f
         {"name": "reference"},
         {"name": "reference", "value": None},
         {"name": "reference", "value": False},
+        {"name": "reference", "value": "a\x00b"},
     ],
 )
 def test_meta_endpoint_needs_a_name_and_a_value(make_user, make_customer, define_field, body):

@@ -12,6 +12,7 @@ HIDDEN = 2
 BOTH = 3
 
 MAX_ID = 2**31 - 1
+_ID = re.compile(r"[0-9]{1,12}")
 
 
 def parse_visibility(value: str | None) -> int:
@@ -57,7 +58,7 @@ def parse_id(value: str | None) -> int | None:
     """An id filter: digits only; None when absent."""
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 12:
+    if not _ID.fullmatch(value):
         raise BadRequest(f"invalid id {value!r}")
     return int(value)
 
@@ -80,7 +81,7 @@ def parse_id_list(bracketed: list[str] | None, plain: list[str] | None) -> list[
     return parse_ids(values)
 
 
-_QUERY_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?$")
+_QUERY_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T[0-9]{2}:[0-9]{2}:[0-9]{2})?$")
 
 
 def parse_query_date(value: str | None) -> date | None:

@@ -161,6 +161,8 @@ def convert_meta_value(definition: MetaFieldDefinition, raw: Any) -> str | None:
         raise FieldError(NOT_VALID)
     text = raw if isinstance(raw, str) else str(raw)
     text = text.strip()
+    if "\x00" in text:
+        raise FieldError(NOT_VALID)
     kind = definition.type
     if kind == "integer":
         number = parse_int(raw)
@@ -260,7 +262,10 @@ def set_meta_field(session: Session, entity: Any, name: Any, value: Any) -> None
     definition = find_definition(list_meta_fields(session, entity_type_of(entity)), name)
     if definition is None:
         raise NotFound("Unknown meta-field requested")
-    store_meta_value(entity, definition, _scalar_text(value))
+    text = _scalar_text(value)
+    if "\x00" in text:
+        raise BadRequest('Parameter "value" must not contain NUL')
+    store_meta_value(entity, definition, text)
 
 
 def _scalar_text(value: Any) -> str:
