@@ -169,4 +169,10 @@ def http(backend: Backend) -> Iterator[httpx.Client]:
         yield client
 
 
-pytest_plugins = ["tests.factories.users", "tests.factories.web", "tests.factories.timesheets", "tests.factories.reporting"]
+pytest_plugins = [
+    "tests.factories.users",
+    "tests.factories.web",
+    "tests.factories.timesheets",
+    "tests.factories.catalog",
+    "tests.factories.reporting",
+]
