@@ -174,4 +174,6 @@ pytest_plugins = [
     "tests.factories.web",
     "tests.factories.timesheets",
     "tests.factories.catalog",
+    "tests.factories.teams",
+    "tests.factories.tags",
 ]
