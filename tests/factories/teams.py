@@ -44,13 +44,13 @@ def make_team(backend: Any) -> Callable[..., TeamHandle]:
         name = name or f"Team {next(_sequence)}"
         with backend.db.session() as session:
             team = Team(name=name, color=color)
+            session.add(team)
             team.members = [TeamMember(user_id=handle.id, teamlead=True) for handle in leads] + [
                 TeamMember(user_id=handle.id, teamlead=False) for handle in members
             ]
             team.customers = [session.get(Customer, cid) for cid in customers]  # type: ignore[misc]
             team.projects = [session.get(Project, pid) for pid in projects]  # type: ignore[misc]
             team.activities = [session.get(Activity, aid) for aid in activities]  # type: ignore[misc]
-            session.add(team)
             session.flush()
             return TeamHandle(team.id, name)
 

@@ -35,12 +35,7 @@ def _entity_options() -> list[Any]:
 
 def load_team(session: Session, team_id: int) -> Team:
     """A team with its members and linked records loaded; NotFound if it does not exist."""
-    team = session.scalars(
-        select(Team)
-        .where(Team.id == team_id)
-        .options(*_entity_options())
-        .execution_options(populate_existing=True)
-    ).first()
+    team = session.scalars(select(Team).where(Team.id == team_id).options(*_entity_options())).first()
     if team is None:
         raise NotFound("team")
     return team
