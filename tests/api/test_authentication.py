@@ -186,6 +186,13 @@ def test_failures_from_one_client_are_limited(http, make_user, frozen_clock):
     assert response.headers["retry-after"] == "51"
 
 
+def test_empty_api_passwords_count_as_failures(http, make_user, frozen_clock):
+    make_user(username="anna")
+    for _ in range(5):
+        assert http.get("/api/users/me", headers=legacy("anna", "")).status_code == 403
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 429
+
+
 def test_a_limited_client_is_refused_even_with_the_right_password(http, make_user, frozen_clock):
     make_user(username="anna")
     make_user(username="bert")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from horae.security.permissions import permission_matrix
@@ -211,3 +213,15 @@ def test_delete_unknown_tag_is_404_even_without_permission(make_user, path):
         response = client.delete(path)
     assert response.status_code == 404
     assert response.json() == {"code": 404, "message": "Not Found"}
+
+
+def test_concurrent_creates_of_one_name_give_one_tag(make_user):
+    user = make_user()
+
+    def create(_):
+        with user.client() as client:
+            return client.post("/api/tags", json={"name": "race"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 
@@ -996,3 +998,13 @@ def test_cli_user_create_refuses_a_taken_username(cli, capsys, make_user):
     make_user(username="taken")
     assert cli(["user", "create", "taken", "new@example.com", "--password", "secret-password"]) == 1
     assert capsys.readouterr().err == "horae: error: username: The username is already used.\n"
+
+
+def test_concurrent_creates_of_one_username_give_one_user(admin):
+    def create(_):
+        with admin.client() as client:
+            return client.post("/api/users", json=NEW_USER).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -234,10 +234,11 @@ def remove_member(session: Session, actor: Actor, team_id: int, user_id: int) ->
     return load_team(session, team.id)
 
 
-_LINKS: dict[str, tuple[type[Customer] | type[Project] | type[Activity], str]] = {
-    "customers": (Customer, "customers"),
-    "projects": (Project, "projects"),
-    "activities": (Activity, "activities"),
+LinkedRecord = Customer | Project | Activity
+_LINKED_MODELS: dict[str, type[LinkedRecord]] = {
+    "customers": Customer,
+    "projects": Project,
+    "activities": Activity,
 }
 
 
@@ -245,15 +246,14 @@ def change_link(
     session: Session, actor: Actor, team_id: int, kind: str, record_id: int, *, grant: bool
 ) -> Team:
     """Grants (or revokes) the team access to a customer, project or activity."""
-    model, attribute = _LINKS[kind]
     team = load_team(session, team_id)
-    record = session.get(model, record_id)
+    record = cast(LinkedRecord | None, session.get(_LINKED_MODELS[kind], record_id))
     if record is None:
         raise NotFound(kind)
     require_edit(actor, team)
     if not may_manage_access(actor, record):
         raise Forbidden(f"permissions on {kind}")
-    linked: list[Any] = getattr(team, attribute)
+    linked: list[Any] = getattr(team, kind)
     if grant:
         if record in linked:
             raise Conflict(f"Team has already access to {kind}")

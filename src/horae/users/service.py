@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, exists, false, func, not_, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horae.api.forms import (
@@ -462,9 +463,20 @@ def create_user(
     ]
     if locale:
         user.preferences.append(UserPreference(name="locale", value=locale))
-    session.add(user)
-    session.flush()
+    _save_unique(session, user, username, email)
     return user
+
+
+def _save_unique(session: Session, user: User, username: str | None, email: str | None) -> None:
+    """Flushes a new or changed user; a concurrent request that took the name first loses to the
+    unique constraints and gets the same answer as a sequential one."""
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        errors = _identity_conflicts(session, username, email, user.id)
+        raise ValidationFailed(errors or {"username": [USERNAME_TAKEN]}) from exc
 
 
 def _supervisor_errors(
@@ -556,7 +568,7 @@ def update_user(session: Session, actor: Actor, user: User, values: Mapping[str,
             set_preference(user, "locale", values["locale"])
         else:
             remove_preference(user, "locale")
-    session.flush()
+    _save_unique(session, user, None, values.get("email"))
     if "supervisor" in values:
         session.expire(user, ["supervisor"])
     return user
