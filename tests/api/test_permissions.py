@@ -27,7 +27,7 @@ def world(backend, make_user, make_team, make_records, make_tag, make_role):
     other = make_user(username="other")
     member = make_user(username="member")
     outsider = make_user(username="outsider")
-    team = make_team(lead=[callers["ROLE_TEAMLEAD"], other], members=[member])
+    team = make_team(leads=[callers["ROLE_TEAMLEAD"], other], members=[member])
     records = make_records()
     with backend.db.session(write=False) as session:
         tokens = dict(session.execute(select(AccessToken.user_id, AccessToken.id)).all())

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
 from horae.security.permissions import permission_matrix
 from horae.tags.models import Tag
 
@@ -138,7 +139,7 @@ def test_create_tag_trims_the_name(backend, make_user):
         (" a ", "This value is too short. It should have 2 characters or more."),
         ("a" * 101, "This value is too long. It should have 100 characters or less."),
         ("a,b", "Tag name cannot contain comma"),
-        ("<b>", "This value is not valid."),
+        ("<b>", FORBIDDEN),
         ("", "This value should not be blank."),
         (None, "This value should not be blank."),
     ],

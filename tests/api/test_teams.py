@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
 from horae.customers.models import Customer
 from horae.meta.models import CustomerMeta
 from horae.security.permissions import permission_matrix
@@ -95,8 +96,8 @@ def members_of(body):
 
 def test_list_returns_all_teams_by_name_for_view_all_data(team_admin, make_user, make_team):
     lead = make_user()
-    make_team(lead=lead, name="beta")
-    make_team(lead=lead, name="Alpha", color="#ff0000")
+    make_team(leads=[lead], name="beta")
+    make_team(leads=[lead], name="Alpha", color="#ff0000")
     with team_admin.client() as client:
         response = client.get("/api/teams")
     assert response.status_code == 200
@@ -107,7 +108,7 @@ def test_list_returns_all_teams_by_name_for_view_all_data(team_admin, make_user,
 
 
 def test_team_color_safe_comes_from_the_name(team_admin, make_user, make_team):
-    make_team(lead=make_user(), name="Test team")
+    make_team(leads=[make_user()], name="Test team")
     with team_admin.client() as client:
         body = client.get("/api/teams").json()
     assert (body[0]["color"], body[0]["color-safe"]) == (None, "#03A9F4")
@@ -116,9 +117,9 @@ def test_team_color_safe_comes_from_the_name(team_admin, make_user, make_team):
 def test_list_without_view_all_data_returns_only_led_teams(make_user, make_team, set_permission):
     set_permission("ROLE_TEAMLEAD", "view_team", True)
     lead = make_user("ROLE_TEAMLEAD")
-    led = make_team(lead=lead, name="Led")
-    make_team(lead=make_user(), members=[lead], name="Member only")
-    make_team(lead=make_user(), name="Foreign")
+    led = make_team(leads=[lead], name="Led")
+    make_team(leads=[make_user()], members=[lead], name="Member only")
+    make_team(leads=[make_user()], name="Foreign")
     with lead.client() as client:
         body = client.get("/api/teams").json()
     assert [t["id"] for t in body] == [led.id]
@@ -142,12 +143,12 @@ def test_list_has_a_fixed_number_of_queries(backend, team_admin, make_user, make
         return len(counter)
 
     for _ in range(3):
-        make_team(lead=lead, members=[make_user()])
+        make_team(leads=[lead], members=[make_user()])
     with team_admin.client() as client:
         client.get("/api/teams")
         few = count(client)
         for _ in range(27):
-            make_team(lead=lead, members=[make_user()])
+            make_team(leads=[lead], members=[make_user()])
         many = count(client)
     assert few == many
 
@@ -160,12 +161,12 @@ def test_get_returns_the_entity_with_members_and_records(
 ):
     lead = make_user(username="lead")
     member = make_user(username="member")
-    records = make_records("Acme")
+    records = make_records()
     with backend.db.session() as session:
         session.add(CustomerMeta(customer_id=records.customer, name="shown", value="1", visible=True))
         session.add(CustomerMeta(customer_id=records.customer, name="hidden", value="2", visible=False))
     team = make_team(
-        lead=lead,
+        leads=[lead],
         members=[member],
         name="Blue",
         customers=[records.customer],
@@ -189,7 +190,7 @@ def test_get_returns_the_entity_with_members_and_records(
 
 
 def test_get_needs_view_team_but_no_membership(team_admin, make_user, make_team):
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         assert client.get(f"/api/teams/{team.id}").status_code == 200
 
@@ -203,7 +204,7 @@ def test_get_unknown_team_is_404_even_without_permission(make_user):
 
 def test_get_existing_team_without_view_team_is_403(make_user, make_team):
     user = make_user()
-    team = make_team(lead=user)
+    team = make_team(leads=[user])
     with user.client() as client:
         assert client.get(f"/api/teams/{team.id}").status_code == 403
 
@@ -329,7 +330,7 @@ def test_create_team_member_needs_a_user(team_admin, make_user):
     [
         ("R", "This value is too short. It should have 2 characters or more."),
         ("R" * 101, "This value is too long. It should have 100 characters or less."),
-        ("<b>", "This value is not valid."),
+        ("<b>", FORBIDDEN),
         ("", "This value should not be blank."),
     ],
 )
@@ -341,7 +342,7 @@ def test_create_team_validates_the_name(team_admin, make_user, name, message):
 
 
 def test_create_team_refuses_a_taken_name_regardless_of_case(team_admin, make_user, make_team):
-    make_team(lead=make_user(), name="Red")
+    make_team(leads=[make_user()], name="Red")
     body = {"name": "RED", "members": [{"user": make_user().id, "teamlead": True}]}
     with team_admin.client() as client:
         response = client.post("/api/teams", json=body)
@@ -380,7 +381,7 @@ def test_teamlead_with_create_team_may_only_pick_led_members(make_user, make_tea
     lead = make_user("ROLE_TEAMLEAD")
     mine = make_user()
     stranger = make_user()
-    make_team(lead=lead, members=[mine])
+    make_team(leads=[lead], members=[mine])
     body = {
         "name": "New",
         "members": [{"user": lead.id, "teamlead": True}, {"user": mine.id}, {"user": stranger.id}],
@@ -396,7 +397,7 @@ def test_teamlead_with_create_team_may_only_pick_led_members(make_user, make_tea
 
 def test_patch_changes_the_name_and_keeps_members(team_admin, make_user, make_team):
     lead = make_user()
-    team = make_team(lead=lead, name="Old")
+    team = make_team(leads=[lead], name="Old")
     with team_admin.client() as client:
         response = client.patch(f"/api/teams/{team.id}", json={"name": "New"})
     assert response.status_code == 200
@@ -408,7 +409,7 @@ def test_patch_members_replace_all_members(backend, team_admin, make_user, make_
     lead = make_user()
     old = make_user()
     new = make_user()
-    team = make_team(lead=lead, members=[old])
+    team = make_team(leads=[lead], members=[old])
     body = {"members": [{"user": new.id, "teamlead": True}, {"user": lead.id, "teamlead": 0}]}
     with team_admin.client() as client:
         response = client.patch(f"/api/teams/{team.id}", json=body)
@@ -421,7 +422,7 @@ def test_patch_members_replace_all_members(backend, team_admin, make_user, make_
 def test_patch_keeps_current_members_valid_even_when_disabled(backend, team_admin, make_user, make_team):
     lead = make_user()
     sleeper = make_user()
-    team = make_team(lead=lead, members=[sleeper])
+    team = make_team(leads=[lead], members=[sleeper])
     with backend.db.session() as session:
         from horae.users.models import User
 
@@ -434,7 +435,7 @@ def test_patch_keeps_current_members_valid_even_when_disabled(backend, team_admi
 
 def test_patch_members_need_a_teamlead(team_admin, make_user, make_team):
     lead = make_user()
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with team_admin.client() as client:
         response = client.patch(
             f"/api/teams/{team.id}", json={"members": [{"user": lead.id, "teamlead": False}]}
@@ -445,14 +446,14 @@ def test_patch_members_need_a_teamlead(team_admin, make_user, make_team):
 
 
 def test_patch_keeps_its_own_name(team_admin, make_user, make_team):
-    team = make_team(lead=make_user(), name="Same")
+    team = make_team(leads=[make_user()], name="Same")
     with team_admin.client() as client:
         assert client.patch(f"/api/teams/{team.id}", json={"name": "Same"}).status_code == 200
 
 
 def test_patch_refuses_another_teams_name(team_admin, make_user, make_team):
-    make_team(lead=make_user(), name="Taken")
-    team = make_team(lead=make_user())
+    make_team(leads=[make_user()], name="Taken")
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         response = client.patch(f"/api/teams/{team.id}", json={"name": "taken"})
     assert response.json()["errors"]["children"]["name"] == {"errors": ["This value is already used."]}
@@ -461,8 +462,8 @@ def test_patch_refuses_another_teams_name(team_admin, make_user, make_team):
 def test_patch_by_a_teamlead_of_the_team_with_edit_team(make_user, make_team, set_permission):
     set_permission("ROLE_TEAMLEAD", "edit_team", True)
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
-    foreign = make_team(lead=make_user())
+    team = make_team(leads=[lead])
+    foreign = make_team(leads=[make_user()])
     with lead.client() as client:
         assert client.patch(f"/api/teams/{team.id}", json={"name": "Mine"}).status_code == 200
         assert client.patch(f"/api/teams/{foreign.id}", json={"name": "Theirs"}).status_code == 403
@@ -478,7 +479,7 @@ def test_patch_unknown_team_is_404(team_admin):
 
 def test_delete_team_answers_204(backend, team_admin, make_user, make_team, make_records):
     records = make_records()
-    team = make_team(lead=make_user(), customers=[records.customer])
+    team = make_team(leads=[make_user()], customers=[records.customer])
     with team_admin.client() as client:
         response = client.delete(f"/api/teams/{team.id}")
         assert response.status_code == 204
@@ -491,7 +492,7 @@ def test_delete_team_answers_204(backend, team_admin, make_user, make_team, make
 
 def test_delete_team_needs_delete_team(make_user, make_team):
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with lead.client() as client:
         assert client.delete(f"/api/teams/{team.id}").status_code == 403
 
@@ -507,7 +508,7 @@ def test_delete_unknown_team_is_404(team_admin):
 def test_add_member_as_a_plain_member(team_admin, make_user, make_team):
     lead = make_user()
     newcomer = make_user()
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with team_admin.client() as client:
         response = client.post(f"/api/teams/{team.id}/members/{newcomer.id}")
     assert response.status_code == 200
@@ -516,7 +517,7 @@ def test_add_member_as_a_plain_member(team_admin, make_user, make_team):
 
 def test_add_existing_member_is_a_bad_request(team_admin, make_user, make_team):
     lead = make_user()
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with team_admin.client() as client:
         response = client.post(f"/api/teams/{team.id}/members/{lead.id}")
     assert response.status_code == 400
@@ -524,7 +525,7 @@ def test_add_existing_member_is_a_bad_request(team_admin, make_user, make_team):
 
 
 def test_add_member_to_unknown_team_or_unknown_user_is_404(team_admin, make_user, make_team):
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         assert client.post(f"/api/teams/999999/members/{team_admin.id}").status_code == 404
         assert client.post(f"/api/teams/{team.id}/members/999999").status_code == 404
@@ -533,9 +534,9 @@ def test_add_member_to_unknown_team_or_unknown_user_is_404(team_admin, make_user
 def test_add_member_needs_access_to_the_user(make_user, make_team, set_permission):
     set_permission("ROLE_TEAMLEAD", "edit_team", True)
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     teamed = make_user()
-    make_team(lead=make_user(), members=[teamed])
+    make_team(leads=[make_user()], members=[teamed])
     loner = make_user()
     with lead.client() as client:
         assert client.post(f"/api/teams/{team.id}/members/{teamed.id}").status_code == 403
@@ -544,7 +545,7 @@ def test_add_member_needs_access_to_the_user(make_user, make_team, set_permissio
 
 def test_add_member_needs_edit_on_the_team(make_user, make_team):
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with lead.client() as client:
         assert client.post(f"/api/teams/{team.id}/members/{make_user().id}").status_code == 403
 
@@ -552,7 +553,7 @@ def test_add_member_needs_edit_on_the_team(make_user, make_team):
 def test_remove_member(team_admin, make_user, make_team):
     lead = make_user()
     member = make_user()
-    team = make_team(lead=lead, members=[member])
+    team = make_team(leads=[lead], members=[member])
     with team_admin.client() as client:
         response = client.delete(f"/api/teams/{team.id}/members/{member.id}")
     assert response.status_code == 200
@@ -560,14 +561,14 @@ def test_remove_member(team_admin, make_user, make_team):
 
 
 def test_remove_non_member_is_a_bad_request(team_admin, make_user, make_team):
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         assert client.delete(f"/api/teams/{team.id}/members/{make_user().id}").status_code == 400
 
 
 def test_remove_teamlead_is_a_bad_request(team_admin, make_user, make_team):
     lead = make_user()
-    team = make_team(lead=[lead, make_user()])
+    team = make_team(leads=[lead, make_user()])
     with team_admin.client() as client:
         response = client.delete(f"/api/teams/{team.id}/members/{lead.id}")
     assert response.status_code == 400
@@ -575,7 +576,7 @@ def test_remove_teamlead_is_a_bad_request(team_admin, make_user, make_team):
 
 
 def test_remove_member_of_unknown_team_or_user_is_404(team_admin, make_user, make_team):
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         assert client.delete(f"/api/teams/999999/members/{team_admin.id}").status_code == 404
         assert client.delete(f"/api/teams/{team.id}/members/999999").status_code == 404
@@ -590,7 +591,7 @@ def test_remove_member_of_unknown_team_or_user_is_404(team_admin, make_user, mak
 def test_grant_and_revoke_access(team_admin, make_user, make_team, make_records, kind, attribute):
     records = make_records()
     record_id = getattr(records, attribute)
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         granted = client.post(f"/api/teams/{team.id}/{kind}/{record_id}")
         assert granted.status_code == 200
@@ -607,7 +608,7 @@ def test_grant_and_revoke_access(team_admin, make_user, make_team, make_records,
 @pytest.mark.parametrize("kind", ["customers", "projects", "activities"])
 def test_link_with_unknown_team_or_record_is_404(team_admin, make_user, make_team, make_records, kind):
     records = make_records()
-    team = make_team(lead=make_user())
+    team = make_team(leads=[make_user()])
     with team_admin.client() as client:
         assert client.post(f"/api/teams/999999/{kind}/{records.customer}").status_code == 404
         assert client.post(f"/api/teams/{team.id}/{kind}/999999").status_code == 404
@@ -622,7 +623,7 @@ def test_link_needs_the_permissions_attribute(
 ):
     set_permission("ROLE_TEAMLEAD", "edit_team", True)
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     record_id = getattr(make_records(), attribute)
     with lead.client() as client:
         assert client.post(f"/api/teams/{team.id}/{kind}/{record_id}").status_code == 403
@@ -639,9 +640,9 @@ def test_teamlead_permission_works_for_records_of_led_teams(
     lead = make_user("ROLE_TEAMLEAD")
     records = make_records()
     make_team(
-        lead=lead, customers=[records.customer], projects=[records.project], activities=[records.activity]
+        leads=[lead], customers=[records.customer], projects=[records.project], activities=[records.activity]
     )
-    target = make_team(lead=lead)
+    target = make_team(leads=[lead])
     unrelated = getattr(make_records(), attribute)
     with lead.client() as client:
         assert client.post(f"/api/teams/{target.id}/{kind}/{getattr(records, attribute)}").status_code == 200
@@ -651,7 +652,7 @@ def test_teamlead_permission_works_for_records_of_led_teams(
 def test_link_needs_edit_on_the_team(make_user, make_team, make_records, set_permission):
     set_permission("ROLE_TEAMLEAD", "permissions_customer", True)
     lead = make_user("ROLE_TEAMLEAD")
-    team = make_team(lead=lead)
+    team = make_team(leads=[lead])
     with lead.client() as client:
         assert client.post(f"/api/teams/{team.id}/customers/{make_records().customer}").status_code == 403
 
@@ -664,7 +665,7 @@ def test_entity_has_a_fixed_number_of_queries(
     def build(n):
         records = [make_records() for _ in range(n)]
         return make_team(
-            lead=make_user(),
+            leads=[make_user()],
             members=[make_user() for _ in range(n)],
             customers=[r.customer for r in records],
             projects=[r.project for r in records],

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
+from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
 from horae.cli import main as cli_main
 from horae.config.service import set_config
 from horae.security.permissions import permission_matrix
@@ -174,8 +175,8 @@ def test_list_without_view_all_data_shows_self_and_members_of_led_teams(make_use
     member = make_user(username="member")
     make_user(username="stranger")
     other_lead = make_user("ROLE_TEAMLEAD", username="other")
-    make_team(lead=lead, members=[member])
-    make_team(lead=other_lead, members=[lead])
+    make_team(leads=[lead], members=[member])
+    make_team(leads=[other_lead], members=[lead])
     with lead.client() as client:
         body = client.get("/api/users").json()
     assert [u["username"] for u in body] == ["lead", "member"]
@@ -192,7 +193,7 @@ def test_list_has_a_fixed_number_of_queries(backend, admin, make_user, make_team
 
     def add_users(n):
         users = [make_user() for _ in range(n)]
-        make_team(lead=users[0], members=users[1:])
+        make_team(leads=[users[0]], members=users[1:])
         with backend.db.session() as session:
             for user in users[1:]:
                 session.get(User, user.id).supervisor_id = users[0].id
@@ -284,8 +285,8 @@ def test_locale_falls_back_to_the_language(admin, make_user):
 
 def test_entity_lists_teams_and_memberships(make_user, make_team):
     user = make_user()
-    lead_of = make_team(lead=user, name="Alpha", color="#00ff00")
-    member_of = make_team(lead=make_user(), members=[user], name="Beta")
+    lead_of = make_team(leads=[user], name="Alpha", color="#00ff00")
+    member_of = make_team(leads=[make_user()], members=[user], name="Beta")
     with user.client() as client:
         body = client.get("/api/users/me").json()
     assert body["teams"] == [
@@ -516,12 +517,12 @@ def test_create_user_lists_every_field_and_reports_missing_ones(admin):
         ("username", "a", "This value is too short. It should have 2 characters or more."),
         ("username", "a" * 65, "This value is too long. It should have 64 characters or less."),
         ("username", "with/slash", "This value is not valid."),
-        ("username", "<b>", "This value is not valid."),
+        ("username", "<b>", FORBIDDEN),
         ("email", "not-an-email", "This value is not a valid email address."),
         ("plainPassword", "short", "This value is too short. It should have 8 characters or more."),
         ("plainApiToken", "short", "This value is too short. It should have 8 characters or more."),
         ("alias", "a" * 61, "This value is too long. It should have 60 characters or less."),
-        ("title", "x=y", "This value is not valid."),
+        ("title", "x=y", FORBIDDEN),
         ("language", "xx", "The selected choice is invalid."),
         ("language", "", "This value should not be blank."),
         ("timezone", "Mars/Olympus", "This value is not a valid timezone."),

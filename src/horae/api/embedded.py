@@ -7,10 +7,10 @@ lists (ENTITIES_AND_ADMIN §1).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from horae.api.wire import color_safe, format_date, output_color
+from horae.meta.service import visible_meta
 from horae.users.service import user_initials, user_language, user_locale, user_timezone
 
 if TYPE_CHECKING:
@@ -19,17 +19,6 @@ if TYPE_CHECKING:
     from horae.projects.models import Project
     from horae.teams.models import Team
     from horae.users.models import User
-
-
-class _MetaValue(Protocol):
-    name: str
-    value: str | None
-    visible: bool
-
-
-def meta_fields(meta: Iterable[_MetaValue]) -> list[dict[str, Any]]:
-    """The visible custom fields of a record, as `{name, value}` pairs."""
-    return [{"name": entry.name, "value": entry.value} for entry in meta if entry.visible]
 
 
 def team_embedded(team: Team) -> dict[str, Any]:
@@ -85,7 +74,7 @@ def customer_embedded(customer: Customer) -> dict[str, Any]:
         "timezone": customer.timezone,
         "color": output_color(customer.color),
         "color-safe": color_safe(customer.color, customer.name),
-        "metaFields": meta_fields(customer.meta),
+        "metaFields": visible_meta(customer),
     }
 
 
@@ -106,7 +95,7 @@ def project_embedded(project: Project) -> dict[str, Any]:
         "globalActivities": project.global_activities,
         "color": output_color(project.color),
         "color-safe": color_safe(project.color, project.name),
-        "metaFields": meta_fields(project.meta),
+        "metaFields": visible_meta(project),
     }
 
 
@@ -122,5 +111,5 @@ def activity_embedded(activity: Activity) -> dict[str, Any]:
         "billable": activity.billable,
         "color": output_color(activity.color),
         "color-safe": color_safe(activity.color, activity.name),
-        "metaFields": meta_fields(activity.meta),
+        "metaFields": visible_meta(activity),
     }
