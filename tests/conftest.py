@@ -175,4 +175,6 @@ pytest_plugins = [
     "tests.factories.timesheets",
     "tests.factories.catalog",
     "tests.factories.reporting",
+    "tests.factories.teams",
+    "tests.factories.tags",
 ]

@@ -22,6 +22,7 @@ from tests.factories.users import UserHandle
 
 ROLES = ("ROLE_USER", "ROLE_TEAMLEAD", "ROLE_ADMIN", "ROLE_SUPER_ADMIN")
 EXAMPLES = int(os.environ.get("HORAE_FUZZ_EXAMPLES", "10"))
+SELF_DESTRUCTIVE = {"DELETE /api/users/api-token/{id}"}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -58,6 +59,9 @@ def fuzz(operation: schemathesis.APIOperation, caller: UserHandle) -> None:
 def test_every_operation_answers_as_documented(api_schema, caller: UserHandle, subtests) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert operations, "the document lists no operation"
+    # Deleting the caller's own access token would end the caller's credentials for every later
+    # operation; tests/api/test_users.py and test_authentication.py cover it.
+    operations = [op for op in operations if op.label not in SELF_DESTRUCTIVE]
     for operation in operations:
         with subtests.test(msg=operation.label):
             fuzz(operation, caller)

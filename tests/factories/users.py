@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from horae.users.models import User
+from horae.security.permissions import permission_matrix
+from horae.users.models import Role, RolePermission, User
 from horae.users.service import create_access_token, create_user
 
 PASSWORD = "password-123"
@@ -102,3 +103,32 @@ def load_user(backend: Any, user_id: int) -> User:
         user = session.get(User, user_id)
         assert user is not None
         return user
+
+
+@pytest.fixture
+def make_role(backend: Any) -> Callable[[str], int]:
+    """make_role("ROLE_ACCOUNTANT") → the id of the (custom) role row."""
+
+    def factory(name: str) -> int:
+        with backend.db.session() as session:
+            role = session.query(Role).filter_by(name=name).one_or_none()
+            if role is None:
+                role = Role(name=name)
+                session.add(role)
+                session.flush()
+            return role.id
+
+    return factory
+
+
+@pytest.fixture
+def set_permission(backend: Any, make_role: Callable[[str], int]) -> Callable[[str, str, bool], None]:
+    """set_permission("ROLE_USER", "api_access", False): an administrator's matrix override."""
+
+    def factory(role: str, permission: str, allowed: bool) -> None:
+        role_id = make_role(role)
+        with backend.db.session() as session:
+            session.add(RolePermission(role_id=role_id, permission=permission, allowed=allowed))
+        permission_matrix.invalidate()
+
+    return factory

@@ -5,29 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from horae.activities.models import Activity
+from horae.api.embedded import activity_embedded
 from horae.api.forms import Boolean, Color, Field, Form, Reference, ReferenceList, Text
 from horae.api.openapi import ref, register_schema
-from horae.api.wire import color_safe, output_color
 from horae.customers.schemas import BUDGET_PROPERTIES, budget_fields, budget_output, team_embedded
 from horae.meta.schemas import MetaFieldsInput
-from horae.meta.service import visible_meta
 from horae.projects.schemas import project_expanded
-
-
-def activity_embedded(activity: Activity) -> dict[str, Any]:
-    """Kimai's embedded `Activity` (10 keys); `project` is the project's id, null if global."""
-    return {
-        "id": activity.id,
-        "name": activity.name,
-        "project": activity.project_id,
-        "number": activity.number,
-        "comment": activity.comment,
-        "visible": activity.visible,
-        "billable": activity.billable,
-        "color": output_color(activity.color),
-        "color-safe": color_safe(activity.color, activity.name),
-        "metaFields": visible_meta(activity),
-    }
 
 
 def activity_expanded(activity: Activity) -> dict[str, Any]:

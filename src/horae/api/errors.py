@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -59,9 +60,20 @@ def generic_error(status: int, headers: dict[str, str] | None = None) -> Respons
 
 
 def validation_body(exc: ValidationFailed) -> dict[str, object]:
-    children: dict[str, dict[str, list[str]]] = {name: {} for name in exc.fields}
+    children: dict[str, dict[str, Any]] = {}
+
+    def node(path: str) -> dict[str, Any]:
+        # A dotted path ("members.0.user") is a field of a nested form, listed under "children".
+        *parents, leaf = path.split(".")
+        level = children
+        for part in parents:
+            level = level.setdefault(part, {}).setdefault("children", {})
+        return level.setdefault(leaf, {})
+
+    for name in exc.fields:
+        node(name)
     for name, messages in exc.field_errors.items():
-        children[name] = {"errors": messages}
+        node(name)["errors"] = messages
     errors: dict[str, object] = {}
     if exc.global_errors:
         errors["errors"] = exc.global_errors

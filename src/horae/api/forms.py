@@ -137,9 +137,12 @@ def _nest_form_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 class FieldError(Exception):
-    def __init__(self, *messages: str) -> None:
+    """A field's messages; `children` holds errors of its sub-fields by dotted path ("0.user")."""
+
+    def __init__(self, *messages: str, children: Mapping[str, list[str]] | None = None) -> None:
         self.messages = list(messages)
-        super().__init__("; ".join(messages))
+        self.children = dict(children or {})
+        super().__init__("; ".join([*messages, *(f"{k}: {'; '.join(v)}" for k, v in self.children.items())]))
 
 
 @dataclass
@@ -173,6 +176,10 @@ class Field:
 
     def empty_value(self) -> Any:
         return None
+
+    def sub_fields(self, raw: Any) -> list[str]:
+        """Dotted paths of the sub-fields a submitted value has (a nested list names its items)."""
+        return []
 
     def schema(self) -> dict[str, Any]:
         result: dict[str, Any] = {"type": self.json_type}
@@ -531,6 +538,31 @@ class Choice(Field):
         return result
 
 
+class ChoiceList(Choice):
+    """Several values out of a set of strings (a multiple select), in the order sent."""
+
+    json_type = "array"
+
+    def clean(self, raw: Any, ctx: FormContext) -> Any:
+        if raw is None or raw == "":
+            return []
+        if isinstance(raw, dict):
+            raw = list(raw.values())
+        items = raw if isinstance(raw, list) else [raw]
+        result: list[str] = []
+        for item in items:
+            value = self.convert(item, ctx)
+            if value not in result:
+                result.append(value)
+        return result
+
+    def empty_value(self) -> Any:
+        return []
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string"}}
+
+
 class Color(Field):
     """One of the configured colours (or the record's current one); `#rgb`/`#rrggbb`."""
 
@@ -643,19 +675,40 @@ class Nested(Field):
         super().__init__(**kwargs)
         self.form = form
 
+    @staticmethod
+    def _entries(raw: Any) -> list[tuple[str, Any]] | None:
+        if isinstance(raw, dict):
+            return [(str(key), item) for key, item in raw.items()]
+        if isinstance(raw, list):
+            return [(str(index), item) for index, item in enumerate(raw)]
+        return None
+
     def clean(self, raw: Any, ctx: FormContext) -> Any:
         if raw is None or raw == "":
             return []
-        if isinstance(raw, dict):
-            raw = list(raw.values())
-        if not isinstance(raw, list):
+        entries = self._entries(raw)
+        if entries is None:
             raise FieldError(NOT_VALID)
         items = []
-        for item in raw:
+        errors: dict[str, list[str]] = {}
+        for key, item in entries:
             if not isinstance(item, dict):
-                raise FieldError(NOT_VALID)
-            items.append(self.form.parse(item, partial=False, ctx=ctx).values)
+                errors[key] = [NOT_VALID]
+                continue
+            try:
+                items.append(self.form.parse(item, partial=False, ctx=ctx).values)
+            except ValidationFailed as exc:
+                for name, messages in exc.field_errors.items():
+                    errors[f"{key}.{name}"] = messages
+                if exc.global_errors:
+                    errors.setdefault(key, []).extend(exc.global_errors)
+        if errors:
+            raise FieldError(children=errors)
         return items
+
+    def sub_fields(self, raw: Any) -> list[str]:
+        entries = self._entries(raw) or []
+        return [f"{key}.{name}" for key, _ in entries for name in self.form.fields]
 
     def empty_value(self) -> Any:
         return []
@@ -673,6 +726,8 @@ class FormData:
 
     values: dict[str, Any]
     fields: list[str]
+    # Dotted paths of submitted sub-fields ("members.0.user"), listed in error bodies.
+    structure: list[str] = field(default_factory=list)
 
     def __contains__(self, name: str) -> bool:
         return name in self.values
@@ -688,6 +743,8 @@ class FormResult:
     values: dict[str, Any]
     field_errors: dict[str, list[str]]
     global_errors: list[str]
+    # Dotted paths of submitted sub-fields ("members.0.user"), listed in error bodies.
+    structure: list[str] = field(default_factory=list)
 
 
 class Form:
@@ -710,8 +767,10 @@ class Form:
         """
         result = self.read(body, partial=partial, ctx=ctx)
         if result.field_errors or result.global_errors:
-            raise ValidationFailed(result.field_errors, result.global_errors, fields=list(self.fields))
-        return FormData(result.values, list(self.fields))
+            raise ValidationFailed(
+                result.field_errors, result.global_errors, fields=[*self.fields, *result.structure]
+            )
+        return FormData(result.values, list(self.fields), result.structure)
 
     def read(self, body: Any, *, partial: bool, ctx: FormContext | None = None) -> FormResult:
         """Like `parse`, but returns the errors next to the values of the fields that were valid,
@@ -722,6 +781,12 @@ class Form:
         result = FormResult({}, {}, [])
         if any(key not in self.fields for key in body):
             result.global_errors.append(EXTRA_FIELDS)
+        result.structure = [
+            f"{name}.{sub}"
+            for name, spec in self.fields.items()
+            if name in body
+            for sub in spec.sub_fields(body[name])
+        ]
         for name, spec in self.fields.items():
             if name in body:
                 raw = body[name]
@@ -737,14 +802,25 @@ class Form:
                 else:
                     result.values[name] = spec.clean(raw, ctx)
             except FieldError as exc:
-                result.field_errors[name] = exc.messages
+                if exc.messages or not exc.children:
+                    result.field_errors[name] = exc.messages
+                for sub, messages in exc.children.items():
+                    result.field_errors[f"{name}.{sub}"] = messages
         return result
 
     def fail(
-        self, field_errors: Mapping[str, Iterable[str]], global_errors: Iterable[str] = ()
+        self,
+        field_errors: Mapping[str, Iterable[str]],
+        global_errors: Iterable[str] = (),
+        data: FormData | None = None,
     ) -> ValidationFailed:
-        """A validation error found after parsing (a uniqueness or choice rule), naming every field."""
-        return ValidationFailed(field_errors, global_errors, fields=list(self.fields))
+        """A validation error found after parsing (a uniqueness or choice rule), naming every field.
+
+        Field names may be dotted paths into nested fields ("members.1.user"); pass the parsed
+        `data` so that the submitted sub-fields are listed too.
+        """
+        structure = data.structure if data is not None else []
+        return ValidationFailed(field_errors, global_errors, fields=[*self.fields, *structure])
 
     def schema(self, required: bool = True) -> dict[str, Any]:
         props = {name: spec.schema() for name, spec in self.fields.items()}

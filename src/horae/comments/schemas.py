@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from horae.api.embedded import user_embedded
 from horae.api.forms import Boolean, Form, Text
 from horae.api.openapi import ref, register_schema
 from horae.api.wire import format_datetime
 from horae.comments.models import CommentColumns
-from horae.rates.schemas import user_embedded
 
 _COMMENT_PROPERTIES = {
     "id": {"type": "integer"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from horae.api.embedded import customer_embedded, team_embedded
 from horae.api.forms import (
     Boolean,
     Choice,
@@ -28,26 +29,14 @@ from horae.api.forms import (
     Url,
 )
 from horae.api.openapi import ref, register_schema
-from horae.api.wire import color_safe, money, output_color
+from horae.api.wire import money
 from horae.customers.models import BudgetColumns, Customer
 from horae.meta.schemas import MetaFieldsInput
-from horae.meta.service import visible_meta
-from horae.teams.models import Team
 
 MAX_BUDGET = Decimal("900000000000")
 MAX_TIME_BUDGET = 2_145_600_000
 
 # --- output ---------------------------------------------------------------------------------
-
-
-def team_embedded(team: Team) -> dict[str, Any]:
-    """Kimai's embedded `Team` (4 keys)."""
-    return {
-        "id": team.id,
-        "name": team.name,
-        "color": output_color(team.color),
-        "color-safe": color_safe(team.color, team.name),
-    }
 
 
 def budget_output(entity: BudgetColumns, show_budget: bool, show_time: bool) -> dict[str, Any]:
@@ -60,30 +49,6 @@ def budget_output(entity: BudgetColumns, show_budget: bool, show_time: bool) -> 
     if show_budget or show_time:
         result["budgetType"] = entity.budget_type
     return result
-
-
-def customer_embedded(customer: Customer) -> dict[str, Any]:
-    """Kimai's embedded `Customer` (18 keys), as nested in teams, invoices and projects."""
-    return {
-        "id": customer.id,
-        "name": customer.name,
-        "number": customer.number,
-        "comment": customer.comment,
-        "visible": customer.visible,
-        "billable": customer.billable,
-        "company": customer.company,
-        "country": customer.country,
-        "language": customer.language,
-        "currency": customer.currency,
-        "phone": customer.phone,
-        "fax": customer.fax,
-        "mobile": customer.mobile,
-        "homepage": customer.homepage,
-        "timezone": customer.timezone,
-        "color": output_color(customer.color),
-        "color-safe": color_safe(customer.color, customer.name),
-        "metaFields": visible_meta(customer),
-    }
 
 
 def customer_collection(

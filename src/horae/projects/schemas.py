@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from horae.api.embedded import project_embedded
 from horae.api.forms import Boolean, Color, DateField, Field, Form, Reference, ReferenceList, Text
 from horae.api.openapi import ref, register_schema
-from horae.api.wire import color_safe, format_date, output_color
 from horae.customers.schemas import (
     BUDGET_PROPERTIES,
     budget_fields,
@@ -15,29 +15,7 @@ from horae.customers.schemas import (
     team_embedded,
 )
 from horae.meta.schemas import MetaFieldsInput
-from horae.meta.service import visible_meta
 from horae.projects.models import Project
-
-
-def project_embedded(project: Project) -> dict[str, Any]:
-    """Kimai's embedded `Project` (15 keys); `customer` is the customer's id."""
-    return {
-        "id": project.id,
-        "name": project.name,
-        "customer": project.customer_id,
-        "number": project.number,
-        "orderNumber": project.order_number,
-        "orderDate": format_date(project.order_date),
-        "start": format_date(project.start),
-        "end": format_date(project.end),
-        "comment": project.comment,
-        "visible": project.visible,
-        "billable": project.billable,
-        "globalActivities": project.global_activities,
-        "color": output_color(project.color),
-        "color-safe": color_safe(project.color, project.name),
-        "metaFields": visible_meta(project),
-    }
 
 
 def project_expanded(project: Project) -> dict[str, Any]:

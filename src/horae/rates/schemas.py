@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
+from horae.api.embedded import user_embedded
 from horae.api.forms import Boolean, Form, Number, Reference
 from horae.api.openapi import ref, register_schema
-from horae.api.wire import color_safe, money, output_color
+from horae.api.wire import money
 from horae.rates.models import RateColumns
-from horae.settings import get_settings
-from horae.users.models import User
 
 USER_SCHEMA = register_schema(
     "User",
@@ -37,42 +35,6 @@ USER_SCHEMA = register_schema(
         },
     },
 )
-
-
-def initials(user: User) -> str:
-    """Two letters from the display name (an e-mail address counts by its local part)."""
-    name = user.display_name
-    if "@" in name:
-        name = name.split("@", 1)[0].replace(".", " ")
-    words = [w for w in re.split(r"\s+", name.strip()) if w]
-    if not words:
-        return ""
-    letters = words[0][:2] if len(words) == 1 else "".join(w[0] for w in words)[:2]
-    return letters.upper()
-
-
-def user_embedded(user: User) -> dict[str, Any]:
-    """Kimai's embedded `User` (16 keys)."""
-    settings = get_settings()
-    language = user.preference("language") or settings.default_language
-    return {
-        "id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "enabled": user.enabled,
-        "apiToken": user.api_password_hash is not None,
-        "systemAccount": user.system_account,
-        "color": output_color(user.color),
-        "color-safe": color_safe(user.color, user.display_name),
-        "avatar": user.avatar,
-        "alias": user.alias,
-        "accountNumber": user.account_number,
-        "initials": initials(user),
-        "title": user.title,
-        "language": language,
-        "locale": user.preference("locale") or language,
-        "timezone": user.preference("timezone") or settings.default_timezone,
-    }
 
 
 def _rate_properties() -> dict[str, Any]:

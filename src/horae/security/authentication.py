@@ -97,10 +97,12 @@ def authenticate_api_password(
     """The legacy X-AUTH-USER / X-AUTH-TOKEN scheme."""
     if not login:
         raise AuthenticationError("Authentication required, missing user header: X-AUTH-USER")
-    if not secret:
-        raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
     keys = [f"ip:{client}", f"user:{login.lower()}"]
     throttle.check(session, keys)
+    if not secret:
+        # An empty password is a failed guess too (Kimai counts it toward the limit).
+        throttle.record_failure(keys)
+        raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
     user = find_user_by_login(session, login)
     ok = api_password_cache.verify(user.api_password_hash if user else None, secret)
     if user is None or not ok or not user.enabled:

@@ -1,7 +1,7 @@
 """The Kimai JSON shapes of timesheets (collection, entity, and their expanded variants), the
 embedded/expanded sub-objects they carry, and the timesheet input form.
 
-Until a shared module for embedded customer/project/activity/user objects exists, the expanded
+The embedded user and customer come from api/embedded.py; the expanded project and activity
 shapes used inside timesheets are written here (contract TIMESHEETS §4.3, ENTITIES §1.1 to §1.5).
 """
 
@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from horae.activities.models import Activity
+from horae.api.embedded import customer_embedded, user_embedded
 from horae.api.forms import (
     NOT_VALID,
     Boolean,
@@ -26,11 +27,8 @@ from horae.api.forms import (
 )
 from horae.api.openapi import register_schema
 from horae.api.wire import color_safe, format_date, format_datetime, money, output_color
-from horae.customers.models import Customer
 from horae.projects.models import Project
-from horae.settings import get_settings
 from horae.timesheets.models import Timesheet
-from horae.users.models import User
 
 # --- input ------------------------------------------------------------------------------------
 
@@ -120,65 +118,6 @@ def timesheet_form(
 
 def _meta(entries: Any) -> list[dict[str, Any]]:
     return [{"name": entry.name, "value": entry.value} for entry in entries if entry.visible]
-
-
-def user_initials(user: User) -> str:
-    """Initials from the display name; for an e-mail address, from its local part."""
-    name = user.display_name
-    if "@" in name:
-        name = name.split("@", 1)[0].replace(".", " ")
-    words = name.split()
-    if not words:
-        return ""
-    if len(words) == 1:
-        return words[0][:2].upper()
-    return "".join(word[0] for word in words)[:2].upper()
-
-
-def user_embedded(user: User) -> dict[str, Any]:
-    settings = get_settings()
-    language = user.preference("language") or settings.default_language
-    return {
-        "id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "enabled": user.enabled,
-        "apiToken": user.api_password_hash is not None,
-        "systemAccount": user.system_account,
-        "color": output_color(user.color),
-        "color-safe": color_safe(user.color, user.display_name),
-        "avatar": user.avatar,
-        "alias": user.alias,
-        "accountNumber": user.account_number,
-        "initials": user_initials(user),
-        "title": user.title,
-        "language": language,
-        "locale": user.preference("locale") or language,
-        "timezone": user.preference("timezone") or settings.default_timezone,
-    }
-
-
-def customer_embedded(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.id,
-        "name": customer.name,
-        "number": customer.number,
-        "comment": customer.comment,
-        "visible": customer.visible,
-        "billable": customer.billable,
-        "company": customer.company,
-        "country": customer.country,
-        "language": customer.language,
-        "currency": customer.currency,
-        "phone": customer.phone,
-        "fax": customer.fax,
-        "mobile": customer.mobile,
-        "homepage": customer.homepage,
-        "timezone": customer.timezone,
-        "color": output_color(customer.color),
-        "color-safe": color_safe(customer.color, customer.name),
-        "metaFields": _meta(customer.meta),
-    }
 
 
 def project_expanded(project: Project) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""Tags: free labels for timesheets, searched by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from horae.errors import Forbidden, NotFound, ValidationFailed
+from horae.security.permissions import Actor
+from horae.tags.models import Tag
+
+NAME_TAKEN = "This value is already used."
+
+
+def _name_contains(name: str | None) -> Any:
+    if not name:
+        return true()
+    escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(Tag.name).like(f"%{escaped}%", escape="\\")
+
+
+def visible_tag_names(session: Session, name: str | None = None) -> list[str]:
+    """GET /api/tags: names of visible tags containing `name`, alphabetically."""
+    query = select(Tag.name).where(Tag.visible == true(), _name_contains(name))
+    return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
+
+
+def find_tags(session: Session, name: str | None) -> list[Tag]:
+    """GET /api/tags/find: visible tags containing `name`; nothing at all without a name."""
+    if not name:
+        return []
+    query = select(Tag).where(Tag.visible == true(), _name_contains(name))
+    return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
+
+
+def require_create(actor: Actor) -> None:
+    if not (actor.can("manage_tag") or actor.can("create_tag")):
+        raise Forbidden("create_tag")
+
+
+def create_tag(session: Session, actor: Actor, values: Mapping[str, Any]) -> Tag:
+    """POST /api/tags; names are unique regardless of case, on every backend alike."""
+    require_create(actor)
+    name: str = values["name"]
+    if session.scalars(select(Tag.id).where(func.lower(Tag.name) == name.lower())).first() is not None:
+        raise ValidationFailed({"name": [NAME_TAKEN]})
+    tag = Tag(name=name, visible=values.get("visible", False), color=values.get("color"))
+    session.add(tag)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A concurrent request took the name first; the unique constraint decided.
+        raise ValidationFailed({"name": [NAME_TAKEN]}) from exc
+    return tag
+
+
+def delete_tag(session: Session, actor: Actor, tag_id: int) -> None:
+    tag = session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFound("tag")
+    if not actor.can("delete_tag"):
+        raise Forbidden("delete_tag")
+    session.delete(tag)
+    session.flush()

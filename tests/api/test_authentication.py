@@ -1,0 +1,332 @@
+"""How /api requests authenticate: Bearer access tokens, the legacy API password, their failures
+(TIMESHEETS_AUTH_ERRORS §2.2, §2.3, §2.6) and the failure rate limit that replaces Kimai's 400."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+import horae.security.authentication as authentication
+import horae.security.passwords as passwords
+from horae.db import utcnow
+from horae.users.models import AccessToken, User
+from horae.users.service import set_api_password
+from tests.factories.users import API_PASSWORD, PASSWORD
+
+UNAUTHORIZED = {"code": 401, "message": "Unauthorized"}
+INVALID_CREDENTIALS = {"message": "Invalid credentials"}
+
+
+def legacy(login: str, secret: str) -> dict[str, str]:
+    return {"X-AUTH-USER": login, "X-AUTH-TOKEN": secret}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token_row(backend, user_id: int) -> AccessToken:
+    with backend.db.session(write=False) as session:
+        return session.scalars(select(AccessToken).where(AccessToken.user_id == user_id)).one()
+
+
+# --- no credentials ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-AUTH-USER": "someone"},
+        {"X-AUTH-TOKEN": "secret"},
+        {"Authorization": "bearer abcdef"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+    ],
+    ids=["nothing", "user only", "token only", "lowercase bearer", "basic"],
+)
+def test_missing_credentials_are_401_json(http, headers):
+    response = http.get("/api/users/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+    assert "www-authenticate" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["Bearer ", "Bearer    "])
+def test_bearer_without_a_token_is_401_json(backend, value):
+    # httpx refuses such a header value, so it is sent as it would come from a careless client.
+    connection = HTTPConnection(urlsplit(backend.base_url).netloc, timeout=30)
+    try:
+        connection.request("GET", "/api/users/me", headers={"Authorization": value})
+        response = connection.getresponse()
+        status, body = response.status, json.loads(response.read())
+    finally:
+        connection.close()
+    assert status == 401
+    assert body == UNAUTHORIZED
+
+
+# --- legacy API password ----------------------------------------------------------------------
+
+
+def test_api_password_signs_in(http, make_user):
+    user = make_user(username="anna")
+    response = http.get("/api/users/me", headers=legacy("anna", API_PASSWORD))
+    assert response.status_code == 200
+    assert response.json()["id"] == user.id
+
+
+def test_api_password_signs_in_with_the_email_address(http, make_user):
+    user = make_user(username="anna", email="anna@example.com")
+    response = http.get("/api/users/me", headers=legacy("anna@example.com", API_PASSWORD))
+    assert response.status_code == 200
+    assert response.json()["id"] == user.id
+
+
+def test_empty_user_header_names_the_missing_header(http):
+    response = http.get("/api/users/me", headers=legacy("", "secret"))
+    assert response.status_code == 403
+    assert response.json() == {"message": "Authentication required, missing user header: X-AUTH-USER"}
+
+
+def test_empty_token_header_names_the_missing_header(http, make_user):
+    make_user(username="anna")
+    response = http.get("/api/users/me", headers=legacy("anna", ""))
+    assert response.status_code == 403
+    assert response.json() == {"message": "Authentication required, missing token header: X-AUTH-TOKEN"}
+
+
+def test_wrong_api_password_is_invalid_credentials(http, make_user):
+    make_user(username="anna")
+    response = http.get("/api/users/me", headers=legacy("anna", "wrong-password"))
+    assert response.status_code == 403
+    assert response.json() == INVALID_CREDENTIALS
+
+
+def test_unknown_user_is_invalid_credentials(http):
+    response = http.get("/api/users/me", headers=legacy("nobody", API_PASSWORD))
+    assert response.status_code == 403
+    assert response.json() == INVALID_CREDENTIALS
+
+
+def test_disabled_user_is_invalid_credentials(http, make_user):
+    make_user(username="anna", enabled=False)
+    response = http.get("/api/users/me", headers=legacy("anna", API_PASSWORD))
+    assert response.status_code == 403
+    assert response.json() == INVALID_CREDENTIALS
+
+
+def test_user_without_api_password_is_invalid_credentials(http, make_user):
+    make_user(username="anna", api_password=None)
+    response = http.get("/api/users/me", headers=legacy("anna", API_PASSWORD))
+    assert response.status_code == 403
+    assert response.json() == INVALID_CREDENTIALS
+
+
+def test_login_password_is_not_an_api_password(http, make_user):
+    make_user(username="anna")
+    response = http.get("/api/users/me", headers=legacy("anna", PASSWORD))
+    assert response.status_code == 403
+    assert response.json() == INVALID_CREDENTIALS
+
+
+def test_api_password_is_verified_by_hash_only_once(http, make_user, monkeypatch):
+    make_user(username="anna")
+    calls = []
+    real = passwords.verify_password
+
+    def spy(stored_hash, plain):
+        calls.append(plain)
+        return real(stored_hash, plain)
+
+    monkeypatch.setattr(passwords, "verify_password", spy)
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    assert calls == [API_PASSWORD]
+
+
+def test_changed_api_password_takes_effect_despite_the_cache(backend, http, make_user):
+    user = make_user(username="anna")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    with backend.db.session() as session:
+        set_api_password(session.get(User, user.id), "a-new-api-password")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 403
+    assert http.get("/api/users/me", headers=legacy("anna", "a-new-api-password")).status_code == 200
+
+
+def test_api_password_skips_the_api_access_permission(http, make_user, set_permission):
+    set_permission("ROLE_USER", "api_access", False)
+    make_user(username="anna")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+
+
+# --- failure rate limit -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Freezes the throttle's clock 10 s into a 60 s window, so a run never straddles two windows."""
+    now = [utcnow().replace(second=10)]
+    monkeypatch.setattr(authentication, "utcnow", lambda: now[0])
+    return now
+
+
+def test_failures_from_one_client_are_limited(http, make_user, frozen_clock):
+    make_user(username="anna")
+    for _ in range(5):
+        assert http.get("/api/users/me", headers=legacy("anna", "wrong")).status_code == 403
+    response = http.get("/api/users/me", headers=legacy("anna", "wrong"))
+    assert response.status_code == 429
+    assert response.json() == {"code": 429, "message": "Too Many Requests"}
+    assert response.headers["retry-after"] == "51"
+
+
+def test_empty_api_passwords_count_as_failures(http, make_user, frozen_clock):
+    make_user(username="anna")
+    for _ in range(5):
+        assert http.get("/api/users/me", headers=legacy("anna", "")).status_code == 403
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 429
+
+
+def test_a_limited_client_is_refused_even_with_the_right_password(http, make_user, frozen_clock):
+    make_user(username="anna")
+    make_user(username="bert")
+    for _ in range(5):
+        http.get("/api/users/me", headers=legacy("nobody", "wrong"))
+    assert http.get("/api/users/me", headers=legacy("bert", API_PASSWORD)).status_code == 429
+
+
+def test_failures_for_one_user_are_limited_across_clients(http, make_user, frozen_clock):
+    make_user(username="anna")
+    make_user(username="bert")
+    for number in range(5):
+        headers = {**legacy("anna", "wrong"), "X-Forwarded-For": f"203.0.113.{number}"}
+        assert http.get("/api/users/me", headers=headers).status_code == 403
+    fresh_client = {"X-Forwarded-For": "198.51.100.7"}
+    assert (
+        http.get("/api/users/me", headers={**legacy("anna", API_PASSWORD), **fresh_client}).status_code == 429
+    )
+    assert (
+        http.get("/api/users/me", headers={**legacy("bert", API_PASSWORD), **fresh_client}).status_code == 200
+    )
+
+
+def test_the_limit_ends_with_the_window(http, make_user, frozen_clock):
+    make_user(username="anna")
+    for _ in range(5):
+        http.get("/api/users/me", headers=legacy("anna", "wrong"))
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 429
+    frozen_clock[0] += timedelta(seconds=60)
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+
+
+def test_successful_requests_are_not_limited(http, make_user, frozen_clock):
+    make_user(username="anna")
+    for _ in range(8):
+        assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+
+
+# --- Bearer access tokens ---------------------------------------------------------------------
+
+
+def test_bearer_token_signs_in(http, make_user):
+    user = make_user()
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 200
+    assert response.json()["id"] == user.id
+
+
+def test_unknown_bearer_token_is_401_with_an_empty_body(http, make_user):
+    make_user()
+    response = http.get("/api/users/me", headers=bearer("0123456789abcdef0123456789"))
+    assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="invalid_token",error_description="Invalid credentials."'
+    )
+
+
+def test_expired_bearer_token_is_401_invalid_credentials(backend, http, make_user):
+    user = make_user()
+    with backend.db.session() as session:
+        row = session.scalars(select(AccessToken).where(AccessToken.user_id == user.id)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="invalid_token",error_description="Invalid credentials."'
+    )
+
+
+def test_bearer_token_of_a_disabled_user_is_401_account_disabled(http, make_user):
+    user = make_user(enabled=False)
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="invalid_token",error_description="Account is disabled."'
+    )
+
+
+def test_bearer_token_needs_api_access(http, make_user, set_permission):
+    set_permission("ROLE_USER", "api_access", False)
+    user = make_user()
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 403
+    assert response.json() == {"code": 403, "message": "Forbidden"}
+
+
+def test_api_access_of_any_role_is_enough(http, make_user, set_permission):
+    set_permission("ROLE_USER", "api_access", False)
+    user = make_user("ROLE_TEAMLEAD")
+    assert http.get("/api/users/me", headers=bearer(user.token)).status_code == 200
+
+
+def test_deleted_access_token_stops_working_at_once(backend, http, make_user):
+    user = make_user()
+    token_id = token_row(backend, user.id).id
+    assert http.delete(f"/api/users/api-token/{token_id}", headers=bearer(user.token)).status_code == 200
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.content == b""
+
+
+def test_use_of_a_token_is_recorded(backend, http, make_user):
+    user = make_user()
+    assert token_row(backend, user.id).last_usage is None
+    before = utcnow()
+    http.get("/api/users/me", headers=bearer(user.token))
+    last_usage = token_row(backend, user.id).last_usage
+    assert last_usage is not None
+    assert before <= last_usage <= utcnow()
+
+
+def test_token_usage_is_written_at_most_once_a_minute(backend, http, make_user):
+    user = make_user()
+    recent = utcnow() - timedelta(seconds=30)
+    with backend.db.session() as session:
+        session.scalars(select(AccessToken).where(AccessToken.user_id == user.id)).one().last_usage = recent
+    http.get("/api/users/me", headers=bearer(user.token))
+    assert token_row(backend, user.id).last_usage == recent
+
+
+def test_token_usage_older_than_a_minute_is_refreshed(backend, http, make_user):
+    user = make_user()
+    old = utcnow() - timedelta(minutes=5)
+    with backend.db.session() as session:
+        session.scalars(select(AccessToken).where(AccessToken.user_id == user.id)).one().last_usage = old
+    http.get("/api/users/me", headers=bearer(user.token))
+    assert token_row(backend, user.id).last_usage > old
+
+
+def test_tokens_are_stored_only_as_a_digest(backend, make_user):
+    user = make_user()
+    stored = token_row(backend, user.id).token_hash
+    assert user.token not in stored
+    assert stored == passwords.sha256_hex(user.token)
