@@ -16,6 +16,7 @@ from horae.customers.listing import (
     ids_of,
     json_array,
     meta_by_record,
+    rows_of,
     team_ids_by_record,
     teams_by_record,
 )
@@ -82,5 +83,4 @@ def activities_json(session: Session, actor: Actor, statement: Select[Any], pare
         return result
 
     columns = (*ACTIVITY_COLUMNS, parent.name.label("project_name"), parent.customer_id.label("customer_id"))
-    rows = session.execute(statement.with_only_columns(*columns))
-    return json_array(rows, entry)
+    return json_array(rows_of(session, statement.with_only_columns(*columns)), entry)

@@ -39,11 +39,12 @@ def teams_by_record(
 ) -> dict[int, list[dict[str, Any]]]:
     """The embedded teams of every listed record (one query), in team id order."""
     owner = link.c[column]
-    rows = session.execute(
+    rows = execute(
+        session,
         select(owner, Team.id, Team.name, Team.color)
         .join(Team, Team.id == link.c.team_id)
         .where(owner.in_(ids))
-        .order_by(owner, Team.id)
+        .order_by(owner, Team.id),
     )
     embedded: dict[int, dict[str, Any]] = {}
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -64,7 +65,7 @@ def team_ids_by_record(session: Session, link: Table, column: str, ids: Select[A
     """Only the team ids of some records (parents' teams, for the budget rules)."""
     owner = link.c[column]
     result: dict[int, list[int]] = defaultdict(list)
-    for owner_id, team_id in session.execute(select(owner, link.c.team_id).where(owner.in_(ids))):
+    for owner_id, team_id in execute(session, select(owner, link.c.team_id).where(owner.in_(ids))):
         result[owner_id].append(team_id)
     return result
 
@@ -74,8 +75,9 @@ def meta_by_record(
 ) -> dict[int, list[dict[str, Any]]]:
     """The visible custom fields of every listed record (one query), in creation order."""
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = session.execute(
-        select(owner, meta.name, meta.value).where(owner.in_(ids), meta.visible.is_(True)).order_by(meta.id)
+    rows = execute(
+        session,
+        select(owner, meta.name, meta.value).where(owner.in_(ids), meta.visible.is_(True)).order_by(meta.id),
     )
     for owner_id, name, value in rows:
         result[owner_id].append({"name": name, "value": value})
@@ -111,25 +113,27 @@ def budget_keys(row: Any, show_budget: bool, show_time: bool, result: dict[str, 
         result["budgetType"] = row.budget_type
 
 
-def json_array(rows: Iterable[Any], entry: Callable[[Any], dict[str, Any]]) -> bytes:
-    """A JSON array of `entry(row)` for every row, written in chunks."""
+def rows_of(session: Session, statement: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The statement's rows in chunks, as plain rows: streamed from the driver (server-side
+    cursors where the backend has them) rather than buffered and wrapped as ORM results."""
+    result = session.connection().execute(statement.execution_options(yield_per=CHUNK))
+    yield from result.partitions()
+
+
+def execute(session: Session, statement: Select[Any]) -> Any:
+    """A related set's rows, plain (no ORM result processing)."""
+    return session.connection().execute(statement)
+
+
+def json_array(chunks: Iterable[Sequence[Any]], entry: Callable[[Any], dict[str, Any]]) -> bytes:
+    """A JSON array of `entry(row)` for every row, written chunk by chunk, so that only one
+    chunk's dicts are alive at a time."""
     parts: list[bytes] = []
-    for chunk in _chunks(rows):
+    for chunk in chunks:
         written = orjson.dumps([entry(row) for row in chunk])
         if len(written) > 2:
             parts.append(written[1:-1])
     return b"[" + b",".join(parts) + b"]"
-
-
-def _chunks(rows: Iterable[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -207,5 +211,4 @@ def customers_json(session: Session, actor: Actor, statement: Select[Any], *, de
             result["city"] = row.city
         return result
 
-    rows = session.execute(statement.with_only_columns(*CUSTOMER_COLUMNS))
-    return json_array(rows, entry)
+    return json_array(rows_of(session, statement.with_only_columns(*CUSTOMER_COLUMNS)), entry)

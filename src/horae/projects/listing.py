@@ -15,6 +15,7 @@ from horae.customers.listing import (
     ids_of,
     json_array,
     meta_by_record,
+    rows_of,
     team_ids_by_record,
     teams_by_record,
 )
@@ -87,5 +88,4 @@ def projects_json(session: Session, actor: Actor, statement: Select[Any]) -> byt
         budget_keys(row, show_budget(groups), show_time(groups), result)
         return result
 
-    rows = session.execute(statement.with_only_columns(*PROJECT_COLUMNS))
-    return json_array(rows, entry)
+    return json_array(rows_of(session, statement.with_only_columns(*PROJECT_COLUMNS)), entry)
