@@ -58,28 +58,47 @@ def activities_json(session: Session, actor: Actor, statement: Select[Any], pare
         )
 
     def entry(row: Any) -> dict[str, Any]:
-        own_teams = teams.get(row.id, EMPTY)
+        (
+            id_,
+            name,
+            project_id,
+            number,
+            comment,
+            visible,
+            billable,
+            color,
+            budget,
+            time_budget,
+            budget_type,
+            project_name,
+            customer_id,
+        ) = row
+        own_teams = teams.get(id_, EMPTY)
+        own_color = output_color(color)
         result = {
-            "id": row.id,
-            "name": row.name,
-            "project": row.project_id,
-            "number": row.number,
-            "comment": row.comment,
-            "visible": row.visible,
-            "billable": row.billable,
-            "color": output_color(row.color),
-            "color-safe": color_safe(row.color, row.name),
-            "metaFields": meta.get(row.id, EMPTY),
-            "parentTitle": row.project_name,
+            "id": id_,
+            "name": name,
+            "project": project_id,
+            "number": number,
+            "comment": comment,
+            "visible": visible,
+            "billable": billable,
+            "color": own_color,
+            "color-safe": own_color or color_safe(None, name),
+            "metaFields": meta.get(id_, EMPTY),
+            "parentTitle": project_name,
             "teams": own_teams,
         }
-        groups: list[Any] = []
         if by_teams:
-            groups.append([team["id"] for team in own_teams])
-            if row.project_id is not None:
-                groups.append(project_teams.get(row.project_id, ()))
-                groups.append(customer_teams.get(row.customer_id, ()))
-        budget_keys(row, show_budget(groups), show_time(groups), result)
+            groups: list[Any] = [[team["id"] for team in own_teams]]
+            if project_id is not None:
+                groups.append(project_teams.get(project_id, ()))
+                groups.append(customer_teams.get(customer_id, ()))
+            budget_keys(result, budget, time_budget, budget_type, show_budget(groups), show_time(groups))
+        else:
+            budget_keys(
+                result, budget, time_budget, budget_type, show_budget.everywhere, show_time.everywhere
+            )
         return result
 
     columns = (*ACTIVITY_COLUMNS, parent.name.label("project_name"), parent.customer_id.label("customer_id"))

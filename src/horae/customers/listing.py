@@ -103,14 +103,21 @@ class BudgetRule:
         return granted_through_team_ids(self.actor, self.attribute, self.kind, team_id_groups)
 
 
-def budget_keys(row: Any, show_budget: bool, show_time: bool, result: dict[str, Any]) -> None:
+def budget_keys(
+    result: dict[str, Any],
+    budget: Any,
+    time_budget: int | None,
+    budget_type: str | None,
+    show_budget: bool,
+    show_time: bool,
+) -> None:
     """Adds the budget keys a caller may see (as customers.schemas.budget_output)."""
     if show_budget:
-        result["budget"] = money(row.budget) or 0.0
+        result["budget"] = money(budget) or 0.0
     if show_time:
-        result["timeBudget"] = int(row.time_budget or 0)
+        result["timeBudget"] = int(time_budget or 0)
     if show_budget or show_time:
-        result["budgetType"] = row.budget_type
+        result["budgetType"] = budget_type
 
 
 def rows_of(session: Session, statement: Select[Any]) -> Iterator[Sequence[Any]]:
@@ -137,6 +144,8 @@ def json_array(chunks: Iterable[Sequence[Any]], entry: Callable[[Any], dict[str,
 
 
 # --- customers --------------------------------------------------------------------------------
+
+DETAIL_KEYS = ("vatId", "addressLine1", "addressLine2", "addressLine3", "postCode", "city")
 
 _C = Customer.__table__.c
 CUSTOMER_COLUMNS = (
@@ -178,37 +187,60 @@ def customers_json(session: Session, actor: Actor, statement: Select[Any], *, de
     by_teams = show_budget.by_teams or show_time.by_teams
 
     def entry(row: Any) -> dict[str, Any]:
-        own_teams = teams.get(row.id, EMPTY)
+        (
+            id_,
+            name,
+            number,
+            comment,
+            visible,
+            billable,
+            company,
+            country,
+            language,
+            currency,
+            phone,
+            fax,
+            mobile,
+            homepage,
+            timezone,
+            color,
+            budget,
+            time_budget,
+            budget_type,
+            *address,
+        ) = row
+        own_teams = teams.get(id_, EMPTY)
+        own_color = output_color(color)
         result = {
-            "id": row.id,
-            "name": row.name,
-            "number": row.number,
-            "comment": row.comment,
-            "visible": row.visible,
-            "billable": row.billable,
-            "company": row.company,
-            "country": row.country,
-            "language": row.language,
-            "currency": row.currency,
-            "phone": row.phone,
-            "fax": row.fax,
-            "mobile": row.mobile,
-            "homepage": row.homepage,
-            "timezone": row.timezone,
-            "color": output_color(row.color),
-            "color-safe": color_safe(row.color, row.name),
-            "metaFields": meta.get(row.id, EMPTY),
+            "id": id_,
+            "name": name,
+            "number": number,
+            "comment": comment,
+            "visible": visible,
+            "billable": billable,
+            "company": company,
+            "country": country,
+            "language": language,
+            "currency": currency,
+            "phone": phone,
+            "fax": fax,
+            "mobile": mobile,
+            "homepage": homepage,
+            "timezone": timezone,
+            "color": own_color,
+            "color-safe": own_color or color_safe(None, name),
+            "metaFields": meta.get(id_, EMPTY),
             "teams": own_teams,
         }
-        groups = [[team["id"] for team in own_teams]] if by_teams else []
-        budget_keys(row, show_budget(groups), show_time(groups), result)
+        if by_teams:
+            groups = [[team["id"] for team in own_teams]]
+            budget_keys(result, budget, time_budget, budget_type, show_budget(groups), show_time(groups))
+        else:
+            budget_keys(
+                result, budget, time_budget, budget_type, show_budget.everywhere, show_time.everywhere
+            )
         if details:
-            result["vatId"] = row.vat_id
-            result["addressLine1"] = row.address_line1
-            result["addressLine2"] = row.address_line2
-            result["addressLine3"] = row.address_line3
-            result["postCode"] = row.post_code
-            result["city"] = row.city
+            result.update(zip(DETAIL_KEYS, address, strict=True))
         return result
 
     return json_array(rows_of(session, statement.with_only_columns(*CUSTOMER_COLUMNS)), entry)

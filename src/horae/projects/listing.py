@@ -62,30 +62,53 @@ def projects_json(session: Session, actor: Actor, statement: Select[Any]) -> byt
     )
 
     def entry(row: Any) -> dict[str, Any]:
-        own_teams = teams.get(row.id, EMPTY)
+        (
+            id_,
+            name,
+            customer_id,
+            number,
+            order_number,
+            order_date,
+            start,
+            end,
+            comment,
+            visible,
+            billable,
+            global_activities,
+            color,
+            budget,
+            time_budget,
+            budget_type,
+            customer_name,
+        ) = row
+        own_teams = teams.get(id_, EMPTY)
+        own_color = output_color(color)
         result = {
-            "id": row.id,
-            "name": row.name,
-            "customer": row.customer_id,
-            "number": row.number,
-            "orderNumber": row.order_number,
-            "orderDate": format_date(row.order_date),
-            "start": format_date(row.start),
-            "end": format_date(row.end),
-            "comment": row.comment,
-            "visible": row.visible,
-            "billable": row.billable,
-            "globalActivities": row.global_activities,
-            "color": output_color(row.color),
-            "color-safe": color_safe(row.color, row.name),
-            "metaFields": meta.get(row.id, EMPTY),
-            "parentTitle": row.customer_name,
+            "id": id_,
+            "name": name,
+            "customer": customer_id,
+            "number": number,
+            "orderNumber": order_number,
+            "orderDate": format_date(order_date),
+            "start": format_date(start),
+            "end": format_date(end),
+            "comment": comment,
+            "visible": visible,
+            "billable": billable,
+            "globalActivities": global_activities,
+            "color": own_color,
+            "color-safe": own_color or color_safe(None, name),
+            "metaFields": meta.get(id_, EMPTY),
+            "parentTitle": customer_name,
             "teams": own_teams,
         }
-        groups = (
-            [[team["id"] for team in own_teams], customer_teams.get(row.customer_id, ())] if by_teams else []
-        )
-        budget_keys(row, show_budget(groups), show_time(groups), result)
+        if by_teams:
+            groups = [[team["id"] for team in own_teams], customer_teams.get(customer_id, ())]
+            budget_keys(result, budget, time_budget, budget_type, show_budget(groups), show_time(groups))
+        else:
+            budget_keys(
+                result, budget, time_budget, budget_type, show_budget.everywhere, show_time.everywhere
+            )
         return result
 
     return json_array(rows_of(session, statement.with_only_columns(*PROJECT_COLUMNS)), entry)
