@@ -1142,6 +1142,9 @@ def busy(results: dict[str, Any]) -> bool:
     return max(machine["load_average_before"], machine.get("load_average_after", 0)) > 1.5
 
 
+KEPT_SECTION = "\n## Catalog lists"
+
+
 def write_report(
     results: dict[str, Any],
     checks: list[dict[str, Any]],
@@ -1200,7 +1203,9 @@ def write_report(
     for plot in plots:
         parts += [f"![{Path(plot).stem}]({relative}/{Path(plot).name})", ""]
     markdown.parent.mkdir(parents=True, exist_ok=True)
-    markdown.write_text("\n".join(parts))
+    # Hand-written sections after the generated report (from "## Catalog lists" on) are kept.
+    kept = markdown.read_text().partition(KEPT_SECTION)[1:] if markdown.exists() else ("", "")
+    markdown.write_text("\n".join(parts) + "".join(kept))
 
 
 # --- the run ------------------------------------------------------------------------------------------

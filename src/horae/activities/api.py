@@ -73,7 +73,7 @@ def list_activities(
         order_by=parse_choice(orderBy, ("id", "name", "project"), "name"),
         term=term,
     )
-    return json_response([activity_output(actor, a) for a in service.list_activities(session, actor, query)])
+    return Response(service.list_activities(session, actor, query), media_type="application/json")
 
 
 @router.get(

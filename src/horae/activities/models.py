@@ -36,7 +36,9 @@ class Activity(BudgetColumns, Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project | None] = relationship(lazy="joined")
-    teams: Mapped[list[Team]] = relationship(secondary=team_activities, back_populates="activities")
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_activities, back_populates="activities", order_by="Team.id"
+    )
     meta: Mapped[list[ActivityMeta]] = relationship(
         back_populates="activity", cascade="all, delete-orphan", order_by="ActivityMeta.id"
     )

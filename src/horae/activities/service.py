@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, case, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from horae.activities.listing import activities_json
 from horae.activities.models import Activity
 from horae.activities.schemas import activity_form
 from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form
@@ -90,8 +91,8 @@ def accessible_project_filter(session: Session, actor: Actor, project_ids: list[
     return found
 
 
-def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> list[Activity]:
-    """The activities the caller may see.
+def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> bytes:
+    """The activities the caller may see, as the JSON array of `GET /api/activities`.
 
     A project filter returns the activities of those projects plus every global activity, except
     when exactly one project is asked for and it does not allow global activities.
@@ -140,7 +141,7 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> lis
         statement = statement.order_by(*(key.desc() if descending else key.asc() for key in keys))
     else:
         statement = order_by_name(statement, query.order_by, query.order, Activity.name, Activity.id)
-    return list(session.scalars(_with_relations(statement)).unique())
+    return activities_json(session, actor, statement, parent)
 
 
 def load_activity(session: Session, activity_id: int) -> Activity:

@@ -50,7 +50,8 @@ def color_safe(color: str | None, name: str) -> str:
     own = output_color(color)
     if own:
         return own
-    total = sum(b for b in name.encode() if b < 0x80)
+    # The sum of the name's ASCII bytes (its UTF-8 bytes below 0x80).
+    total = sum(name.encode("ascii", "ignore"))
     return SAFE_PALETTE[total % len(SAFE_PALETTE)]
 
 

@@ -14,7 +14,7 @@ from horae.api.responses import json_response
 from horae.comments.schemas import COMMENT_FORM, comment_output
 from horae.customers import service
 from horae.customers.models import Customer
-from horae.customers.schemas import customer_collection, customer_entity, customer_form
+from horae.customers.schemas import customer_entity, customer_form
 from horae.errors import Gone
 from horae.meta.schemas import META_BODY_SCHEMA
 from horae.rates.schemas import RATE_FORM, rate_output
@@ -62,17 +62,8 @@ def list_customers(
         term=term,
     )
     details = bool(parse_flag(full, words=True)) and actor.can("details_customer")
-    customers = service.list_customers(session, actor, query)
-    return json_response(
-        [
-            customer_collection(
-                customer,
-                show_budget=can_customer(actor, "budget", customer),
-                show_time=can_customer(actor, "time", customer),
-                details=details,
-            )
-            for customer in customers
-        ]
+    return Response(
+        service.list_customers(session, actor, query, details=details), media_type="application/json"
     )
 
 

@@ -60,7 +60,9 @@ class Customer(BudgetColumns, Base):
     color: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
-    teams: Mapped[list[Team]] = relationship(secondary=team_customers, back_populates="customers")
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_customers, back_populates="customers", order_by="Team.id"
+    )
     meta: Mapped[list[CustomerMeta]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerMeta.id"
     )

@@ -20,6 +20,7 @@ from horae.api.wire import zone
 from horae.comments import service as comments
 from horae.comments.models import CommentColumns
 from horae.config.service import SystemConfig, load_config
+from horae.customers.listing import customers_json
 from horae.customers.models import BudgetColumns, Customer
 from horae.customers.schemas import customer_form
 from horae.errors import Forbidden, NotFound
@@ -185,9 +186,10 @@ def _with_relations(query: Select[Any]) -> Select[Any]:
     return query.options(selectinload(Customer.teams), selectinload(Customer.meta))
 
 
-def list_customers(session: Session, actor: Actor, query: CustomerQuery) -> list[Customer]:
-    """The customers the caller may see (team rule), filtered and ordered as asked."""
-    statement = _with_relations(select(Customer)).where(customer_visible(actor))
+def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, details: bool = False) -> bytes:
+    """The customers the caller may see (team rule), filtered and ordered as asked, as the JSON
+    array of `GET /api/customers` (`details` adds the address keys)."""
+    statement = select(Customer).where(customer_visible(actor))
     visible = visibility_condition(Customer.visible, query.visible)
     if visible is not None:
         statement = statement.where(visible)
@@ -196,7 +198,7 @@ def list_customers(session: Session, actor: Actor, query: CustomerQuery) -> list
             term_condition(query.term, SEARCH_COLUMNS, CustomerMeta, CustomerMeta.customer_id, Customer.id)
         )
     statement = order_by_name(statement, query.order_by, query.order, Customer.name, Customer.id)
-    return list(session.scalars(statement))
+    return customers_json(session, actor, statement, details=details)
 
 
 def load_customer(session: Session, customer_id: int) -> Customer:

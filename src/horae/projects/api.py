@@ -90,7 +90,7 @@ def list_projects(
         order_by=parse_choice(orderBy, ("id", "name", "customer"), "name"),
         term=term,
     )
-    return json_response([project_output(actor, p) for p in service.list_projects(session, actor, query)])
+    return Response(service.list_projects(session, actor, query), media_type="application/json")
 
 
 @router.get(

@@ -41,7 +41,9 @@ class Project(BudgetColumns, Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
-    teams: Mapped[list[Team]] = relationship(secondary=team_projects, back_populates="projects")
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_projects, back_populates="projects", order_by="Team.id"
+    )
     meta: Mapped[list[ProjectMeta]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="ProjectMeta.id"
     )

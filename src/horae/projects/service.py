@@ -34,6 +34,7 @@ from horae.errors import Forbidden, NotFound
 from horae.meta.models import ProjectMeta
 from horae.meta.service import apply_meta_defaults, copy_meta, list_meta_fields, set_meta_field
 from horae.numbering import next_number
+from horae.projects.listing import projects_json
 from horae.projects.models import Project
 from horae.projects.schemas import project_form
 from horae.rates import service as rates
@@ -104,10 +105,13 @@ def running_on(day: date) -> Any:
     )
 
 
-def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> list[Project]:
-    """The projects the caller may see; by default only those running today."""
+def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
+    """The projects the caller may see, by default only those running today, as the JSON array
+    of `GET /api/projects`."""
     customer_ids = accessible_customer_filter(session, actor, query.customers)
-    statement = _with_relations(select(Project)).where(project_visible(actor))
+    statement = (
+        select(Project).join(Customer, Project.customer_id == Customer.id).where(project_visible(actor))
+    )
     if customer_ids:
         statement = statement.where(Project.customer_id.in_(customer_ids))
     if query.visible == VISIBLE:
@@ -132,7 +136,7 @@ def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> list[P
         statement = statement.order_by(*(key.desc() if descending else key.asc() for key in keys))
     else:
         statement = order_by_name(statement, query.order_by, query.order, Project.name, Project.id)
-    return list(session.scalars(statement).unique())
+    return projects_json(session, actor, statement)
 
 
 def load_project(session: Session, project_id: int) -> Project:

@@ -27,17 +27,31 @@ ROLE_ONLY_ATTRIBUTES = frozenset({"create", "delete"})
 def _granted_through_teams(
     actor: Actor, attribute: str, kind: str, team_groups: Sequence[Iterable[Team]]
 ) -> bool:
+    return granted_through_team_ids(
+        actor, attribute, kind, [[team.id for team in teams] for teams in team_groups]
+    )
+
+
+def granted_through_team_ids(
+    actor: Actor, attribute: str, kind: str, team_id_groups: Sequence[Iterable[int]]
+) -> bool:
+    """The team variants of `attribute` on a record whose teams (and its parents') are given by id."""
     as_lead = actor.can(f"{attribute}_teamlead_{kind}")
     as_member = actor.can(f"{attribute}_team_{kind}")
     if not as_lead and not as_member:
         return False
-    for teams in team_groups:
-        for team in teams:
-            if as_lead and team.id in actor.led_team_ids:
+    for team_ids in team_id_groups:
+        for team_id in team_ids:
+            if as_lead and team_id in actor.led_team_ids:
                 return True
-            if as_member and team.id in actor.team_ids:
+            if as_member and team_id in actor.team_ids:
                 return True
     return False
+
+
+def has_team_variant(actor: Actor, attribute: str, kind: str) -> bool:
+    """Whether the team variants of `attribute` could grant it where the role permission does not."""
+    return actor.can(f"{attribute}_teamlead_{kind}") or actor.can(f"{attribute}_team_{kind}")
 
 
 def can_customer(actor: Actor, attribute: str, customer: Customer | None) -> bool:
