@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import httpx
 import pytest
 from sqlalchemy import select
 
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.db import utcnow
+from horae.projects.models import Project
+from horae.timesheets.models import Timesheet
 from horae.users.models import AccessToken
 from horae.web.views import PAGE_MODULES
 from tests.factories.web import sign_in_over_http
@@ -26,6 +34,14 @@ FORMS = {
     "/profile/tokens/{token_id}/revoke": {},
     "/admin/settings": {"timesheet.mode": "punch"},
     "/admin/permissions": {"grant": "ROLE_USER:view_activity"},
+    "/timer/start": {"project": "1", "activity": "1"},
+    "/timesheets/create": {"begin": "2026-01-05T09:00", "end": "2026-01-05T10:00"},
+    "/timesheets/{timesheet_id}/stop": {},
+    "/timesheets/{timesheet_id}/restart": {},
+    "/timesheets/{timesheet_id}/edit": {"begin": "2026-01-05T09:00", "end": "2026-01-05T12:00"},
+    "/timesheets/{timesheet_id}/duplicate": {},
+    "/timesheets/{timesheet_id}/delete": {},
+    "/week": {"new-0": "1:00"},
 }
 
 
@@ -36,11 +52,43 @@ def test_the_list_covers_every_post_form_of_the_web_app():
 
 
 def _path(template, backend, user):
-    if "{token_id}" not in template:
-        return template
+    if "{token_id}" in template:
+        with backend.db.session(write=False) as session:
+            token_id = session.scalars(select(AccessToken.id).where(AccessToken.user_id == user.id)).first()
+        return template.format(token_id=token_id)
+    if "{timesheet_id}" in template:
+        return template.format(timesheet_id=_entry(backend, user))
+    return template
+
+
+def _entry(backend, user):
+    """A running entry of the user, so that each per-entry form has a real target."""
+    with backend.db.session() as session:
+        customer = Customer(name="Forgery test", country="DE", currency="EUR", timezone="UTC")
+        session.add(customer)
+        session.flush()
+        project = Project(customer_id=customer.id, name="Forgery test")
+        activity = Activity(name="Forgery test")
+        session.add_all([project, activity])
+        session.flush()
+        begin = utcnow() - timedelta(hours=1)
+        entry = Timesheet(
+            user_id=user.id,
+            project_id=project.id,
+            activity_id=activity.id,
+            begin=begin,
+            timezone="UTC",
+            date=begin.date(),
+            rate=Decimal("0"),
+        )
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def _entries(backend):
     with backend.db.session(write=False) as session:
-        token_id = session.scalars(select(AccessToken.id).where(AccessToken.user_id == user.id)).first()
-    return template.format(token_id=token_id)
+        return [(row.id, row.end, row.duration) for row in session.scalars(select(Timesheet))]
 
 
 @pytest.mark.parametrize("token", [None, "", "not-the-token"], ids=["missing", "empty", "wrong"])
@@ -50,8 +98,11 @@ def test_a_form_without_its_token_is_refused(admin, backend, web_session, form, 
     data = dict(FORMS[form])
     if token is not None:
         data["csrf_token"] = token
-    response = session.client.post(_path(form, backend, admin), data=data)
+    path = _path(form, backend, admin)
+    before = _entries(backend)
+    response = session.client.post(path, data=data)
     assert response.status_code == 403
+    assert _entries(backend) == before
     assert response.headers["content-type"].startswith("text/html")
     assert "The form has expired or was sent from elsewhere." in response.text
     assert "content-security-policy" in response.headers
