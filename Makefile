@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HORAE_DATABASE_URL ?= sqlite:///var/horae.sqlite
 
-.PHONY: install run test test-fast lint fuzz bench browser clean migration
+.PHONY: install run test test-fast lint fuzz bench bench-catalog browser clean migration
 
 install: $(STAMP)
 
@@ -37,6 +37,15 @@ lint: install
 
 fuzz: install
 	HORAE_FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q tests/test_contract_fuzz.py
+
+# Load benchmarks against baselines (docs/benchmarks.md); BENCH_SIZE=small for a quick run.
+BENCH_SIZE ?= full
+bench: install
+	$(BIN)/python bench/run.py --size $(BENCH_SIZE)
+
+# The catalog scale check: customers, projects and activities lists at 5,000/50,000/100,000.
+bench-catalog: install
+	$(BIN)/python bench/run.py --mode catalog --size $(BENCH_SIZE)
 
 # Rewrites the initial migration from the models while no release has shipped.
 migration: install

@@ -169,4 +169,9 @@ def http(backend: Backend) -> Iterator[httpx.Client]:
         yield client
 
 
-pytest_plugins = ["tests.factories.users", "tests.factories.web", "tests.factories.timesheets"]
+pytest_plugins = [
+    "tests.factories.users",
+    "tests.factories.web",
+    "tests.factories.timesheets",
+    "tests.factories.catalog",
+]

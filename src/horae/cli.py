@@ -201,6 +201,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import horae.demo  # noqa: F401  (registers `horae demo` in EXTRA_COMMANDS)
+
     parser = _Parser(prog="horae", description="Horae, a time-tracking server speaking the Kimai API.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -26,7 +26,8 @@ class Activity(BudgetColumns, Base):
     # None marks a global activity, usable in every project that allows them.
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(150), index=True)
-    number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    # Unique unless the *.rules.allow_duplicate_number setting allows repeats: checked by the service.
+    number: Mapped[str | None] = mapped_column(String(10), index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     visible: Mapped[bool] = mapped_column(Boolean, default=True)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)

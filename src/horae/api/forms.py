@@ -29,6 +29,8 @@ NOT_NULL = "This value should not be null."
 INVALID_CHOICE = "The selected choice is invalid."
 NOT_VALID = "This value is not valid."
 FORBIDDEN_CHARS = re.compile(r'[<>"=]')
+# Kimai names the whole set, whichever of the characters was found.
+FORBIDDEN_CHARS_MESSAGE = 'These characters are not allowed: < > " ='
 
 
 class _Missing:
@@ -227,7 +229,7 @@ class Text(Field):
                 f"character{'s' if self.max_length != 1 else ''} or less."
             )
         if self.plain and FORBIDDEN_CHARS.search(text):
-            errors.append(NOT_VALID)
+            errors.append(FORBIDDEN_CHARS_MESSAGE)
         if self.pattern is not None and not self.pattern.fullmatch(text):
             errors.append(NOT_VALID)
         if "\x00" in text:

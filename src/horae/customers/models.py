@@ -31,7 +31,8 @@ class Customer(BudgetColumns, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(150), index=True)
-    number: Mapped[str | None] = mapped_column(String(50), unique=True)
+    # Unique unless the *.rules.allow_duplicate_number setting allows repeats: checked by the service.
+    number: Mapped[str | None] = mapped_column(String(50), index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     visible: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)

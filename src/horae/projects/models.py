@@ -24,7 +24,8 @@ class Project(BudgetColumns, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(150), index=True)
-    number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    # Unique unless the *.rules.allow_duplicate_number setting allows repeats: checked by the service.
+    number: Mapped[str | None] = mapped_column(String(10), index=True)
     order_number: Mapped[str | None] = mapped_column(String(50))
     order_date: Mapped[date | None] = mapped_column(Date)
     start: Mapped[date | None] = mapped_column(Date)

@@ -72,10 +72,10 @@ def upgrade() -> None:
         sa.Column("time_budget", sa.Integer(), nullable=False),
         sa.Column("budget_type", sa.String(length=10), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
-        sa.UniqueConstraint("number", name=op.f("uq_customers_number")),
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_customers_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_customers_number"), ["number"], unique=False)
         batch_op.create_index(batch_op.f("ix_customers_visible"), ["visible"], unique=False)
 
     op.create_table(
@@ -251,13 +251,13 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
-        sa.UniqueConstraint("number", name=op.f("uq_projects_number")),
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.create_index(
             "ix_projects_customer_id_visible_name", ["customer_id", "visible", "name"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_projects_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_projects_number"), ["number"], unique=False)
 
     op.create_table(
         "role_permissions",
@@ -358,10 +358,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
-        sa.UniqueConstraint("number", name=op.f("uq_activities_number")),
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_activities_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_activities_number"), ["number"], unique=False)
         batch_op.create_index(
             "ix_activities_project_id_visible_name", ["project_id", "visible", "name"], unique=False
         )
@@ -626,6 +626,7 @@ def downgrade() -> None:
     op.drop_table("project_comments")
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.drop_index("ix_activities_project_id_visible_name")
+        batch_op.drop_index(batch_op.f("ix_activities_number"))
         batch_op.drop_index(batch_op.f("ix_activities_name"))
 
     op.drop_table("activities")
@@ -644,6 +645,7 @@ def downgrade() -> None:
     op.drop_table("team_customers")
     op.drop_table("role_permissions")
     with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_projects_number"))
         batch_op.drop_index(batch_op.f("ix_projects_name"))
         batch_op.drop_index("ix_projects_customer_id_visible_name")
 
@@ -665,6 +667,7 @@ def downgrade() -> None:
     op.drop_table("meta_field_definitions")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_visible"))
+        batch_op.drop_index(batch_op.f("ix_customers_number"))
         batch_op.drop_index(batch_op.f("ix_customers_name"))
 
     op.drop_table("customers")
