@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from horae.activities.models import Activity
+from horae.comments.models import CustomerComment, ProjectComment
 from horae.customers.models import Customer
+from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 from horae.db import utcnow
 from horae.projects.models import Project
 from horae.timesheets.models import Timesheet
@@ -43,6 +45,22 @@ FORMS = {
     "/timesheets/{timesheet_id}/delete": {},
     "/week": {"new-0": "1:00"},
 }
+for _plural in ("customers", "projects", "activities"):
+    FORMS.update(
+        {
+            f"/{_plural}/create": {"name": "Forged"},
+            f"/{_plural}/{{entity_id}}/edit": {"name": "Forged"},
+            f"/{_plural}/{{entity_id}}/rates": {"rate": "1"},
+            f"/{_plural}/{{entity_id}}/rates/{{rate_id}}/delete": {},
+        }
+    )
+for _plural in ("customers", "projects"):
+    FORMS.update(
+        {
+            f"/{_plural}/{{entity_id}}/comments": {"message": "Forged"},
+            f"/{_plural}/{{entity_id}}/comments/{{comment_id}}/delete": {},
+        }
+    )
 
 
 def test_the_list_covers_every_post_form_of_the_web_app():
@@ -58,7 +76,35 @@ def _path(template, backend, user):
         return template.format(token_id=token_id)
     if "{timesheet_id}" in template:
         return template.format(timesheet_id=_entry(backend, user))
+    if "{entity_id}" in template:
+        return _catalog_path(template, backend, user)
     return template
+
+
+def _catalog_path(template, backend, user):
+    """A record of the path's kind with one rate and one comment, so every form has a target."""
+    kind = template.split("/")[1]
+    rate_model, comment_model, parent = {
+        "customers": (CustomerRate, CustomerComment, "customer_id"),
+        "projects": (ProjectRate, ProjectComment, "project_id"),
+        "activities": (ActivityRate, None, "activity_id"),
+    }[kind]
+    entry = _entry(backend, user)
+    with backend.db.session() as session:
+        record = session.get(Timesheet, entry)
+        entity_id = {
+            "customers": record.project.customer_id,
+            "projects": record.project_id,
+            "activities": record.activity_id,
+        }[kind]
+        rate = rate_model(**{parent: entity_id}, user_key=0, rate=Decimal("1"))
+        session.add(rate)
+        comment = None
+        if comment_model is not None:
+            comment = comment_model(**{parent: entity_id}, message="Kept", created_by_id=user.id)
+            session.add(comment)
+        session.flush()
+        return template.format(entity_id=entity_id, rate_id=rate.id, comment_id=comment.id if comment else 0)
 
 
 def _entry(backend, user):
@@ -88,7 +134,15 @@ def _entry(backend, user):
 
 def _entries(backend):
     with backend.db.session(write=False) as session:
-        return [(row.id, row.end, row.duration) for row in session.scalars(select(Timesheet))]
+        return [
+            [(row.id, row.end, row.duration) for row in session.scalars(select(Timesheet))],
+            [(row.id, row.name, row.visible) for row in session.scalars(select(Customer))],
+            [(row.id, row.name) for row in session.scalars(select(Project))],
+            [(row.id, row.name) for row in session.scalars(select(Activity))],
+            len(session.scalars(select(CustomerRate)).all())
+            + len(session.scalars(select(ProjectRate)).all()),
+            len(session.scalars(select(CustomerComment)).all()),
+        ]
 
 
 @pytest.mark.parametrize("token", [None, "", "not-the-token"], ids=["missing", "empty", "wrong"])
