@@ -12,9 +12,9 @@ from sqlalchemy import select
 from horae.activities.models import Activity
 from horae.comments.models import CustomerComment, ProjectComment
 from horae.customers.models import Customer
-from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 from horae.db import utcnow
 from horae.projects.models import Project
+from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 from horae.timesheets.models import Timesheet
 from horae.users.models import AccessToken
 from horae.web.views import PAGE_MODULES
