@@ -423,3 +423,46 @@ def test_a_user_without_tracking_gets_403_on_tracking_pages(admin, make_user, we
     header = web.get("/profile").text
     assert "data-start-timer" not in header
     assert 'href="/timer"' not in header
+
+
+# --- dashboard --------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_money_of_the_week_and_month_with_the_rate_permission(
+    make_user, web_session, catalog, timesheets
+):
+    user = make_user("ROLE_TEAMLEAD")
+    timesheets.create(
+        user, catalog.work(), utcnow() - timedelta(minutes=90), utcnow() - timedelta(minutes=30), rate="42"
+    )
+    page = web_session(user).get("/dashboard").text
+    assert '<span id="money-week">42.00</span>' in page
+    assert '<span id="money-month">42.00</span>' in page
+    assert 'id="money-today"' not in page
+
+
+def test_a_plain_user_sees_no_money_on_the_dashboard(make_user, web_session):
+    assert 'id="money-week"' not in web_session(make_user()).get("/dashboard").text
+
+
+def test_the_dashboard_offers_recent_activities_to_start(make_user, web_session, catalog, timesheets):
+    user = make_user()
+    work = catalog.work()
+    record = timesheets.create(user, work, utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=2))
+    page = web_session(user).get("/dashboard").text
+    assert f'action="/timesheets/{record.id}/restart"' in page
+
+
+def test_a_teamlead_sees_the_running_timers_of_the_team(make_user, web_session, catalog, timesheets):
+    lead = make_user("ROLE_TEAMLEAD")
+    member = make_user(alias="Mia Member")
+    stranger = make_user(alias="Sam Stranger")
+    catalog.team(members=[member], leads=[lead])
+    work = catalog.work()
+    timesheets.create(member, work, utcnow() - timedelta(minutes=20))
+    timesheets.create(stranger, work, utcnow() - timedelta(minutes=20))
+    page = web_session(lead).get("/dashboard").text
+    assert "Running in your teams" in page
+    assert "Mia Member" in page
+    assert "Sam Stranger" not in page
+    assert "Running in your teams" not in web_session(member).get("/dashboard").text
