@@ -59,6 +59,7 @@ CATALOG_MESSAGES = (
     N_("End date must not be earlier then start date."),
     N_("This value is already used."),
     N_("This value should not be blank."),
+    N_('These characters are not allowed: < > " ='),
 )
 
 
