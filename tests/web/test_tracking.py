@@ -466,3 +466,27 @@ def test_a_teamlead_sees_the_running_timers_of_the_team(make_user, web_session, 
     assert "Mia Member" in page
     assert "Sam Stranger" not in page
     assert "Running in your teams" not in web_session(member).get("/dashboard").text
+
+
+def test_in_punch_mode_a_user_edits_an_entry_without_its_times(make_user, web_session, catalog, timesheets):
+    catalog.setting("timesheet.mode", "punch")
+    user = make_user()
+    work = catalog.work()
+    record = timesheets.create(user, work, local("2026-01-05T09:00:00"), local("2026-01-05T10:00:00"))
+    session = web_session(user)
+    page = session.get(f"/timesheets/{record.id}/edit").text
+    assert 'name="begin"' not in page
+    response = session.post_form(
+        f"/timesheets/{record.id}/edit",
+        {
+            "begin": "2026-01-05T06:00",
+            "project": str(work.project.id),
+            "activity": str(work.activity.id),
+            "description": "Punched",
+            "tags": "",
+        },
+    )
+    assert response.status_code == 303
+    changed = timesheets.load(record.id)
+    assert changed.description == "Punched"
+    assert changed.duration == 3600

@@ -332,6 +332,16 @@ def my_times(request: Request, session: SessionDep, web_user: SignedInDep) -> Re
     )
 
 
+def _times_editable(session: Session, web_user: WebUser) -> bool:
+    """Punch and fixed-begin modes take begin and end away from plain users' forms."""
+    return TimesheetService(session, web_user.actor).settings.can_edit_times(web_user.actor)
+
+
+def _entry_body(session: Session, web_user: WebUser, values: dict[str, str]) -> dict[str, str]:
+    names = ENTRY_FIELDS if _times_editable(session, web_user) else ENTRY_FIELDS[2:]
+    return _body({name: values[name] for name in names})
+
+
 def _entry_page(
     session: Session,
     web_user: WebUser,
@@ -345,6 +355,7 @@ def _entry_page(
         "timesheet_edit.html",
         {
             "form": form,
+            "times": _times_editable(session, web_user),
             "record": record,
             "choices": booking_choices(session, web_user.actor),
             "back": safe_next(form.values.get("next")) or "/timesheets",
@@ -378,7 +389,7 @@ def create_entry_page(request: Request, session: SessionDep, web_user: SignedInD
 def create_entry(session: SessionDep, web_user: SignedInDep, form: CheckedFormDep) -> Response:
     values = _entry_values(form)
     try:
-        TimesheetService(session, web_user.actor).create(_body({k: values[k] for k in ENTRY_FIELDS}))
+        TimesheetService(session, web_user.actor).create(_entry_body(session, web_user, values))
     except ValidationFailed as exc:
         session.rollback()
         return _entry_page(session, web_user, FormState.failed(values, exc), record=None, status_code=422)
@@ -417,7 +428,7 @@ def edit_entry(
 ) -> Response:
     service, record = _editable(session, web_user, timesheet_id)
     values = _entry_values(form)
-    body = _body({k: values[k] for k in ENTRY_FIELDS})
+    body = _entry_body(session, web_user, values)
     if record.end is None and not values["end"]:
         body.pop("end", None)
     try:
