@@ -490,3 +490,18 @@ def test_in_punch_mode_a_user_edits_an_entry_without_its_times(make_user, web_se
     changed = timesheets.load(record.id)
     assert changed.description == "Punched"
     assert changed.duration == 3600
+
+
+def test_the_timer_page_needs_a_fixed_number_of_queries(make_user, backend, web_session, catalog, timesheets):
+    user = make_user()
+    session = web_session(user)
+    timesheets.many(user, catalog.work(), 2)
+    counter = backend.count_queries()
+    assert session.get("/timer").status_code == 200
+    few = len(counter)
+    for _ in range(5):
+        timesheets.many(user, catalog.work(), 2)
+    counter = backend.count_queries()
+    assert session.get("/timer").status_code == 200
+    assert len(counter) == few, counter.statements
+    assert len(counter) <= 20, counter.statements
