@@ -97,7 +97,7 @@ def _posted(path: str, confirm: str | None = None) -> dict[str, str]:
     return attributes
 
 
-def _timesheet_actions(session: Session, actor: Actor, record_id: int, view: str) -> list[PageAction]:
+def _timesheet_actions(session: Session, actor: Actor, record_id: int) -> list[PageAction]:
     service = TimesheetService(session, actor)
     record = service.get(record_id)
     allowed = service.access.can
@@ -140,29 +140,45 @@ def _catalog_actions(actor: Actor, kind: str, entity: Any) -> list[PageAction]:
     return result
 
 
-@router.get(
-    "/actions/{kind}/{id}/{view}/{locale}",
-    tags=["Default"],
-    operation_id="get_page_actions",
-    summary="The context menu of a timesheet, activity, project or customer in the web app",
-    responses=answers("PageAction", array=True),
-)
-def page_actions(
-    kind: str, id: str, view: str, locale: str, actor: ActorDep, session: SessionDep
-) -> Response:
-    if kind not in ("timesheet", "activity", "project", "customer") or not id.isdigit() or len(id) > 10:
-        raise NotFound("route")
-    entity_id = int(id)
+def _page_actions(kind: str, entity_id: str, locale: str, actor: Actor, session: Session) -> Response:
+    if not entity_id.isdigit() or len(entity_id) > 10:
+        raise NotFound(kind)
+    number = int(entity_id)
     if kind == "timesheet":
-        actions = _timesheet_actions(session, actor, entity_id, view)
+        actions = _timesheet_actions(session, actor, number)
     elif kind == "customer":
-        actions = _catalog_actions(actor, kind, customers.get_customer(session, actor, entity_id))
+        actions = _catalog_actions(actor, kind, customers.get_customer(session, actor, number))
     elif kind == "project":
-        actions = _catalog_actions(actor, kind, projects.get_project(session, actor, entity_id))
+        actions = _catalog_actions(actor, kind, projects.get_project(session, actor, number))
     else:
-        actions = _catalog_actions(actor, kind, activities.get_activity(session, actor, entity_id))
+        actions = _catalog_actions(actor, kind, activities.get_activity(session, actor, number))
     gettext = translations(ui_language(locale.replace("-", "_"))).gettext
     return json_response([action.json(gettext) for action in actions])
+
+
+def _install_actions(kind: str, entity: str) -> None:
+    def page_actions(id: str, view: str, locale: str, actor: ActorDep, session: SessionDep) -> Response:
+        # `view` names Kimai's page; Horae's menus are the same on every page.
+        return _page_actions(kind, id, locale, actor, session)
+
+    router.add_api_route(
+        f"/actions/{kind}/{{id}}/{{view}}/{{locale}}",
+        page_actions,
+        methods=["GET"],
+        tags=["Default"],
+        operation_id=f"get_{kind}_actions",
+        summary=f"The context menu of {entity} in the web app (PageAction array)",
+        responses=answers("PageAction", array=True),
+    )
+
+
+for _kind, _entity in (
+    ("timesheet", "a timesheet"),
+    ("activity", "an activity"),
+    ("project", "a project"),
+    ("customer", "a customer"),
+):
+    _install_actions(_kind, _entity)
 
 
 # --- dashboard widgets ------------------------------------------------------------------------------
