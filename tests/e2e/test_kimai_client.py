@@ -90,7 +90,6 @@ def test_i18n_config_of_older_kimai_releases_is_a_404(make_user, kimai):
     assert json.loads(failure.value.body) == {"code": 404, "message": "Not Found"}
 
 
-@pytest.mark.skip(reason="needs the customer, project, activity and timesheet endpoints (not merged yet)")
 def test_a_timer_is_started_listed_and_stopped_through_kimai_python(make_user, kimai):
     admin = kimai(make_user("ROLE_SUPER_ADMIN"))
     customer = kimai_python.CustomerApi(admin).api_customers_post(
