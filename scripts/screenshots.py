@@ -25,6 +25,7 @@ from horae.customers.models import Customer
 from horae.db import Database, utcnow
 from horae.migrate import upgrade
 from horae.projects.models import Project
+from horae.rates.models import CustomerRate
 from horae.security.passwords import configure_hasher
 from horae.settings import Settings
 from horae.timesheets.models import Timesheet
@@ -49,6 +50,12 @@ VIEWPORTS: dict[str, ViewportSize] = {
 PAGES = {
     "login": "/login",
     "dashboard": "/dashboard",
+    "timer": "/timer",
+    "timesheets": "/timesheets",
+    "week": "/week",
+    "calendar": "/calendar",
+    "customers": "/customers",
+    "customer-edit": "/customers/1/edit",
     "profile": "/profile",
     "settings": "/admin/settings",
     "permissions": "/admin/permissions",
@@ -72,8 +79,43 @@ def sample_data(db: Database) -> None:
         )
         user.title = "Project lead"
         user.color = "#1e90ff"
-        customer = Customer(name="Northwind Traders", country="DE", currency="EUR", timezone=TIMEZONE)
+        customer = Customer(
+            name="Northwind Traders",
+            number="C-0001",
+            company="Northwind Traders GmbH",
+            country="DE",
+            currency="EUR",
+            timezone=TIMEZONE,
+            color="#0074D9",
+            budget=Decimal("25000"),
+            time_budget=400 * 3600,
+        )
         session.add(customer)
+        session.add_all(
+            [
+                Customer(
+                    name="Contoso Ltd",
+                    number="C-0002",
+                    country="GB",
+                    currency="GBP",
+                    timezone="Europe/London",
+                ),
+                Customer(
+                    name="Fabrikam Inc",
+                    number="C-0003",
+                    country="US",
+                    currency="USD",
+                    timezone="America/New_York",
+                ),
+                Customer(
+                    name="Tailspin Toys", number="C-0004", country="DE", currency="EUR", timezone=TIMEZONE
+                ),
+            ]
+        )
+        session.flush()
+        session.add(
+            CustomerRate(customer_id=customer.id, user_key=0, rate=Decimal("95"), internal_rate=Decimal("60"))
+        )
         session.flush()
         website = Project(customer_id=customer.id, name="Website relaunch")
         support = Project(customer_id=customer.id, name="Support 2026")
@@ -110,7 +152,8 @@ def sample_data(db: Database) -> None:
                         timezone=TIMEZONE,
                         date=day,
                         description=text,
-                        rate=Decimal("0"),
+                        rate=Decimal(95 * minutes / 60).quantize(Decimal("0.01")),
+                        hourly_rate=Decimal("95"),
                     )
                 )
         running_begin = utcnow() - timedelta(minutes=95)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import httpx
 import pytest
 from sqlalchemy import select
 
+from horae.activities.models import Activity
+from horae.comments.models import CustomerComment, ProjectComment
+from horae.customers.models import Customer
+from horae.db import utcnow
+from horae.projects.models import Project
+from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
+from horae.timesheets.models import Timesheet
 from horae.users.models import AccessToken
 from horae.web.views import PAGE_MODULES
 from tests.factories.web import sign_in_over_http
@@ -26,7 +36,31 @@ FORMS = {
     "/profile/tokens/{token_id}/revoke": {},
     "/admin/settings": {"timesheet.mode": "punch"},
     "/admin/permissions": {"grant": "ROLE_USER:view_activity"},
+    "/timer/start": {"project": "1", "activity": "1"},
+    "/timesheets/create": {"begin": "2026-01-05T09:00", "end": "2026-01-05T10:00"},
+    "/timesheets/{timesheet_id}/stop": {},
+    "/timesheets/{timesheet_id}/restart": {},
+    "/timesheets/{timesheet_id}/edit": {"begin": "2026-01-05T09:00", "end": "2026-01-05T12:00"},
+    "/timesheets/{timesheet_id}/duplicate": {},
+    "/timesheets/{timesheet_id}/delete": {},
+    "/week": {"new-0": "1:00"},
 }
+for _plural in ("customers", "projects", "activities"):
+    FORMS.update(
+        {
+            f"/{_plural}/create": {"name": "Forged"},
+            f"/{_plural}/{{entity_id}}/edit": {"name": "Forged"},
+            f"/{_plural}/{{entity_id}}/rates": {"rate": "1"},
+            f"/{_plural}/{{entity_id}}/rates/{{rate_id}}/delete": {},
+        }
+    )
+for _plural in ("customers", "projects"):
+    FORMS.update(
+        {
+            f"/{_plural}/{{entity_id}}/comments": {"message": "Forged"},
+            f"/{_plural}/{{entity_id}}/comments/{{comment_id}}/delete": {},
+        }
+    )
 
 
 def test_the_list_covers_every_post_form_of_the_web_app():
@@ -36,11 +70,79 @@ def test_the_list_covers_every_post_form_of_the_web_app():
 
 
 def _path(template, backend, user):
-    if "{token_id}" not in template:
-        return template
+    if "{token_id}" in template:
+        with backend.db.session(write=False) as session:
+            token_id = session.scalars(select(AccessToken.id).where(AccessToken.user_id == user.id)).first()
+        return template.format(token_id=token_id)
+    if "{timesheet_id}" in template:
+        return template.format(timesheet_id=_entry(backend, user))
+    if "{entity_id}" in template:
+        return _catalog_path(template, backend, user)
+    return template
+
+
+def _catalog_path(template, backend, user):
+    """A record of the path's kind with one rate and one comment, so every form has a target."""
+    kind = template.split("/")[1]
+    rate_model, comment_model, parent = {
+        "customers": (CustomerRate, CustomerComment, "customer_id"),
+        "projects": (ProjectRate, ProjectComment, "project_id"),
+        "activities": (ActivityRate, None, "activity_id"),
+    }[kind]
+    entry = _entry(backend, user)
+    with backend.db.session() as session:
+        record = session.get(Timesheet, entry)
+        entity_id = {
+            "customers": record.project.customer_id,
+            "projects": record.project_id,
+            "activities": record.activity_id,
+        }[kind]
+        rate = rate_model(**{parent: entity_id}, user_key=0, rate=Decimal("1"))
+        session.add(rate)
+        comment = None
+        if comment_model is not None:
+            comment = comment_model(**{parent: entity_id}, message="Kept", created_by_id=user.id)
+            session.add(comment)
+        session.flush()
+        return template.format(entity_id=entity_id, rate_id=rate.id, comment_id=comment.id if comment else 0)
+
+
+def _entry(backend, user):
+    """A running entry of the user, so that each per-entry form has a real target."""
+    with backend.db.session() as session:
+        customer = Customer(name="Forgery test", country="DE", currency="EUR", timezone="UTC")
+        session.add(customer)
+        session.flush()
+        project = Project(customer_id=customer.id, name="Forgery test")
+        activity = Activity(name="Forgery test")
+        session.add_all([project, activity])
+        session.flush()
+        begin = utcnow() - timedelta(hours=1)
+        entry = Timesheet(
+            user_id=user.id,
+            project_id=project.id,
+            activity_id=activity.id,
+            begin=begin,
+            timezone="UTC",
+            date=begin.date(),
+            rate=Decimal("0"),
+        )
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def _entries(backend):
     with backend.db.session(write=False) as session:
-        token_id = session.scalars(select(AccessToken.id).where(AccessToken.user_id == user.id)).first()
-    return template.format(token_id=token_id)
+        return [
+            [(row.id, row.end, row.duration) for row in session.scalars(select(Timesheet))],
+            [(row.id, row.name, row.visible) for row in session.scalars(select(Customer))],
+            [(row.id, row.name) for row in session.scalars(select(Project))],
+            [(row.id, row.name) for row in session.scalars(select(Activity))],
+            len(session.scalars(select(CustomerRate)).all())
+            + len(session.scalars(select(ProjectRate)).all()),
+            len(session.scalars(select(CustomerComment)).all()),
+        ]
 
 
 @pytest.mark.parametrize("token", [None, "", "not-the-token"], ids=["missing", "empty", "wrong"])
@@ -50,8 +152,11 @@ def test_a_form_without_its_token_is_refused(admin, backend, web_session, form, 
     data = dict(FORMS[form])
     if token is not None:
         data["csrf_token"] = token
-    response = session.client.post(_path(form, backend, admin), data=data)
+    path = _path(form, backend, admin)
+    before = _entries(backend)
+    response = session.client.post(path, data=data)
     assert response.status_code == 403
+    assert _entries(backend) == before
     assert response.headers["content-type"].startswith("text/html")
     assert "The form has expired or was sent from elsewhere." in response.text
     assert "content-security-policy" in response.headers

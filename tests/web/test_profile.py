@@ -104,7 +104,7 @@ def test_empty_personal_fields_are_cleared(make_user, backend, web_session):
             {"email": "ok@example.com", "alias": "x" * 61},
             "This value is too long. It should have 60 characters or less.",
         ),
-        ({"email": "ok@example.com", "title": "<b>"}, 'These characters are not allowed: < > " ='),
+        ({"email": "ok@example.com", "title": "<b>"}, "These characters are not allowed: &lt; &gt; &#34; ="),
         ({"email": "ok@example.com", "color": "#123456"}, "The selected choice is invalid."),
     ],
 )

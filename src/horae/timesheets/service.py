@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -122,8 +123,30 @@ class TimesheetService:
     def require_own_view(self) -> None:
         self._require(self.actor.can("view_own_timesheet"))
 
-    def search(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[Timesheet], int]:
-        """One page of records and the total count (contract §5.1, §7.5)."""
+    def search(
+        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False
+    ) -> tuple[list[Timesheet], int]:
+        """One page of records and the total count (contract §5.1, §7.5). `with_teams` also loads
+        the teams the per-record action checks read (the web pages' row buttons)."""
+        query = self._filtered(filters)
+        total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
+        filters.page.check_in_range(total)
+        query = query.order_by(*ordering(filters.order_by, filters.descending))
+        query = query.offset(filters.page.offset).limit(filters.page.size)
+        records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
+        return [*records], total
+
+    def totals(self, filters: TimesheetFilter) -> tuple[int, int, Decimal]:
+        """Count, seconds and money of every record the filters select (all pages), one query."""
+        query = self._filtered(filters).with_only_columns(
+            func.count(Timesheet.id),
+            func.coalesce(func.sum(Timesheet.duration), 0),
+            func.coalesce(func.sum(Timesheet.rate), 0),
+        )
+        count, seconds, money = self.session.execute(query.order_by(None)).one()
+        return int(count or 0), int(seconds or 0), Decimal(str(money or 0))
+
+    def _filtered(self, filters: TimesheetFilter) -> Select[Any]:
         actor = self.actor
         self.require_listing()
         query = self._base_query()
@@ -157,13 +180,7 @@ class TimesheetService:
             query = query.where(Timesheet.modified_at >= filters.modified_after)
         if filters.term:
             query = query.where(*term_conditions(filters.term))
-        query = query.where(entity_filter(actor))
-        total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
-        filters.page.check_in_range(total)
-        query = query.order_by(*ordering(filters.order_by, filters.descending))
-        query = query.offset(filters.page.offset).limit(filters.page.size)
-        records = self.session.scalars(query.options(*self._loaders(expanded))).unique().all()
-        return [*records], total
+        return query.where(entity_filter(actor))
 
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6)."""
@@ -739,7 +756,7 @@ class TimesheetService:
                 query = query.where(column.in_([entity.id for entity in found]))
         return query
 
-    def _loaders(self, expanded: bool) -> list[Any]:
+    def _loaders(self, expanded: bool, with_teams: bool = False) -> list[Any]:
         """Eager loading so a page costs the same number of queries for 5 or 500 rows."""
         options: list[Any] = [
             selectinload(Timesheet.tags),
@@ -749,7 +766,7 @@ class TimesheetService:
             joinedload(Timesheet.activity),
         ]
         actor = self.actor
-        needs_teams = not actor.sees_all and (actor.can("view_rate_other_timesheet"))
+        needs_teams = not actor.sees_all and (with_teams or actor.can("view_rate_other_timesheet"))
         project, activity = defaultload(Timesheet.project), defaultload(Timesheet.activity)
         if needs_teams:
             options += [

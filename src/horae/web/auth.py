@@ -14,6 +14,7 @@ from horae.security.permissions import Actor
 from horae.users.models import User, WebSession
 from horae.web.rendering import Ui, ui_for_user
 from horae.web.session import renew_if_due
+from horae.web.timers import running_timers
 
 LOGIN_PATH = "/login"
 PASSWORD_CHANGE_PATH = "/password/change"
@@ -71,7 +72,7 @@ def _resolve(request: Request, session: SessionDep, *, allow_pending: bool) -> W
     user, web_session = found
     actor = Actor.load(session, user, via="session")
     renew_if_due(get_db(request), session, web_session, writing=request.method in WRITE_METHODS)
-    ui = ui_for_user(request, user, actor, web_session)
+    ui = ui_for_user(request, user, actor, web_session, running_timers(session, actor))
     # Error pages raised later in this request speak the person's language.
     request.state.web_ui = ui
     if user.requires_password_reset and not allow_pending:

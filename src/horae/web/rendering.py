@@ -39,6 +39,13 @@ SAVED_MESSAGES: dict[str, str] = {
     "password": N_("Your password has been changed."),
     "api_password": N_("Your API password has been set."),
     "token_revoked": N_("The access token has been revoked."),
+    "started": N_("The timer has been started."),
+    "stopped": N_("The timer has been stopped."),
+    "timesheet_created": N_("The entry has been saved."),
+    "timesheet_saved": N_("The entry has been saved."),
+    "timesheet_duplicated": N_("The entry has been duplicated."),
+    "timesheet_deleted": N_("The entry has been deleted."),
+    "week_saved": N_("The week has been saved."),
     "settings": N_("The settings have been saved."),
     "permissions": N_("The permissions have been saved."),
 }
@@ -78,6 +85,8 @@ class Ui:
     # The session's form token, or the sign-in form's token when there is no session yet.
     csrf_token: str = ""
     first_weekday: str = "monday"
+    # The person's running timers, shown in the header of every page.
+    timers: tuple[Any, ...] = ()
 
     @property
     def translations(self) -> NullTranslations:
@@ -94,7 +103,9 @@ class Ui:
         return permission in self.permissions
 
 
-def ui_for_user(request: Request, user: User, actor: Actor, web_session: WebSession) -> Ui:
+def ui_for_user(
+    request: Request, user: User, actor: Actor, web_session: WebSession, timers: tuple[Any, ...] = ()
+) -> Ui:
     language = ui_language(user.preference("language"))
     locale = parse_locale(user.preference("locale"), user.preference("language") or language)
     first_weekday = "sunday" if user.preference("first_weekday") == "sunday" else "monday"
@@ -107,6 +118,7 @@ def ui_for_user(request: Request, user: User, actor: Actor, web_session: WebSess
         permissions=actor.permissions,
         csrf_token=web_session.csrf_token,
         first_weekday=first_weekday,
+        timers=timers,
     )
 
 

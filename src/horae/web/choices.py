@@ -1,0 +1,65 @@
+"""The customers, projects and activities a person may book on, for the narrowing selects.
+
+Three queries, each with the team-visibility predicate of security/visibility.py; the timesheet
+service checks the submitted ids again, so these lists only decide what is offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.projects.models import Project
+from horae.security.permissions import Actor
+from horae.security.visibility import activity_visible, customer_visible, project_visible
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    name: str
+    # The customer of a project, the project of an activity (None: a global activity).
+    parent: int | None = None
+
+
+@dataclass(frozen=True)
+class BookingChoices:
+    customers: list[Option]
+    projects: list[Option]
+    activities: list[Option]
+
+    def project_customer(self, project_id: int) -> int | None:
+        return next((p.parent for p in self.projects if p.id == project_id), None)
+
+
+def booking_choices(session: Session, actor: Actor) -> BookingChoices:
+    customers = session.execute(
+        select(Customer.id, Customer.name)
+        .where(Customer.visible.is_(True), customer_visible(actor))
+        .order_by(Customer.name, Customer.id)
+    ).all()
+    projects = session.execute(
+        select(Project.id, Project.name, Project.customer_id)
+        .join(Customer, Customer.id == Project.customer_id)
+        .where(
+            Project.visible.is_(True),
+            Customer.visible.is_(True),
+            project_visible(actor),
+            customer_visible(actor),
+        )
+        .order_by(Project.name, Project.id)
+    ).all()
+    activities = session.execute(
+        select(Activity.id, Activity.name, Activity.project_id)
+        .where(Activity.visible.is_(True), activity_visible(actor))
+        .order_by(Activity.name, Activity.id)
+    ).all()
+    return BookingChoices(
+        [Option(row[0], row[1]) for row in customers],
+        [Option(row[0], row[1], row[2]) for row in projects],
+        [Option(row[0], row[1], row[2]) for row in activities],
+    )

@@ -1,0 +1,51 @@
+"""The running timers every page shows in its header, read in one query with their names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.projects.models import Project
+from horae.security.permissions import Actor
+from horae.timesheets.models import Timesheet
+
+# More running timers than this are summarised by the header's link to the timer page.
+HEADER_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class RunningTimer:
+    id: int
+    begin: datetime
+    customer: str
+    project: str
+    activity: str
+    description: str | None
+
+
+def running_timers(session: Session, actor: Actor) -> tuple[RunningTimer, ...]:
+    """The person's running records, newest first; none without view_own_timesheet."""
+    if not actor.can("view_own_timesheet"):
+        return ()
+    rows = session.execute(
+        select(
+            Timesheet.id,
+            Timesheet.begin,
+            Customer.name,
+            Project.name,
+            Activity.name,
+            Timesheet.description,
+        )
+        .join(Project, Timesheet.project_id == Project.id)
+        .join(Customer, Project.customer_id == Customer.id)
+        .join(Activity, Timesheet.activity_id == Activity.id)
+        .where(Timesheet.user_id == actor.id, Timesheet.end.is_(None))
+        .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
+        .limit(HEADER_LIMIT + 1)
+    ).all()
+    return tuple(RunningTimer(*row) for row in rows)
