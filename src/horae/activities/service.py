@@ -97,6 +97,18 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> byt
     A project filter returns the activities of those projects plus every global activity, except
     when exactly one project is asked for and it does not allow global activities.
     """
+    statement, parent = select_activities(session, actor, query)
+    return activities_json(session, actor, statement, parent)
+
+
+def find_activities(session: Session, actor: Actor, query: ActivityQuery) -> list[Activity]:
+    """The same activities as records, with their relations loaded (for the web pages)."""
+    statement, _ = select_activities(session, actor, query)
+    return list(session.scalars(_with_relations(statement)).unique())
+
+
+def select_activities(session: Session, actor: Actor, query: ActivityQuery) -> tuple[Select[Any], Any]:
+    """The filtered, ordered query behind the activity list, and the alias of the parent project."""
     projects = accessible_project_filter(session, actor, query.projects)
     # The list joins aliases, so that the visibility subqueries (which name Project) stay
     # independent of the outer join.
@@ -141,7 +153,7 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> byt
         statement = statement.order_by(*(key.desc() if descending else key.asc() for key in keys))
     else:
         statement = order_by_name(statement, query.order_by, query.order, Activity.name, Activity.id)
-    return activities_json(session, actor, statement, parent)
+    return statement, parent
 
 
 def load_activity(session: Session, activity_id: int) -> Activity:

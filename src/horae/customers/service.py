@@ -189,6 +189,16 @@ def _with_relations(query: Select[Any]) -> Select[Any]:
 def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, details: bool = False) -> bytes:
     """The customers the caller may see (team rule), filtered and ordered as asked, as the JSON
     array of `GET /api/customers` (`details` adds the address keys)."""
+    return customers_json(session, actor, select_customers(actor, query), details=details)
+
+
+def find_customers(session: Session, actor: Actor, query: CustomerQuery) -> list[Customer]:
+    """The same customers as records, with teams and meta loaded (for the web pages)."""
+    return list(session.scalars(_with_relations(select_customers(actor, query))).unique())
+
+
+def select_customers(actor: Actor, query: CustomerQuery) -> Select[Any]:
+    """The filtered, ordered query behind the customer list."""
     statement = select(Customer).where(customer_visible(actor))
     visible = visibility_condition(Customer.visible, query.visible)
     if visible is not None:
@@ -198,7 +208,7 @@ def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, deta
             term_condition(query.term, SEARCH_COLUMNS, CustomerMeta, CustomerMeta.customer_id, Customer.id)
         )
     statement = order_by_name(statement, query.order_by, query.order, Customer.name, Customer.id)
-    return customers_json(session, actor, statement, details=details)
+    return statement
 
 
 def load_customer(session: Session, customer_id: int) -> Customer:

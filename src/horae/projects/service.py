@@ -108,6 +108,22 @@ def running_on(day: date) -> Any:
 def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
     """The projects the caller may see, by default only those running today, as the JSON array
     of `GET /api/projects`."""
+    return projects_json(session, actor, select_projects(session, actor, query))
+
+
+def find_projects(session: Session, actor: Actor, query: ProjectQuery) -> list[Project]:
+    """The same projects as records, with their relations loaded (for the web pages)."""
+    # The list query joins Customer already; load it from that join.
+    statement = select_projects(session, actor, query).options(
+        contains_eager(Project.customer).selectinload(Customer.teams),
+        selectinload(Project.teams),
+        selectinload(Project.meta),
+    )
+    return list(session.scalars(statement).unique())
+
+
+def select_projects(session: Session, actor: Actor, query: ProjectQuery) -> Select[Any]:
+    """The filtered, ordered query behind the project list (403 for an inaccessible customer)."""
     customer_ids = accessible_customer_filter(session, actor, query.customers)
     statement = (
         select(Project).join(Customer, Project.customer_id == Customer.id).where(project_visible(actor))
@@ -136,7 +152,7 @@ def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
         statement = statement.order_by(*(key.desc() if descending else key.asc() for key in keys))
     else:
         statement = order_by_name(statement, query.order_by, query.order, Project.name, Project.id)
-    return projects_json(session, actor, statement)
+    return statement
 
 
 def load_project(session: Session, project_id: int) -> Project:

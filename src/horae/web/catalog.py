@@ -202,17 +202,17 @@ def _list(
     filters: dict[str, Any] = {"term": term or "", "visible": visible_raw, "parent": str(parent or "")}
     rows: list[Any]
     if kind.key == "customer":
-        rows = customers.list_customers(session, actor, customers.CustomerQuery(visible=visible, term=term))
+        rows = customers.find_customers(session, actor, customers.CustomerQuery(visible=visible, term=term))
     elif kind.key == "project":
         project_query = projects.ProjectQuery(
             customers=[parent] if parent else [], visible=visible, term=term, ignore_dates=True
         )
-        rows = projects.list_projects(session, actor, project_query)
+        rows = projects.find_projects(session, actor, project_query)
     else:
         activity_query = activities.ActivityQuery(
             projects=[parent] if parent else [], visible=visible, term=term
         )
-        rows = activities.list_activities(session, actor, activity_query)
+        rows = activities.find_activities(session, actor, activity_query)
     return rows, filters
 
 
@@ -220,10 +220,10 @@ def _parent_options(session: Session, web_user: WebUser, kind: Kind) -> list[tup
     """Customers for projects, projects (with their customer) for activities."""
     actor = web_user.actor
     if kind.key == "project":
-        owners = customers.list_customers(session, actor, customers.CustomerQuery(visible=BOTH))
+        owners = customers.find_customers(session, actor, customers.CustomerQuery(visible=BOTH))
         return [(str(c.id), c.name) for c in owners]
     if kind.key == "activity":
-        found = projects.list_projects(session, actor, projects.ProjectQuery(visible=BOTH, ignore_dates=True))
+        found = projects.find_projects(session, actor, projects.ProjectQuery(visible=BOTH, ignore_dates=True))
         return [(str(p.id), f"{p.customer.name} / {p.name}") for p in found]
     return []
 
