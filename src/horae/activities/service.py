@@ -22,16 +22,15 @@ from horae.customers.service import (
     assign_budget,
     choose_teams,
     form_context,
-    meta_errors,
     missing,
-    number_errors,
+    number_and_meta_errors,
     order_by_name,
     require,
     today_for,
 )
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ActivityMeta
-from horae.meta.service import apply_meta_defaults, list_meta_fields, set_meta_field
+from horae.meta.service import set_meta_field
 from horae.numbering import next_number
 from horae.projects.models import Project
 from horae.rates import service as rates
@@ -265,17 +264,7 @@ def _apply(
             errors["teams"] = [INVALID_CHOICE]
         else:
             activity.teams = teams
-    if taken := number_errors(
-        session, config, Activity, "activity.rules.allow_duplicate_number", activity.number, activity.id
-    ):
-        errors["number"] = taken
-    definitions = (
-        list_meta_fields(session, "activity") if "metaFields" in values or activity.id is None else []
-    )
-    if problems := meta_errors(activity, definitions, values):
-        errors["metaFields"] = problems
-    if activity.id is None:
-        apply_meta_defaults(activity, definitions)
+    errors.update(number_and_meta_errors(session, config, activity, "activity", values))
     if errors:
         raise form.fail(errors)
 

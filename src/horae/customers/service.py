@@ -134,6 +134,26 @@ def number_errors(
     return [NUMBER_TAKEN.format(number=number)]
 
 
+def number_and_meta_errors(
+    session: Session, config: SystemConfig, record: Any, entity_type: str, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """The checks every catalog record shares: a free number and valid custom fields.
+
+    A new record also receives the defaults of its custom fields.
+    """
+    errors: dict[str, list[str]] = {}
+    setting = f"{entity_type}.rules.allow_duplicate_number"
+    if taken := number_errors(session, config, type(record), setting, record.number, record.id):
+        errors["number"] = taken
+    wanted = "metaFields" in values or record.id is None
+    definitions = list_meta_fields(session, entity_type) if wanted else []
+    if problems := meta_errors(record, definitions, values):
+        errors["metaFields"] = problems
+    if record.id is None:
+        apply_meta_defaults(record, definitions)
+    return errors
+
+
 def today_for(actor: Actor) -> date:
     return datetime.now(zone(actor.timezone)).date()
 
@@ -311,17 +331,7 @@ def _apply(
             errors["teams"] = [INVALID_CHOICE]
         else:
             customer.teams = teams
-    if taken := number_errors(
-        session, config, Customer, "customer.rules.allow_duplicate_number", customer.number, customer.id
-    ):
-        errors["number"] = taken
-    definitions = (
-        list_meta_fields(session, "customer") if "metaFields" in values or customer.id is None else []
-    )
-    if problems := meta_errors(customer, definitions, values):
-        errors["metaFields"] = problems
-    if customer.id is None:
-        apply_meta_defaults(customer, definitions)
+    errors.update(number_and_meta_errors(session, config, customer, "customer", values))
     if errors:
         raise form.fail(errors)
 

@@ -23,16 +23,15 @@ from horae.customers.service import (
     assign_budget,
     choose_teams,
     form_context,
-    meta_errors,
     missing,
-    number_errors,
+    number_and_meta_errors,
     order_by_name,
     require,
     today_for,
 )
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ProjectMeta
-from horae.meta.service import apply_meta_defaults, copy_meta, list_meta_fields, set_meta_field
+from horae.meta.service import copy_meta, set_meta_field
 from horae.numbering import next_number
 from horae.projects.listing import projects_json
 from horae.projects.models import Project
@@ -263,15 +262,7 @@ def _apply(
             errors["teams"] = [INVALID_CHOICE]
         else:
             project.teams = teams
-    if taken := number_errors(
-        session, config, Project, "project.rules.allow_duplicate_number", project.number, project.id
-    ):
-        errors["number"] = taken
-    definitions = list_meta_fields(session, "project") if "metaFields" in values or project.id is None else []
-    if problems := meta_errors(project, definitions, values):
-        errors["metaFields"] = problems
-    if project.id is None:
-        apply_meta_defaults(project, definitions)
+    errors.update(number_and_meta_errors(session, config, project, "project", values))
     if errors:
         raise form.fail(errors)
 
