@@ -146,6 +146,24 @@ def test_a_teamlead_sees_member_rates_but_may_not_edit_them(make_user, catalog, 
     assert (changed["billable"], changed["exported"]) == (False, True)
 
 
+def test_a_teamlead_lists_member_records_with_rates_in_both_shapes(make_user, catalog, timesheets):
+    teamlead = make_user("ROLE_TEAMLEAD")
+    member = make_user()
+    catalog.team(members=[member], leads=[teamlead])
+    theirs = timesheets.create(member, catalog.work(), yesterday_at(9), yesterday_at(10))
+    mine = timesheets.create(teamlead, catalog.work(), yesterday_at(11), yesterday_at(12))
+    with teamlead.client() as client:
+        for full in ("false", "true"):
+            listed = client.get("/api/timesheets", params={"user": "all", "full": full}).json()
+            by_id = {entry["id"]: entry for entry in listed}
+            assert set(by_id) == {theirs.id, mine.id}
+            for entry in by_id.values():
+                assert {"rate", "internalRate"} <= set(entry)
+                assert not {"fixedRate", "hourlyRate"} & set(entry)
+            owner = by_id[theirs.id]["user"]
+            assert (owner["id"] if full == "true" else owner) == member.id
+
+
 def test_a_teamlead_may_not_edit_or_delete_exported_member_records(make_user, catalog, timesheets):
     teamlead = make_user("ROLE_TEAMLEAD")
     member = make_user()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from horae.db import Database, utcnow
 from horae.security.passwords import api_password_cache, sha256_hex
@@ -31,10 +32,16 @@ class Throttled(Exception):
         super().__init__(f"retry after {retry_after}s")
 
 
+# The caller's account without its supervisor chain, which the model joins by default for the
+# user endpoints; nothing reads it from the caller (/api/users/me loads the account anew).
+def _caller() -> Any:
+    return lazyload(User.supervisor)
+
+
 def find_user_by_login(session: Session, login: str) -> User | None:
     """A user by username or e-mail (exact match on either)."""
     return session.scalars(
-        select(User).where(or_(User.username == login, User.email == login)).limit(1)
+        select(User).where(or_(User.username == login, User.email == login)).limit(1).options(_caller())
     ).first()
 
 
@@ -114,24 +121,23 @@ def authenticate_api_password(
 def authenticate_access_token(db: Database, session: Session, token: str) -> User:
     """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked."""
     row = session.execute(
-        select(AccessToken, User)
+        select(AccessToken.id, AccessToken.expires_at, AccessToken.last_usage, User)
         .join(User, AccessToken.user_id == User.id)
         .where(AccessToken.token_hash == sha256_hex(token))
+        .options(_caller())
     ).first()
     now = utcnow()
     if row is None:
         raise AuthenticationError("Invalid credentials.")
-    access_token, user = row
-    if access_token.expires_at is not None and access_token.expires_at <= now:
+    token_id, expires_at, last_usage, user = row
+    if expires_at is not None and expires_at <= now:
         raise AuthenticationError("Invalid credentials.")
     if not user.enabled:
         raise AuthenticationError("Account is disabled.")
-    if access_token.last_usage is None or now - access_token.last_usage >= TOKEN_USAGE_RESOLUTION:
+    if last_usage is None or now - last_usage >= TOKEN_USAGE_RESOLUTION:
         # Written apart from the request's own transaction, which may be read-only.
         with db.session() as writer:
-            writer.execute(
-                update(AccessToken).where(AccessToken.id == access_token.id).values(last_usage=now)
-            )
+            writer.execute(update(AccessToken).where(AccessToken.id == token_id).values(last_usage=now))
     return user
 
 
@@ -140,6 +146,7 @@ def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSe
         select(WebSession, User)
         .join(User, WebSession.user_id == User.id)
         .where(WebSession.token_hash == sha256_hex(cookie))
+        .options(_caller())
     ).first()
     if row is None:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from horae.api.responses import json_response
 from horae.api.wire import parse_strict_datetime
 from horae.errors import BadRequest
 from horae.security.permissions import Actor
+from horae.timesheets.listing import ListedTimesheet
 from horae.timesheets.models import Timesheet
 from horae.timesheets.schemas import timesheet_form, timesheet_json
 from horae.timesheets.search import TimesheetFilter
@@ -130,7 +132,7 @@ def _entity(service: TimesheetService, record: Timesheet, *, expanded: bool = Fa
 
 
 def _collection(
-    service: TimesheetService, records: list[Timesheet], *, expanded: bool
+    service: TimesheetService, records: Sequence[Timesheet | ListedTimesheet], *, expanded: bool
 ) -> list[dict[str, Any]]:
     return [
         timesheet_json(record, entity=False, expanded=expanded, rates=service.shows_rates(record))
@@ -191,7 +193,7 @@ def list_timesheets(
     service.require_listing()
     filters = _list_filter(request, actor)
     expanded = request.query_params.get("full") in ("1", "true")
-    records, total = service.search(filters, expanded=expanded)
+    records, total = service.listing(filters, expanded=expanded)
     return json_response(
         _collection(service, records, expanded=expanded), headers=filters.page.headers(total)
     )

@@ -28,6 +28,7 @@ from horae.api.forms import (
 from horae.api.openapi import register_schema
 from horae.api.wire import color_safe, format_date, format_datetime, money, output_color
 from horae.projects.models import Project
+from horae.timesheets.listing import ListedTimesheet
 from horae.timesheets.models import Timesheet
 
 # --- input ------------------------------------------------------------------------------------
@@ -158,7 +159,9 @@ def activity_expanded(activity: Activity) -> dict[str, Any]:
 # --- timesheets -------------------------------------------------------------------------------
 
 
-def timesheet_json(record: Timesheet, *, entity: bool, expanded: bool, rates: bool) -> dict[str, Any]:
+def timesheet_json(
+    record: Timesheet | ListedTimesheet, *, entity: bool, expanded: bool, rates: bool
+) -> dict[str, Any]:
     """One record in one of the four shapes; the rate keys only when the caller may see rates."""
     relations: dict[str, Any]
     if expanded:
@@ -172,7 +175,7 @@ def timesheet_json(record: Timesheet, *, entity: bool, expanded: bool, rates: bo
     body: dict[str, Any] = {
         **relations,
         # Kimai lists tags in the order of their ids (the order of its join table).
-        "tags": [tag.name for tag in sorted(record.tags, key=lambda tag: tag.id)],
+        "tags": [name for _, name in sorted((tag.id, tag.name) for tag in record.tags)],
         "id": record.id,
         "begin": format_datetime(record.begin, record.timezone),
         "end": format_datetime(record.end, record.timezone),

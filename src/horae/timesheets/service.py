@@ -30,6 +30,7 @@ from horae.projects.models import Project
 from horae.security.permissions import Actor
 from horae.security.visibility import can_access_activity, can_access_customer, can_access_project
 from horae.tags.models import Tag
+from horae.timesheets import listing
 from horae.timesheets.access import (
     TimesheetAccess,
     can_access_user,
@@ -38,6 +39,7 @@ from horae.timesheets.access import (
     lockdown_check,
     selectable_user_ids,
 )
+from horae.timesheets.listing import ListedTimesheet
 from horae.timesheets.models import Timesheet, timesheet_tags
 from horae.timesheets.rounding import round_begin, round_end
 from horae.timesheets.rules import (
@@ -87,7 +89,7 @@ class TimesheetService:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def shows_rates(self, record: Timesheet) -> bool:
+    def shows_rates(self, record: Timesheet | ListedTimesheet) -> bool:
         return self.access.can("view_rate", record)
 
     def find(self, timesheet_id: int, *, for_update: bool = False) -> Timesheet:
@@ -128,13 +130,22 @@ class TimesheetService:
     ) -> tuple[list[Timesheet], int]:
         """One page of records and the total count (contract §5.1, §7.5). `with_teams` also loads
         the teams the per-record action checks read (the web pages' row buttons)."""
+        query, total = self._page(filters)
+        records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
+        return [*records], total
+
+    def listing(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[ListedTimesheet], int]:
+        """The API's page: the same records as `search`, read as rows (see listing.py)."""
+        query, total = self._page(filters)
+        return listing.page(self, query, expanded=expanded), total
+
+    def _page(self, filters: TimesheetFilter) -> tuple[Select[Any], int]:
+        """The statement of one page and the total count of every page."""
         query = self._filtered(filters)
         total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
         filters.page.check_in_range(total)
         query = query.order_by(*ordering(filters.order_by, filters.descending))
-        query = query.offset(filters.page.offset).limit(filters.page.size)
-        records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
-        return [*records], total
+        return query.offset(filters.page.offset).limit(filters.page.size), total
 
     def totals(self, filters: TimesheetFilter) -> tuple[int, int, Decimal]:
         """Count, seconds and money of every record the filters select (all pages), one query."""

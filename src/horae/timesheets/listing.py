@@ -1,0 +1,178 @@
+"""The API's timesheet pages, read as plain rows.
+
+A page of `GET /api/timesheets` is the hottest read of every Kimai client. Loading it as ORM
+objects (each record with its user, project, activity, tags and meta joined or selected in) spends
+most of the request building identity-mapped objects that are read once and thrown away. Here the
+page is one statement of columns, its tags and meta fields one statement each, and the related
+users, projects and activities are loaded as objects only when the answer needs them: for the
+expanded shape (`full=true`), or when a record of another user needs the team rule to decide
+whether its rates are shown. The rows carry the attributes `timesheet_json` and the record voter
+read, so both stay the single definition of the shape and of the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from horae.activities.models import Activity
+from horae.customers.models import Customer
+from horae.meta.models import TimesheetMeta
+from horae.projects.models import Project
+from horae.tags.models import Tag
+from horae.timesheets.models import Timesheet, timesheet_tags
+from horae.users.models import User
+
+if TYPE_CHECKING:
+    from horae.timesheets.service import TimesheetService
+
+# The columns a listed record needs (everything `timesheet_json` writes).
+COLUMNS = (
+    Timesheet.id,
+    Timesheet.user_id,
+    Timesheet.project_id,
+    Timesheet.activity_id,
+    Timesheet.begin,
+    Timesheet.end,
+    Timesheet.timezone,
+    Timesheet.duration,
+    Timesheet.break_seconds,
+    Timesheet.description,
+    Timesheet.rate,
+    Timesheet.internal_rate,
+    Timesheet.fixed_rate,
+    Timesheet.hourly_rate,
+    Timesheet.exported,
+    Timesheet.billable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A related record known only by its id (enough for the owner test)."""
+
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A tag of a listed record: what the JSON and its order read."""
+
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class ListedTimesheet:
+    """One record of a page: the columns, its tags and meta rows, and its relations."""
+
+    id: int
+    user_id: int
+    project_id: int
+    activity_id: int
+    begin: datetime
+    end: datetime | None
+    timezone: str
+    duration: int
+    break_seconds: int
+    description: str | None
+    rate: Decimal
+    internal_rate: Decimal | None
+    fixed_rate: Decimal | None
+    hourly_rate: Decimal | None
+    exported: bool
+    billable: bool
+    tags: list[Tagged] = field(default_factory=list)
+    meta: list[Any] = field(default_factory=list)
+    user: Any = None
+    project: Any = None
+    activity: Any = None
+
+
+def page(service: TimesheetService, query: Any, *, expanded: bool) -> list[ListedTimesheet]:
+    """The records of a filtered, ordered and limited `select(Timesheet)`."""
+    session = service.session
+    records = [ListedTimesheet(*row) for row in session.execute(query.with_only_columns(*COLUMNS))]
+    if not records:
+        return records
+    by_id = {record.id: record for record in records}
+    ids = list(by_id)
+    for timesheet_id, tag_id, name in session.execute(
+        select(timesheet_tags.c.timesheet_id, Tag.id, Tag.name)
+        .join(Tag, Tag.id == timesheet_tags.c.tag_id)
+        .where(timesheet_tags.c.timesheet_id.in_(ids))
+        .order_by(timesheet_tags.c.timesheet_id, Tag.id)
+    ):
+        by_id[timesheet_id].tags.append(Tagged(tag_id, name))
+    for row in session.execute(
+        select(TimesheetMeta.timesheet_id, TimesheetMeta.name, TimesheetMeta.value, TimesheetMeta.visible)
+        .where(TimesheetMeta.timesheet_id.in_(ids))
+        .order_by(TimesheetMeta.id)
+    ):
+        by_id[row.timesheet_id].meta.append(row)
+    _relations(service, records, expanded=expanded)
+    return records
+
+
+def _relations(service: TimesheetService, records: list[ListedTimesheet], *, expanded: bool) -> None:
+    """Users, projects and activities as objects where the answer or the rate rule needs them."""
+    actor = service.actor
+    team_rule = (
+        not actor.sees_all
+        and actor.can("view_rate_other_timesheet")
+        and any(record.user_id != actor.id for record in records)
+    )
+    if not (expanded or team_rule):
+        for record in records:
+            record.user, record.project, record.activity = (
+                Ref(record.user_id),
+                Ref(record.project_id),
+                Ref(record.activity_id),
+            )
+        return
+    session = service.session
+    activities = _load(
+        session,
+        Activity,
+        {record.activity_id for record in records},
+        _options(Activity, expanded=expanded, teams=team_rule),
+    )
+    project_ids = {record.project_id for record in records}
+    project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
+    projects = _load(session, Project, project_ids, _options(Project, expanded=expanded, teams=team_rule))
+    users = _load(session, User, {record.user_id for record in records}, [])
+    for record in records:
+        record.user = users[record.user_id]
+        record.project = projects[record.project_id]
+        record.activity = activities[record.activity_id]
+
+
+def _options(model: Any, *, expanded: bool, teams: bool) -> list[Any]:
+    """Teams for the team rule, meta fields for the expanded shape; a project's customer always."""
+    options: list[Any] = []
+    if teams:
+        options.append(selectinload(model.teams))
+    if expanded:
+        options.append(selectinload(model.meta))
+    if model is Project:
+        customer = joinedload(Project.customer)
+        options.append(customer)
+        if teams:
+            options.append(customer.selectinload(Customer.teams))
+        if expanded:
+            options.append(customer.selectinload(Customer.meta))
+    return options
+
+
+def _load(session: Session, model: Any, ids: Iterable[int], options: list[Any]) -> dict[int, Any]:
+    wanted = sorted(ids)
+    if not wanted:
+        return {}
+    found = session.scalars(select(model).where(model.id.in_(wanted)).options(*options)).unique()
+    return {entity.id: entity for entity in found}
