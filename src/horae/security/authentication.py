@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from horae.db import Database, utcnow
+from horae.security.caller import columns, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
 from horae.users.models import AccessToken, AuthFailure, User, WebSession
 
@@ -32,17 +34,31 @@ class Throttled(Exception):
         super().__init__(f"retry after {retry_after}s")
 
 
-# The caller's account without its supervisor chain, which the model joins by default for the
-# user endpoints; nothing reads it from the caller (/api/users/me loads the account anew).
-def _caller() -> Any:
-    return lazyload(User.supervisor)
+# The statements of the hot paths are built once; each request only binds its values.
+@cache
+def _by_login() -> Any:
+    login: Any = bindparam("login")
+    return select(*columns(User)).where(or_(User.username == login, User.email == login)).limit(1)
+
+
+@cache
+def _by_token() -> Any:
+    return (
+        select(
+            *columns(User),
+            AccessToken.id.label("token_id"),
+            AccessToken.expires_at.label("token_expires_at"),
+            AccessToken.last_usage.label("token_last_usage"),
+        )
+        .join(User, AccessToken.user_id == User.id)
+        .where(AccessToken.token_hash == bindparam("token_hash"))
+    )
 
 
 def find_user_by_login(session: Session, login: str) -> User | None:
-    """A user by username or e-mail (exact match on either)."""
-    return session.scalars(
-        select(User).where(or_(User.username == login, User.email == login)).limit(1).options(_caller())
-    ).first()
+    """A user by username or e-mail (exact match on either), detached (see caller.py)."""
+    row = session.connection().execute(_by_login(), {"login": login}).mappings().first()
+    return load_caller(session, row) if row is not None else None
 
 
 @dataclass
@@ -120,37 +136,34 @@ def authenticate_api_password(
 
 def authenticate_access_token(db: Database, session: Session, token: str) -> User:
     """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked."""
-    row = session.execute(
-        select(AccessToken.id, AccessToken.expires_at, AccessToken.last_usage, User)
-        .join(User, AccessToken.user_id == User.id)
-        .where(AccessToken.token_hash == sha256_hex(token))
-        .options(_caller())
-    ).first()
+    statement, values = _by_token(), {"token_hash": sha256_hex(token)}
+    row = session.connection().execute(statement, values).mappings().first()
     now = utcnow()
     if row is None:
         raise AuthenticationError("Invalid credentials.")
-    token_id, expires_at, last_usage, user = row
+    expires_at, last_usage = row["token_expires_at"], row["token_last_usage"]
     if expires_at is not None and expires_at <= now:
         raise AuthenticationError("Invalid credentials.")
-    if not user.enabled:
+    if not row["enabled"]:
         raise AuthenticationError("Account is disabled.")
     if last_usage is None or now - last_usage >= TOKEN_USAGE_RESOLUTION:
         # Written apart from the request's own transaction, which may be read-only.
         with db.session() as writer:
-            writer.execute(update(AccessToken).where(AccessToken.id == token_id).values(last_usage=now))
-    return user
+            writer.execute(
+                update(AccessToken).where(AccessToken.id == row["token_id"]).values(last_usage=now)
+            )
+    return load_caller(session, row)
 
 
 def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSession] | None:
     row = session.execute(
-        select(WebSession, User)
+        select(WebSession, *columns(User))
         .join(User, WebSession.user_id == User.id)
         .where(WebSession.token_hash == sha256_hex(cookie))
-        .options(_caller())
     ).first()
     if row is None:
         return None
-    web_session, user = row
-    if web_session.expires_at <= utcnow() or not user.enabled:
+    web_session = row[0]
+    if web_session.expires_at <= utcnow() or not row.enabled:
         return None
-    return user, web_session
+    return load_caller(session, row._mapping), web_session

@@ -50,7 +50,11 @@ class TimesheetAccess:
         self._is_locked = is_locked or (lambda record: False)
 
     def owns(self, record: Any) -> bool:
-        return record.user is not None and record.user.id == self.actor.id
+        # A stored record answers by its column without loading its user; a draft by its user.
+        owner_id = getattr(record, "user_id", None)
+        if owner_id is None and record.user is not None:
+            owner_id = record.user.id
+        return owner_id is not None and owner_id == self.actor.id
 
     def team_access(self, record: Any) -> bool:
         """A non-owner's access: the record's project and activity are accessible, and the owner

@@ -19,7 +19,7 @@ from horae.errors import BadRequest
 from horae.security.permissions import Actor
 from horae.timesheets.listing import ListedTimesheet
 from horae.timesheets.models import Timesheet
-from horae.timesheets.schemas import timesheet_form, timesheet_json
+from horae.timesheets.schemas import Expansions, timesheet_form, timesheet_json
 from horae.timesheets.search import TimesheetFilter
 from horae.timesheets.service import RestartOptions, TimesheetService
 
@@ -134,8 +134,11 @@ def _entity(service: TimesheetService, record: Timesheet, *, expanded: bool = Fa
 def _collection(
     service: TimesheetService, records: Sequence[Timesheet | ListedTimesheet], *, expanded: bool
 ) -> list[dict[str, Any]]:
+    expansions = Expansions()
     return [
-        timesheet_json(record, entity=False, expanded=expanded, rates=service.shows_rates(record))
+        timesheet_json(
+            record, entity=False, expanded=expanded, rates=service.shows_rates(record), expansions=expansions
+        )
         for record in records
     ]
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
@@ -146,7 +146,10 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
     project_ids = {record.project_id for record in records}
     project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
     projects = _load(session, Project, project_ids, _options(Project, expanded=expanded, teams=team_rule))
-    users = _load(session, User, {record.user_id for record in records}, [])
+    # The embedded user needs the preferences (loaded with every user), the team rule also the
+    # memberships; never the supervisor chain the model joins by default.
+    user_options = [lazyload(User.supervisor)] + ([] if team_rule else [lazyload(User.memberships)])
+    users = _load(session, User, {record.user_id for record in records}, user_options)
     for record in records:
         record.user = users[record.user_id]
         record.project = projects[record.project_id]

@@ -7,6 +7,7 @@ shapes used inside timesheets are written here (contract TIMESHEETS §4.3, ENTIT
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -159,17 +160,40 @@ def activity_expanded(activity: Activity) -> dict[str, Any]:
 # --- timesheets -------------------------------------------------------------------------------
 
 
+class Expansions:
+    """The expanded activities, projects and users of one answer, each written once: a page of
+    fifty records usually books on a handful of them."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def of(self, record: Timesheet | ListedTimesheet) -> dict[str, Any]:
+        return {
+            "activity": self._once("activity", record.activity, activity_expanded),
+            "project": self._once("project", record.project, project_expanded),
+            "user": self._once("user", record.user, user_embedded),
+        }
+
+    def _once(self, kind: str, entity: Any, write: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        key = (kind, entity.id)
+        if key not in self._written:
+            self._written[key] = write(entity)
+        return self._written[key]
+
+
 def timesheet_json(
-    record: Timesheet | ListedTimesheet, *, entity: bool, expanded: bool, rates: bool
+    record: Timesheet | ListedTimesheet,
+    *,
+    entity: bool,
+    expanded: bool,
+    rates: bool,
+    expansions: Expansions | None = None,
 ) -> dict[str, Any]:
-    """One record in one of the four shapes; the rate keys only when the caller may see rates."""
+    """One record in one of the four shapes; the rate keys only when the caller may see rates.
+    A list passes one `Expansions` for all its records."""
     relations: dict[str, Any]
     if expanded:
-        relations = {
-            "activity": activity_expanded(record.activity),
-            "project": project_expanded(record.project),
-            "user": user_embedded(record.user),
-        }
+        relations = (expansions or Expansions()).of(record)
     else:
         relations = {"activity": record.activity_id, "project": record.project_id, "user": record.user_id}
     body: dict[str, Any] = {

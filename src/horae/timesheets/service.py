@@ -86,6 +86,7 @@ class TimesheetService:
         self.now = now or utcnow()
         self.settings = TimesheetSettings.load(session)
         self.access = TimesheetAccess(actor, lockdown_check(actor, self.settings.lockdown, self.now))
+        self._caller: User | None = None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -108,6 +109,10 @@ class TimesheetService:
                 raise NotFound("timesheet")
             self._lock_user(owner_id)
             query = query.with_for_update().execution_options(populate_existing=True)
+            # The write reads the owner (rates, preferences) but never the supervisor chain.
+            query = query.options(defaultload(Timesheet.user).lazyload(User.supervisor))
+            if owner_id == self.actor.id:
+                self._adopt_caller()
         record = self.session.scalars(query).first()
         if record is None:
             raise NotFound("timesheet")
@@ -236,6 +241,7 @@ class TimesheetService:
         """POST /api/timesheets: a finished record, or a running one (contract §5.3)."""
         actor = self.actor
         self._require(actor.can("create_own_timesheet"))
+        self._adopt_caller()
         me = self._user(actor.id)
         fresh = Draft(user=me, project=None, activity=None, begin=None, end=None, timezone=actor.timezone)
         form = timesheet_form(
@@ -711,6 +717,12 @@ class TimesheetService:
     def _lock_user(self, user_id: int) -> None:
         """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized)."""
         self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+    def _adopt_caller(self) -> None:
+        """Takes the caller's account, read for authentication, into this unit of work as it is:
+        reading it as a record's owner or a draft's user then costs no statement. (The session
+        holds clean objects weakly: the service keeps the reference.)"""
+        self._caller = self.session.merge(self.actor.user, load=False)
 
     def _user(self, user_id: int) -> User:
         user = self.session.get(User, user_id)
