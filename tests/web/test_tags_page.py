@@ -45,6 +45,10 @@ def test_an_admin_creates_edits_and_deletes_a_tag(admin, backend, web_session):
 def test_validation_messages_appear_at_the_fields(admin, backend, web_session, make_tag):
     make_tag("taken")
     session = web_session(admin)
+    form = session.get("/tags/create").text
+    assert 'required maxlength="100">' in form.replace("\n", "").replace(
+        'aria-describedby="tag-name-help" ', ""
+    )
     response = session.post_form("/tags/create", {"name": "a,b"})
     assert response.status_code == 422
     assert 'id="tag-name-errors"' in response.text
