@@ -243,6 +243,18 @@ def test_an_admin_sets_a_new_password(admin, backend, web_session, make_user):
         assert sign_in_over_http(client, user.username, "brand-new-pass").status_code == 303
 
 
+def test_nobody_sets_their_own_password_without_the_current_one(admin, make_user, backend, web_session):
+    for person in (admin, make_user()):
+        session = web_session(person)
+        page = session.get(f"/users/{person.id}/edit")
+        assert page.status_code == 200
+        assert f'action="/users/{person.id}/password"' not in page.text
+        form = {"password": "brand-new-pass", "password_repeat": "brand-new-pass"}
+        assert session.post_form(f"/users/{person.id}/password", form).status_code == 403
+    with httpx_client(backend) as client:
+        assert sign_in_over_http(client, admin.username, "brand-new-pass").status_code != 303
+
+
 def test_users_are_disabled_and_enabled_from_the_list(admin, backend, web_session, make_user):
     user = make_user(username="dora")
     their_session = web_session(user)

@@ -734,7 +734,10 @@ def find_users(
 
 
 def set_user_password(session: Session, actor: Actor, user: User, new: str, repeat: str) -> User:
-    """An administrator sets another user's login password (the `password` attribute)."""
+    """An administrator sets another user's login password (the `password` attribute); one's own
+    password changes only with the current one (`change_own_password`)."""
+    if user.id == actor.id:
+        raise Forbidden("password of oneself without the current one")
     require_on_user(actor, "password", user)
     errors = _new_secret_errors("password", new, repeat)
     if errors:

@@ -202,7 +202,9 @@ def _form_page(
         "timezones": [(zone, zone) for zone in timezone_choices()],
         "colors": color_options(session, user.color if user else None),
         "password_form": password_form or FormState(),
-        "can_set_password": user is not None and service.is_granted_on_user(actor, "password", user),
+        "can_set_password": (
+            user is not None and user.id != actor.id and service.is_granted_on_user(actor, "password", user)
+        ),
     }
     return render(web_user.ui, "user_edit.html", context, status_code=status_code)
 
@@ -316,9 +318,8 @@ def set_password(user_id: int, session: SessionDep, web_user: SignedInDep, form:
             password_form=FormState.failed({}, exc),
             status_code=422,
         )
-    if user.id != actor.id:
-        # As after one's own password change: the old password's sessions end.
-        end_other_sessions(session, user.id, None)
+    # As after one's own password change: the old password's sessions end.
+    end_other_sessions(session, user.id, None)
     return RedirectResponse(f"/users/{user_id}/edit?saved=user_password", status_code=303)
 
 
