@@ -58,12 +58,12 @@ def test_a_user_and_a_team_are_created_through_the_pages(page, admin, backend):
         ]
 
 
-def test_the_people_lists_fit_a_phone(phone_page, admin, make_user, catalog):
+def test_the_people_pages_fit_a_phone(phone_page, admin, make_user, catalog):
     member = make_user(alias="Mia Member")
     catalog.team("Phone team", members=[member], leads=[admin])
     sign_in(phone_page, admin.username)
     phone_page.wait_for_url("**/dashboard")
-    for path in ("/users", "/teams", "/tags"):
+    for path in ("/users", "/teams", "/tags", "/users/create", "/teams/create", "/tags/create"):
         phone_page.goto(path)
         width = phone_page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)

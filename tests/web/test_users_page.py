@@ -314,3 +314,12 @@ def test_the_list_needs_a_fixed_number_of_queries(admin, backend, web_session, m
     counter = backend.count_queries()
     assert session.get("/users").status_code == 200
     assert len(counter) == few, counter.statements
+
+
+def test_the_pages_speak_german(make_user, web_session):
+    german = make_user("ROLE_SUPER_ADMIN", language="de")
+    session = web_session(german)
+    assert "Neuer Benutzer" in session.get("/users").text
+    assert "Neues Team" in session.get("/teams").text
+    assert "Neues Schlagwort" in session.get("/tags").text
+    assert "Personalnummer" in session.get("/users/create").text
