@@ -28,6 +28,7 @@ from horae.projects.models import Project
 from horae.rates.models import CustomerRate
 from horae.security.passwords import configure_hasher
 from horae.settings import Settings
+from horae.teams.models import Team, TeamMember
 from horae.timesheets.models import Timesheet
 from horae.users.service import create_access_token, create_user
 
@@ -56,6 +57,8 @@ PAGES = {
     "calendar": "/calendar",
     "customers": "/customers",
     "customer-edit": "/customers/1/edit",
+    "users": "/users",
+    "teams": "/teams",
     "profile": "/profile",
     "settings": "/admin/settings",
     "permissions": "/admin/permissions",
@@ -65,7 +68,8 @@ PASSWORD = "screenshot-password"
 
 
 def sample_data(db: Database) -> None:
-    """A super-admin with a week of work on two projects, one timer running, and two tokens."""
+    """A super-admin with a week of work on two projects, one timer running, two tokens, and
+    colleagues in two teams."""
     with db.session() as session:
         user = create_user(
             session,
@@ -171,6 +175,41 @@ def sample_data(db: Database) -> None:
                 rate=Decimal("0"),
             )
         )
+        people = [
+            ("ben", "Ben Okafor", "Developer", ["ROLE_TEAMLEAD"]),
+            ("carla", "Carla Jensen", "Designer", []),
+            ("david", "David Kim", "Support", []),
+            ("emma", "Emma Rossi", "Accountant", ["ROLE_ADMIN"]),
+        ]
+        colleagues = []
+        for username, alias, title, roles in people:
+            colleague = create_user(
+                session,
+                username=username,
+                email=f"{username}@example.com",
+                password=PASSWORD,
+                roles=roles,
+                timezone=TIMEZONE,
+                alias=alias,
+                title=title,
+            )
+            colleagues.append(colleague)
+        colleagues[-1].enabled = False
+        web_team = Team(name="Web team", color="#2ecc40")
+        web_team.members = [
+            TeamMember(user=user, teamlead=True),
+            TeamMember(user=colleagues[0], teamlead=True),
+            TeamMember(user=colleagues[1], teamlead=False),
+        ]
+        web_team.customers = [customer]
+        web_team.projects = [website]
+        support_team = Team(name="Support desk", color="#ff851b")
+        support_team.members = [
+            TeamMember(user=colleagues[0], teamlead=True),
+            TeamMember(user=colleagues[2], teamlead=False),
+        ]
+        support_team.projects = [support]
+        session.add_all([web_team, support_team])
         create_access_token(session, user, "Phone app")
         create_access_token(session, user, "Reporting script", today + timedelta(days=90))
 

@@ -162,6 +162,25 @@ def test_a_bad_rate_shows_its_message(admin, web_session, catalog):
     assert 'id="rate-rate-errors"' in response.text
 
 
+def test_a_rate_for_one_user_is_added(admin, make_user, web_session, catalog):
+    customer = catalog.customer("Per user")
+    worker = make_user(username="wanda_worker", alias="Wanda Worker")
+    gone = make_user(username="gary_gone", enabled=False)
+    session = web_session(admin)
+    page = session.get(f"/customers/{customer.id}/edit").text
+    assert f'<option value="{worker.id}">Wanda Worker</option>' in page
+    assert f'value="{gone.id}"' not in page
+    response = session.post_form(f"/customers/{customer.id}/rates", {"rate": "70", "user": str(worker.id)})
+    assert response.status_code == 303
+    page = session.get(f"/customers/{customer.id}/edit").text
+    assert "<td>Wanda Worker</td>" in page
+    # A user the form does not offer is refused at the field; a second rate for the same user too.
+    for user in (gone, worker):
+        response = session.post_form(f"/customers/{customer.id}/rates", {"rate": "80", "user": str(user.id)})
+        assert response.status_code == 422
+        assert 'id="rate-user-errors"' in response.text
+
+
 def test_comments_are_added_and_deleted(admin, web_session, catalog):
     customer = catalog.customer("Talked about")
     session = web_session(admin)

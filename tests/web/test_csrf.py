@@ -15,8 +15,11 @@ from horae.customers.models import Customer
 from horae.db import utcnow
 from horae.projects.models import Project
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
+from horae.tags.models import Tag
+from horae.teams.models import Team, TeamMember
 from horae.timesheets.models import Timesheet
-from horae.users.models import AccessToken
+from horae.users.models import AccessToken, User
+from horae.users.service import create_user
 from horae.web.views import PAGE_MODULES
 from tests.factories.web import sign_in_over_http
 
@@ -61,6 +64,35 @@ for _plural in ("customers", "projects"):
             f"/{_plural}/{{entity_id}}/comments/{{comment_id}}/delete": {},
         }
     )
+FORMS.update(
+    {
+        "/tags/create": {"name": "forged", "visible": "1"},
+        "/tags/{tag_id:int}/edit": {"name": "forged"},
+        "/tags/{tag_id:int}/delete": {},
+        "/users/create": {
+            "username": "forged",
+            "email": "forged@example.com",
+            "plainPassword": "forged-pass-1",
+            "language": "en",
+            "timezone": "UTC",
+            "enabled": "1",
+        },
+        "/users/{user_id:int}/edit": {"email": "forged@example.com", "language": "en", "timezone": "UTC"},
+        "/users/{user_id:int}/password": {"password": "forged-pass-1", "password_repeat": "forged-pass-1"},
+        "/users/{user_id:int}/enable": {},
+        "/users/{user_id:int}/disable": {},
+        "/teams/create": {
+            "name": "Forged",
+            "member_rows": "1",
+            "members.0.user": "1",
+            "members.0.teamlead": "1",
+        },
+        "/teams/{team_id:int}/edit": {"name": "Forged", "member_rows": "0"},
+        "/teams/{team_id:int}/delete": {},
+        "/teams/{team_id:int}/access/{kind}": {"record": "1"},
+        "/teams/{team_id:int}/access/{kind}/{record_id:int}/delete": {},
+    }
+)
 
 
 def test_the_list_covers_every_post_form_of_the_web_app():
@@ -78,6 +110,26 @@ def _path(template, backend, user):
         return template.format(timesheet_id=_entry(backend, user))
     if "{entity_id}" in template:
         return _catalog_path(template, backend, user)
+    if "{tag_id:int}" in template:
+        with backend.db.session() as session:
+            tag = Tag(name="kept", visible=True)
+            session.add(tag)
+            session.flush()
+            return template.replace("{tag_id:int}", str(tag.id))
+    if "{user_id:int}" in template:
+        with backend.db.session() as session:
+            other = create_user(session, username="kept", email="kept@example.com", password="kept-pass-1")
+            return template.replace("{user_id:int}", str(other.id))
+    if "{team_id:int}" in template:
+        with backend.db.session() as session:
+            customer = Customer(name="Linked", country="DE", currency="EUR", timezone="UTC")
+            team = Team(
+                name="Kept", members=[TeamMember(user_id=user.id, teamlead=True)], customers=[customer]
+            )
+            session.add(team)
+            session.flush()
+            path = template.replace("{team_id:int}", str(team.id)).replace("{kind}", "customers")
+            return path.replace("{record_id:int}", str(customer.id))
     return template
 
 
@@ -142,6 +194,9 @@ def _entries(backend):
             len(session.scalars(select(CustomerRate)).all())
             + len(session.scalars(select(ProjectRate)).all()),
             len(session.scalars(select(CustomerComment)).all()),
+            [(row.id, row.name, row.visible) for row in session.scalars(select(Tag))],
+            [(row.id, row.enabled, row.password_hash) for row in session.scalars(select(User))],
+            [(row.id, row.name, [c.id for c in row.customers]) for row in session.scalars(select(Team))],
         ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,8 @@ from horae.errors import NotFound
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate, RateColumns
 from horae.rates.schemas import RATE_FORM
 from horae.security.permissions import Actor
-from horae.teams.models import TeamMember
 from horae.users.models import User
+from horae.users.service import selectable_users_condition
 
 RATE_MODELS: dict[str, tuple[type[RateColumns], str]] = {
     "customer": (CustomerRate, "customer_id"),
@@ -42,27 +42,13 @@ def list_rates(session: Session, kind: str, parent_id: int) -> list[RateColumns]
     return list(session.scalars(select(model).where(parent == parent_id).order_by(model.id)).unique())
 
 
-def selectable_users(actor: Actor) -> ColumnElement[bool]:
-    """Users a caller may pick for a rate: enabled, no system account, and visible to the caller
-    (everyone with view_all_data; else the caller and members of teams the caller leads)."""
-    usable = and_(User.enabled.is_(True), User.system_account.is_(False))
-    if actor.sees_all:
-        return usable
-    if not actor.led_team_ids:
-        return and_(usable, User.id == actor.id)
-    led_member = exists(
-        select(1).where(TeamMember.user_id == User.id, TeamMember.team_id.in_(sorted(actor.led_team_ids)))
-    )
-    return and_(usable, or_(User.id == actor.id, led_member))
-
-
 def add_rate(session: Session, actor: Actor, kind: str, parent_id: int, body: Any) -> RateColumns:
     """Creates a rate from a rate form body; a second rate for the same user is refused on `user`."""
     values = RATE_FORM.parse(body, partial=True).values
     model, parent = _model(kind)
     user_id = values.get("user")
     if user_id is not None:
-        found = session.scalar(select(User.id).where(User.id == user_id, selectable_users(actor)))
+        found = session.scalar(select(User.id).where(User.id == user_id, selectable_users_condition(actor)))
         if found is None:
             raise RATE_FORM.fail({"user": [INVALID_CHOICE]})
     user_key = user_id or 0

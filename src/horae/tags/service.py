@@ -37,6 +37,29 @@ def find_tags(session: Session, name: str | None) -> list[Tag]:
     return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
 
 
+def require_list(actor: Actor) -> None:
+    if not actor.can("view_tag"):
+        raise Forbidden("view_tag")
+
+
+def list_tags(session: Session, actor: Actor, name: str | None = None) -> list[Tag]:
+    """Every tag, visible or not, whose name contains `name`, alphabetically (needs view_tag)."""
+    require_list(actor)
+    query = select(Tag).where(_name_contains(name))
+    return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
+
+
+def may_manage(actor: Actor) -> bool:
+    return actor.can("manage_tag")
+
+
+def get_tag(session: Session, tag_id: int) -> Tag:
+    tag = session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFound("tag")
+    return tag
+
+
 def require_create(actor: Actor) -> None:
     if not (actor.can("manage_tag") or actor.can("create_tag")):
         raise Forbidden("create_tag")
@@ -46,22 +69,45 @@ def create_tag(session: Session, actor: Actor, values: Mapping[str, Any]) -> Tag
     """POST /api/tags; names are unique regardless of case, on every backend alike."""
     require_create(actor)
     name: str = values["name"]
-    if session.scalars(select(Tag.id).where(func.lower(Tag.name) == name.lower())).first() is not None:
-        raise ValidationFailed({"name": [NAME_TAKEN]})
+    _check_name(session, name, None)
     tag = Tag(name=name, visible=values.get("visible", False), color=values.get("color"))
     session.add(tag)
+    _flush_unique(session)
+    return tag
+
+
+def update_tag(session: Session, actor: Actor, tag_id: int, values: Mapping[str, Any]) -> Tag:
+    """Renames, recolours or hides a tag (needs manage_tag); the name stays unique."""
+    tag = get_tag(session, tag_id)
+    if not may_manage(actor):
+        raise Forbidden("manage_tag")
+    name: str = values["name"]
+    _check_name(session, name, tag.id)
+    tag.name = name
+    tag.visible = bool(values.get("visible", False))
+    tag.color = values.get("color")
+    _flush_unique(session)
+    return tag
+
+
+def _check_name(session: Session, name: str, exclude_id: int | None) -> None:
+    query = select(Tag.id).where(func.lower(Tag.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Tag.id != exclude_id)
+    if session.scalars(query).first() is not None:
+        raise ValidationFailed({"name": [NAME_TAKEN]})
+
+
+def _flush_unique(session: Session) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
         # A concurrent request took the name first; the unique constraint decided.
         raise ValidationFailed({"name": [NAME_TAKEN]}) from exc
-    return tag
 
 
 def delete_tag(session: Session, actor: Actor, tag_id: int) -> None:
-    tag = session.get(Tag, tag_id)
-    if tag is None:
-        raise NotFound("tag")
+    tag = get_tag(session, tag_id)
     if not actor.can("delete_tag"):
         raise Forbidden("delete_tag")
     session.delete(tag)

@@ -16,7 +16,7 @@ from horae.projects.models import Project
 from horae.security.permissions import ROLE_ADMIN, ROLE_SUPER_ADMIN, Actor
 from horae.teams.models import Team, TeamMember
 from horae.users.models import User
-from horae.users.service import can_access_user, selectable_user
+from horae.users.service import can_access_user, require_on_user, selectable_user
 
 NAME_TAKEN = "This value is already used."
 MISSING_TEAMLEAD = "At least one team leader must be assigned to the team."
@@ -81,8 +81,12 @@ def may_manage_access(actor: Actor, record: Customer | Project | Activity) -> bo
 # --- reading ----------------------------------------------------------------------------------
 
 
-def list_teams(session: Session, actor: Actor) -> list[Team]:
-    """All teams for view_all_data, otherwise the teams the caller leads; by name."""
+def list_teams(session: Session, actor: Actor, term: str | None = None, *, full: bool = False) -> list[Team]:
+    """All teams for view_all_data, otherwise the teams the caller leads; by name.
+
+    term: part of the name; full: with members and linked records loaded (a fixed number of
+    queries, for lists that show them).
+    """
     if not actor.can("view_team"):
         raise Forbidden("view_team")
     query = select(Team)
@@ -90,7 +94,29 @@ def list_teams(session: Session, actor: Actor) -> list[Team]:
         if not actor.led_team_ids:
             return []
         query = query.where(Team.id.in_(actor.led_team_ids))
+    if term:
+        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Team.name).like(f"%{escaped}%", escape="\\"))
+    if full:
+        query = query.options(*_entity_options())
     return list(session.scalars(query.order_by(func.lower(Team.name), Team.id)).all())
+
+
+def assignable_teams(session: Session, actor: Actor) -> list[Team]:
+    """The teams a caller may give a new record or a user: all with view_all_data, else the led
+    ones; by name."""
+    query = select(Team).order_by(func.lower(Team.name), Team.id)
+    if not actor.sees_all:
+        query = query.where(Team.id.in_(actor.led_team_ids or {0}))
+    return list(session.scalars(query).all())
+
+
+def may_edit(actor: Actor, team: Team) -> bool:
+    return _may_change(actor, team, "edit_team")
+
+
+def may_delete(actor: Actor, team: Team) -> bool:
+    return _may_change(actor, team, "delete_team")
 
 
 def get_team(session: Session, actor: Actor, team_id: int) -> Team:
@@ -264,3 +290,45 @@ def change_link(
         linked.remove(record)
     session.flush()
     return load_team(session, team.id)
+
+
+def set_teams_of_user(session: Session, actor: Actor, user: User, team_ids: Sequence[int]) -> None:
+    """The teams of a user's form (the `teams` attribute on the user): chosen teams out of the
+    caller's assignable ones are joined as a plain member, unchosen ones left; teams the caller
+    cannot assign stay as they are. A team's last teamlead cannot leave it this way."""
+    require_on_user(actor, "teams", user)
+    choosable = {team.id: team for team in assignable_teams(session, actor)}
+    wanted = set(team_ids)
+    if wanted - set(choosable):
+        raise ValidationFailed({"teams": [INVALID_CHOICE]})
+    current = {membership.team_id: membership for membership in user.memberships}
+    leaving = [m for team_id, m in current.items() if team_id in choosable and team_id not in wanted]
+    for membership in leaving:
+        team = membership.team
+        if membership.teamlead and not any(m.teamlead and m.user_id != user.id for m in team.members):
+            raise ValidationFailed({"teams": [MISSING_TEAMLEAD]})
+    for membership in leaving:
+        membership.team.members.remove(membership)
+        user.memberships.remove(membership)
+    for team_id in sorted(wanted - set(current)):
+        user.memberships.append(TeamMember(team=choosable[team_id], teamlead=False))
+    session.flush()
+
+
+def linkable_records(session: Session, actor: Actor, kind: str) -> list[LinkedRecord]:
+    """The customers, projects or activities whose team access the caller may change, by name."""
+    model = _LINKED_MODELS[kind]
+    customer_teams = selectinload(Customer.teams)
+    options: list[Any] = [customer_teams]
+    if model is Project:
+        options = [selectinload(Project.teams), selectinload(Project.customer).selectinload(Customer.teams)]
+    elif model is Activity:
+        parent = selectinload(Activity.project)
+        options = [
+            selectinload(Activity.teams),
+            parent.selectinload(Project.teams),
+            parent.selectinload(Project.customer).selectinload(Customer.teams),
+        ]
+    query = select(model).options(*options).order_by(func.lower(model.name), model.id)
+    records = cast(list[LinkedRecord], list(session.scalars(query)))
+    return [record for record in records if may_manage_access(actor, record)]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, exists, false, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from horae.api.forms import (
     Email,
@@ -175,6 +175,31 @@ def selectable_user(actor: Actor, user: User) -> bool:
     if actor.sees_all or user.id == actor.id:
         return True
     return bool(_team_ids(user) & actor.led_team_ids)
+
+
+def selectable_users_condition(actor: Actor) -> ColumnElement[bool]:
+    """`selectable_user` as an SQL condition, for lists of choices in a fixed number of queries."""
+    usable = and_(User.enabled.is_(True), User.system_account.is_(False))
+    if actor.sees_all:
+        return usable
+    if not actor.led_team_ids:
+        return and_(usable, User.id == actor.id)
+    led_member = exists(
+        select(1).where(TeamMember.user_id == User.id, TeamMember.team_id.in_(sorted(actor.led_team_ids)))
+    )
+    return and_(usable, or_(User.id == actor.id, led_member))
+
+
+def selectable_users(session: Session, actor: Actor, keep: Iterable[int] = ()) -> list[User]:
+    """The users a caller may pick, by display name; `keep` adds current choices that could not
+    be picked any more (a form keeps showing them)."""
+    kept = [user_id for user_id in keep if user_id]
+    condition = or_(selectable_users_condition(actor), User.id.in_(kept)) if kept else None
+    query = select(User).where(condition if condition is not None else selectable_users_condition(actor))
+    # A choice needs the name only: one query, without preferences, teams or supervisors.
+    query = query.options(lazyload("*"))
+    users = list(session.scalars(query).all())
+    return sorted(users, key=lambda user: (user.display_name.lower(), user.id))
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -641,6 +666,23 @@ def require_user_list(actor: Actor) -> None:
         raise Forbidden("view_user")
 
 
+def _users_where(actor: Actor, visible: int, term: str | None, role: str | None = None) -> list[Any]:
+    conditions: list[Any] = []
+    if visible == 1:
+        conditions.append(User.enabled == true())
+    elif visible == 2:
+        conditions.append(User.enabled == false())
+    if not actor.sees_all:
+        conditions.append(led_members_condition(actor))
+    if term:
+        conditions.append(search_condition(term))
+    if role and role != ROLE_USER:
+        # The roles column is JSON text: a quoted name matches exactly that role.
+        escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(cast(User.roles, String).like(f'%"{escaped}"%', escape="\\"))
+    return conditions
+
+
 def list_users(
     session: Session,
     actor: Actor,
@@ -652,15 +694,7 @@ def list_users(
 ) -> list[User]:
     """GET /api/users: everyone for view_all_data, else the caller and members of led teams."""
     require_user_list(actor)
-    query = select(User)
-    if visible == 1:
-        query = query.where(User.enabled == true())
-    elif visible == 2:
-        query = query.where(User.enabled == false())
-    if not actor.sees_all:
-        query = query.where(led_members_condition(actor))
-    if term:
-        query = query.where(search_condition(term))
+    query = select(User).where(*_users_where(actor, visible, term))
     column = USER_ORDER_COLUMNS[order_by]
     descending = order == "DESC"
     if column is User.id:
@@ -672,6 +706,45 @@ def list_users(
         keys = [missing.desc(), text.desc()] if descending else [missing.asc(), text.asc()]
         keys.append(User.id.asc())
     return list(session.scalars(query.order_by(*keys)).all())
+
+
+def find_users(
+    session: Session,
+    actor: Actor,
+    *,
+    visible: int = 3,
+    term: str | None = None,
+    role: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[User], int]:
+    """One page of the users the caller may list (as GET /api/users), by username, and how many
+    match in all; `role` keeps the holders of one role."""
+    require_user_list(actor)
+    conditions = _users_where(actor, visible, term, role)
+    total = session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+    query = (
+        select(User)
+        .where(*conditions)
+        .order_by(func.lower(User.username), User.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.scalars(query).all()), int(total)
+
+
+def set_user_password(session: Session, actor: Actor, user: User, new: str, repeat: str) -> User:
+    """An administrator sets another user's login password (the `password` attribute); one's own
+    password changes only with the current one (`change_own_password`)."""
+    if user.id == actor.id:
+        raise Forbidden("password of oneself without the current one")
+    require_on_user(actor, "password", user)
+    errors = _new_secret_errors("password", new, repeat)
+    if errors:
+        raise ValidationFailed(errors)
+    set_password(user, new)
+    session.flush()
+    return user
 
 
 def get_user_for_view(session: Session, actor: Actor, user_id: int) -> User:

@@ -32,8 +32,9 @@ from horae.meta.service import list_meta_fields
 from horae.projects import service as projects
 from horae.projects.models import Project
 from horae.security.attributes import budget_grants, can, can_on_new
-from horae.teams.models import Team
+from horae.teams.service import assignable_teams
 from horae.timesheets.models import Timesheet
+from horae.users.service import selectable_users
 from horae.web.auth import SignedInDep, WebUser
 from horae.web.csrf import CheckedFormDep
 from horae.web.forms import FormState
@@ -228,14 +229,6 @@ def _parent_options(session: Session, web_user: WebUser, kind: Kind) -> list[tup
     return []
 
 
-def _selectable_teams(session: Session, web_user: WebUser) -> list[Team]:
-    """The teams a new record may be given: all with view_all_data, else the ones the person leads."""
-    query = select(Team).order_by(Team.name, Team.id)
-    if not web_user.actor.sees_all:
-        query = query.where(Team.id.in_(web_user.actor.led_team_ids or {0}))
-    return list(session.scalars(query))
-
-
 def _month_bounds(web_user: WebUser) -> tuple[datetime, datetime]:
     zone = ZoneInfo(web_user.ui.formatter.timezone)
     today = datetime.now(UTC).astimezone(zone).date()
@@ -410,9 +403,10 @@ def _edit_page(
         "colors": [(value, f"{name} ({value})") for name, value in colors.items()],
         "timezones": [(zone, zone) for zone in timezone_choices()],
         "parents": _parent_options(session, web_user, kind),
-        "teams": _selectable_teams(session, web_user) if entity is None else [],
+        "teams": assignable_teams(session, web_user.actor) if entity is None else [],
         "progress": _progress(session, web_user, entity) if entity is not None else None,
         "rates": [],
+        "rate_users": [],
         "comments": [],
         "rate_form": rate_form or FormState(),
         "comment_form": comment_form or FormState(),
@@ -421,6 +415,7 @@ def _edit_page(
     if entity is not None:
         if can(actor, "edit", entity):
             context["rates"] = _rates(session, actor, kind, entity.id)
+            context["rate_users"] = [(str(u.id), u.display_name) for u in selectable_users(session, actor)]
         if kind.comments and can(actor, "comments", entity):
             context["can_comment"] = True
             context["comments"] = _comments(session, actor, kind, entity.id)

@@ -6,10 +6,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from horae.api.forms import Form, FormContext
+from horae.config.service import load_config
 from horae.errors import ValidationFailed
+from horae.security.permissions import Actor
 
 
 @dataclass
@@ -50,3 +53,17 @@ def submitted(form: FormData, names: Iterable[str]) -> dict[str, str]:
 def parse(definition: Form, values: Mapping[str, str], ctx: FormContext | None = None) -> dict[str, Any]:
     """Converts and checks the fields with the API's field types; raises ValidationFailed."""
     return definition.parse(dict(values), partial=False, ctx=ctx).values
+
+
+def color_options(session: Session, current: str | None = None) -> list[tuple[str, str]]:
+    """The configured colours as select options; a record's own other colour stays choosable."""
+    colors = load_config(session).colors()
+    options = [(value, f"{name} ({value})") for name, value in colors.items()]
+    if current and current.lower() not in {value.lower() for value in colors.values()}:
+        options.insert(0, (current, current))
+    return options
+
+
+def color_context(session: Session, actor: Actor, current: str | None) -> FormContext:
+    colors = list(load_config(session).colors().values())
+    return FormContext(timezone=actor.timezone, colors=colors, current={"color": current})
