@@ -79,9 +79,8 @@ def bar_chart(
                 f'<rect class="chart-bar" x="0" y="{bar_top}" width="{length:.1f}" '
                 f'height="{BAR_HEIGHT}" rx="3"{fill}/>'
             )
-        parts.append(
-            f'<text class="chart-value" x="{track + 6}" y="{bar_top + BAR_HEIGHT - 3}">{escape(bar.text)}</text>'
-        )
+        baseline = bar_top + BAR_HEIGHT - 3
+        parts.append(f'<text class="chart-value" x="{track + 6}" y="{baseline}">{escape(bar.text)}</text>')
         parts.append("</g>")
     if limit is not None and limit > 0:
         x = track * min(limit / scale, 1)

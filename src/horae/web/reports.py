@@ -51,17 +51,31 @@ class ReportLink:
 
 
 # The reports of the index page, each with the report kind whose permissions it needs.
+_DAYS = N_("Days by customer, project and activity")
 REPORTS: tuple[tuple[str, ReportLink], ...] = (
-    ("user", ReportLink("report_user", {"kind": "week"}, N_("My week"), N_("Days by customer, project and activity"))),
-    ("user", ReportLink("report_user", {"kind": "month"}, N_("My month"), N_("Days by customer, project and activity"))),
-    ("user", ReportLink("report_user", {"kind": "year"}, N_("My year"), N_("Months by customer, project and activity"))),
+    ("user", ReportLink("report_user", {"kind": "week"}, N_("My week"), _DAYS)),
+    ("user", ReportLink("report_user", {"kind": "month"}, N_("My month"), _DAYS)),
+    (
+        "user",
+        ReportLink(
+            "report_user", {"kind": "year"}, N_("My year"), N_("Months by customer, project and activity")
+        ),
+    ),
     ("other", ReportLink("report_users", {"kind": "week"}, N_("All users: week"), N_("Users by day"))),
     ("other", ReportLink("report_users", {"kind": "month"}, N_("All users: month"), N_("Users by day"))),
     ("other", ReportLink("report_users", {"kind": "year"}, N_("All users: year"), N_("Users by month"))),
     ("project", ReportLink("report_projects", {}, N_("Project overview"), N_("Budgets against bookings"))),
-    ("project", ReportLink("report_projects_inactive", {}, N_("Inactive projects"), N_("Projects without recent bookings"))),
-    ("customer", ReportLink("report_customers", {}, N_("Customers by month"), N_("Projects, activities and users"))),
-)  # fmt: skip
+    (
+        "project",
+        ReportLink(
+            "report_projects_inactive", {}, N_("Inactive projects"), N_("Projects without recent bookings")
+        ),
+    ),
+    (
+        "customer",
+        ReportLink("report_customers", {}, N_("Customers by month"), N_("Projects, activities, users")),
+    ),
+)
 
 
 @dataclass(frozen=True)
