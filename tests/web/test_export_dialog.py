@@ -106,7 +106,7 @@ def test_the_export_holds_only_the_persons_own_entries(
     session = web_session(s.admin)
     page = session.get("/timesheets").text
     fields = [(k, v) for k, v in dialog_fields(page) if k != "columns"] + [("columns", "description")]
-    header, rows = read_csv(session.client.post("/timesheets/export", data=as_form(fields)).content)
+    _, rows = read_csv(session.client.post("/timesheets/export", data=as_form(fields)).content)
     assert [row[0] for row in rows] == [
         e.description for e in export_scenario.entries if e.user_id == s.admin.id
     ]
