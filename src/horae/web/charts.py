@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 360
-LABEL_HEIGHT = 16
+WIDTH = 400
+LABEL_HEIGHT = 19
 BAR_HEIGHT = 14
 ROW_GAP = 10
-VALUE_SPACE = 112  # room right of the longest bar for its value text
+VALUE_SPACE = 175  # room right of the longest bar for its value text
 
 
 @dataclass(frozen=True)
@@ -69,22 +69,25 @@ def bar_chart(
         bar_top = top + LABEL_HEIGHT
         length = track * min(max(bar.value, 0) / scale, 1)
         parts.append(f'<g class="chart-row{" chart-row-marked" if bar.marked else ""}">')
-        parts.append(f'<text class="chart-label" x="0" y="{top + 12}">{escape(bar.label)}</text>')
+        parts.append(f'<text class="chart-label" x="0" y="{top + 14}">{escape(bar.label)}</text>')
         parts.append(
             f'<rect class="chart-track" x="0" y="{bar_top}" width="{track}" height="{BAR_HEIGHT}" rx="3"/>'
         )
         if length > 0:
-            fill = f' fill="url(#{hatch_id})"' if bar.marked else ""
+            # A marked bar takes its hatching from the fill attribute (no class colour overrides it).
+            look = f'class="chart-bar-marked" fill="url(#{hatch_id})"' if bar.marked else 'class="chart-bar"'
             parts.append(
-                f'<rect class="chart-bar" x="0" y="{bar_top}" width="{length:.1f}" '
-                f'height="{BAR_HEIGHT}" rx="3"{fill}/>'
+                f'<rect {look} x="0" y="{bar_top}" width="{length:.1f}" height="{BAR_HEIGHT}" rx="3"/>'
             )
-        baseline = bar_top + BAR_HEIGHT - 3
+        if limit is not None and limit > 0:
+            x = track * min(limit / scale, 1)
+            parts.append(
+                f'<line class="chart-limit" x1="{x:.1f}" y1="{bar_top - 2}" x2="{x:.1f}" '
+                f'y2="{bar_top + BAR_HEIGHT + 2}"/>'
+            )
+        baseline = bar_top + BAR_HEIGHT - 2
         parts.append(f'<text class="chart-value" x="{track + 6}" y="{baseline}">{escape(bar.text)}</text>')
         parts.append("</g>")
-    if limit is not None and limit > 0:
-        x = track * min(limit / scale, 1)
-        parts.append(f'<line class="chart-limit" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
     if not bars:
         parts.append(f'<text class="chart-label" x="0" y="24">{escape(description)}</text>')
     parts.append("</svg>")

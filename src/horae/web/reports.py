@@ -165,18 +165,22 @@ def project_chart(ui: Ui, chart_id: str, title: str, projects: list[tuple[str, i
 
 
 def budget_chart(ui: Ui, chart_id: str, rows: list[service.ProjectOverviewRow]) -> Any:
-    """Budget use per project in percent (time budget, else money budget); 100 % is marked."""
+    """Budget use per project in percent, a bar for the time budget and one for the money
+    budget (when shown); 100 % is marked by a line, a bar beyond it is hatched and says so."""
     bars = []
     for row in rows:
-        budget = row.budget
-        percent = budget.time_percent if budget.time_percent is not None else budget.money_percent
-        if percent is None:
-            continue
-        over = percent > 100
-        text = f"{ui.formatter.format_number(percent, 1)} %"
-        if over:
-            text += " " + ui.gettext("over budget")
-        bars.append(ChartBar(f"{row.project.customer.name} / {row.project.name}", percent, text, over))
+        name = f"{row.project.customer.name} / {row.project.name}"
+        for percent, kind in (
+            (row.budget.time_percent, ui.gettext("Time budget")),
+            (row.budget.money_percent, ui.gettext("Budget")),
+        ):
+            if percent is None:
+                continue
+            over = percent > 100
+            text = f"{ui.formatter.format_number(percent, 1)} %"
+            if over:
+                text += " " + ui.gettext("over budget")
+            bars.append(ChartBar(f"{name} · {kind}", percent, text, over))
     return bar_chart(
         chart_id,
         ui.gettext("Budget used"),
