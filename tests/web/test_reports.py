@@ -244,3 +244,12 @@ def test_report_pages_need_a_fixed_number_of_queries(
         book(day)
     assert counts() == before
     assert max(before.values()) <= 10, before
+
+
+def test_report_pages_speak_the_viewers_language(backend: Any, scenario: Scenario, web_session: Any) -> None:
+    scenario.ledger.preference(scenario.alice.id, "language", "de")
+    page = web_session(scenario.alice).get("/reports/user/week", params={"date": "2024-03-31"}).text
+    assert "Woche von alice" in page and "Stunden pro Wochentag" in page
+    weekdays = page.split('id="chart-weekdays"')[1].split("</svg>")[0]
+    assert "Sonntag" in weekdays and "Montag" in weekdays
+    assert ">Berichte<" in page  # the menu entry
