@@ -253,3 +253,25 @@ def test_report_pages_speak_the_viewers_language(backend: Any, scenario: Scenari
     weekdays = page.split('id="chart-weekdays"')[1].split("</svg>")[0]
     assert "Sonntag" in weekdays and "Montag" in weekdays
     assert ">Berichte<" in page  # the menu entry
+
+
+def test_report_pages_have_no_inline_scripts_or_styles(
+    backend: Any, scenario: Scenario, web_session: Any
+) -> None:
+    session = web_session(scenario.admin)
+    for path in (
+        "/reports",
+        "/reports/user/week?date=2024-03-31",
+        "/reports/users/year?date=2024-03-31&metric=money",
+        "/reports/projects?date=2024-04-01&budget=all",
+        f"/reports/projects/{scenario.website}",
+        "/reports/customers/month?date=2024-03-31",
+        "/reports/projects/inactive",
+        "/timesheets",
+    ):
+        response = session.get(path)
+        assert response.status_code == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        html = response.text
+        assert "<script>" not in html and "<script " not in html.replace('<script src="/static/', ""), path
+        assert " style=" not in html and "<style" not in html, path
