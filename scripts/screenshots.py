@@ -1,7 +1,8 @@
 """Takes screenshots of the web app's main pages at desktop and phone width into docs/screenshots/.
 
 Runs a throwaway server on a temporary SQLite database with a little sample data and drives
-Debian's Chromium with Playwright:  .venv/bin/python scripts/screenshots.py
+Debian's Chromium with Playwright:  .venv/bin/python scripts/screenshots.py [NAME ...]
+(names of PAGES; without any, every page).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ PAGES = {
     "profile": "/profile",
     "settings": "/admin/settings",
     "permissions": "/admin/permissions",
+    "report-month": "/reports/user/month",
+    "report-projects": "/reports/projects?budget=all",
 }
 TIMEZONE = "Europe/Berlin"
 PASSWORD = "screenshot-password"
@@ -121,8 +124,19 @@ def sample_data(db: Database) -> None:
             CustomerRate(customer_id=customer.id, user_key=0, rate=Decimal("95"), internal_rate=Decimal("60"))
         )
         session.flush()
-        website = Project(customer_id=customer.id, name="Website relaunch")
-        support = Project(customer_id=customer.id, name="Support 2026")
+        website = Project(
+            customer_id=customer.id,
+            name="Website relaunch",
+            budget=Decimal("12000"),
+            time_budget=120 * 3600,
+        )
+        support = Project(
+            customer_id=customer.id,
+            name="Support 2026",
+            budget=Decimal("2500"),
+            time_budget=30 * 3600,
+            budget_type="month",
+        )
         session.add_all([website, support])
         session.flush()
         design = Activity(project_id=None, name="Design")
@@ -232,7 +246,12 @@ def sign_in(page: Page, base_url: str) -> None:
     page.wait_for_url(f"{base_url}/dashboard")
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    wanted = set(names) or set(PAGES)
+    unknown = wanted - set(PAGES)
+    if unknown:
+        print(f"unknown pages: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 1
     configure_hasher(time_cost=1, memory_cost=1024)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
@@ -255,10 +274,11 @@ def main() -> int:
                     context = browser.new_context(viewport=viewport, locale="en-GB", device_scale_factor=1)
                     page = context.new_page()
                     page.goto(f"{base_url}/login")
-                    page.screenshot(path=str(OUT / f"login-{device}.png"), full_page=True)
+                    if "login" in wanted:
+                        page.screenshot(path=str(OUT / f"login-{device}.png"), full_page=True)
                     sign_in(page, base_url)
                     for name, path in PAGES.items():
-                        if name == "login":
+                        if name == "login" or name not in wanted:
                             continue
                         page.goto(f"{base_url}{path}")
                         page.screenshot(path=str(OUT / f"{name}-{device}.png"), full_page=True)
@@ -274,4 +294,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -66,6 +66,7 @@ for _plural in ("customers", "projects"):
     )
 FORMS.update(
     {
+        "/timesheets/export": {"format": "csv"},
         "/tags/create": {"name": "forged", "visible": "1"},
         "/tags/{tag_id:int}/edit": {"name": "forged"},
         "/tags/{tag_id:int}/delete": {},

@@ -214,9 +214,10 @@ def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_s
         work_entry(user, utcnow() - timedelta(hours=number + 1), 30)
     counter = backend.count_queries()
     assert session.get("/dashboard").status_code == 200
-    # Session and user (3), the header's timers, the totals, the latest entries, the recent
-    # activities with their eager loads, and at most one reload of the permission matrix.
-    assert len(counter) <= 18, counter.statements
+    # Session and user (3), the header's timers, the totals, the month's projects for the chart,
+    # the latest entries, the recent activities with their eager loads, and at most one reload
+    # of the permission matrix.
+    assert len(counter) <= 19, counter.statements
 
 
 def test_the_dashboard_formats_dates_in_the_users_locale(make_user, backend, web_session, work_entry):

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from horae.api.deps import ActorDep, DatabaseDep, SessionDep
+from horae.db import Database
 from horae.exports.query import QueryValues, parse_export_request
-from horae.exports.service import prepare_export, run_export
+from horae.exports.service import PreparedExport, prepare_export, run_export
 from horae.exports.writers import FORMATS
 
 EXTENSION_TAG = "Horae extension"
@@ -36,6 +37,18 @@ async def _in_threads(chunks: Generator[bytes, None, None]) -> AsyncIterator[byt
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(chunks.close)
+
+
+def export_response(db: Database, prepared: PreparedExport) -> StreamingResponse:
+    """The export file as a download, streamed from worker threads (the API and the web app)."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{prepared.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return StreamingResponse(
+        _in_threads(run_export(db, prepared)), media_type=prepared.format.media_type, headers=headers
+    )
 
 
 def _parameters() -> dict[str, Any]:
@@ -83,14 +96,7 @@ def _export(export_format: str) -> Callable[..., Response]:
     def handler(request: Request, actor: ActorDep, session: SessionDep, db: DatabaseDep) -> Response:
         query = QueryValues(list(request.query_params.multi_items()))
         prepared = prepare_export(session, actor, parse_export_request(session, actor, export_format, query))
-        headers = {
-            "Content-Disposition": f'attachment; filename="{prepared.filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        }
-        return StreamingResponse(
-            _in_threads(run_export(db, prepared)), media_type=prepared.format.media_type, headers=headers
-        )
+        return export_response(db, prepared)
 
     return handler
 

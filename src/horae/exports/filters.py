@@ -4,7 +4,9 @@
 patterns checked (400), ids checked for access (403), unknown ids dropped, tag names resolved to
 ids, `begin`/`end` read in the caller's timezone. Anything that parser builds can therefore be
 exported unchanged; the list's `term` search travels as extra SQL conditions in `conditions`
-(`horae.timesheets.search.term_conditions`).
+(`horae.timesheets.search.term_conditions`). The conditions on the records' own columns and
+tags are the list's (`record_conditions`, `tagged_with`); only the user scope differs, since
+exporting other users' records needs the export permissions.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.sql import Select
 
 from horae.activities.models import Activity
@@ -24,8 +26,9 @@ from horae.projects.models import Project
 from horae.security.permissions import Actor
 from horae.security.visibility import activity_visible, customer_visible, project_visible
 from horae.teams.models import TeamMember
-from horae.timesheets.models import Timesheet, timesheet_tags
+from horae.timesheets.models import Timesheet
 from horae.timesheets.search import ordering as list_ordering
+from horae.timesheets.search import record_conditions, tagged_with
 
 TIMESHEETS = Timesheet.__table__
 # Aliased so that the visibility subqueries, which name the projects and customers tables
@@ -86,22 +89,9 @@ def apply_filter(statement: Select[Any], criteria: ExportFilter) -> Select[Any]:
     if criteria.activities:
         clauses.append(t.activity_id.in_(_ids(criteria.activities)))
     if criteria.tags:
-        tagged = select(timesheet_tags.c.timesheet_id).where(
-            timesheet_tags.c.timesheet_id == t.id, timesheet_tags.c.tag_id.in_(_ids(criteria.tags))
-        )
-        clauses.append(exists(tagged))
-    if criteria.begin is not None:
-        clauses.append(t.begin >= criteria.begin)
-    if criteria.end is not None:
-        clauses.append(t.begin <= criteria.end)
-    if criteria.exported is not None:
-        clauses.append(t.exported == (true() if criteria.exported else false()))
-    if criteria.billable is not None:
-        clauses.append(t.billable == (true() if criteria.billable else false()))
-    if criteria.active is not None:
-        clauses.append(t.end.is_(None) if criteria.active else t.end.is_not(None))
-    if criteria.modified_after is not None:
-        clauses.append(t.modified_at >= criteria.modified_after)
+        clauses.append(tagged_with(criteria.tags))
+    # The same conditions as the timesheet list's (timesheets.search).
+    clauses.extend(record_conditions(criteria))
     clauses.extend(criteria.conditions)
     return statement.where(*clauses) if clauses else statement
 

@@ -64,7 +64,7 @@ class PreparedExport:
     filename: str
 
 
-def _meta_fields(session: Session) -> list[tuple[str, str | None]]:
+def meta_fields(session: Session) -> list[tuple[str, str | None]]:
     m = MetaFieldDefinition
     rows = session.execute(
         select(m.name, m.label).where(m.entity_type == "timesheet", m.visible.is_(True)).order_by(m.id)
@@ -107,9 +107,9 @@ def prepare_export(session: Session, actor: Actor, request: ExportRequest) -> Pr
         raise Forbidden(
             "marking as exported needs edit_export_own_timesheet (and edit_export_other_timesheet)"
         )
-    meta_fields = _meta_fields(session)
+    fields = meta_fields(session)
     columns = choose_columns(
-        request.columns, meta_fields, may_see_rates=shows_rates(actor, only_own=not with_others)
+        request.columns, fields, may_see_rates=shows_rates(actor, only_own=not with_others)
     )
     formatter = Formatter(request.locale or locale_of(actor.user))
     generated = utcnow().astimezone(ZoneInfo(actor.timezone))
@@ -122,7 +122,7 @@ def prepare_export(session: Session, actor: Actor, request: ExportRequest) -> Pr
     )
     filename = f"horae-timesheets-{generated:%Y%m%d-%H%M%S}.{export_format.extension}"
     return PreparedExport(
-        actor, request, export_format, columns, [name for name, _ in meta_fields], document, filename
+        actor, request, export_format, columns, [name for name, _ in fields], document, filename
     )
 
 

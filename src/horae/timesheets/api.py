@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +10,6 @@ from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
-from horae.api.pagination import Page
 from horae.api.responses import json_response
 from horae.api.wire import parse_strict_datetime
 from horae.errors import BadRequest
@@ -20,109 +17,23 @@ from horae.security.permissions import Actor
 from horae.timesheets.listing import ListedTimesheet
 from horae.timesheets.models import Timesheet
 from horae.timesheets.schemas import Expansions, timesheet_form, timesheet_json
-from horae.timesheets.search import TimesheetFilter
+from horae.timesheets.search import ListQuery, TimesheetFilter, parse_list_query
 from horae.timesheets.service import RestartOptions, TimesheetService
 
 router = APIRouter(prefix="/api")
 TAG = "Timesheet"
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 
 
 # --- query parameters ---------------------------------------------------------------------------
 
 
-def _scalar(request: Request, name: str, pattern: str | None = None) -> str | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    if pattern is not None and not re.fullmatch(pattern, value):
-        raise BadRequest(f"invalid {name}")
-    return value
-
-
-def _array(request: Request, name: str, pattern: str | None = None) -> list[str]:
-    """A map parameter (`name[]=1&name[]=2` or `name[0]=1`); a bare `name=1` is refused."""
-    values: list[str] = []
-    for key, value in request.query_params.multi_items():
-        if key == name:
-            raise BadRequest(f"{name} must be sent as {name}[]")
-        if key.startswith(f"{name}[") and key.endswith("]"):
-            if pattern is not None and not re.fullmatch(pattern, value):
-                raise BadRequest(f"invalid {name}")
-            values.append(value)
-    return values
-
-
-def _strict_datetime(request: Request, name: str, timezone: str) -> datetime | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    parsed = parse_strict_datetime(value, timezone)
-    if parsed is None:
-        raise BadRequest(f"invalid {name}")
-    return parsed
-
-
-def _flag(request: Request, name: str) -> bool | None:
-    value = _scalar(request, name, r"[01]")
-    return None if value is None else value == "1"
-
-
-def _page(request: Request) -> Page:
-    page = _scalar(request, "page", r"\d+")
-    size = _scalar(request, "size", r"\d+")
-    number = int(page) if page and int(page) > 0 else 1
-    per_page = int(size) if size and int(size) > 0 else DEFAULT_PAGE_SIZE
-    if number > 10_000_000:
-        number = 10_000_000
-    return Page(number, min(per_page, MAX_PAGE_SIZE))
-
-
-def _ids(request: Request, single: str, many: str) -> list[int]:
-    values = _array(request, many, r"\d+")
-    one = _scalar(request, single, r"\d+")
-    if one is not None:
-        values.append(one)
-    return [int(value) for value in values if len(value) < 10]
+def _query(request: Request) -> ListQuery:
+    return ListQuery(list(request.query_params.multi_items()))
 
 
 def _list_filter(request: Request, actor: Actor) -> TimesheetFilter:
     """Every list parameter, validated as a whole before anything runs (a bad one is a 400)."""
-    if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
-        raise BadRequest("NUL in the query")
-    timezone = actor.timezone
-    user = _scalar(request, "user", r"\d+|all")
-    users = [int(value) for value in _array(request, "users", r"\d+") if len(value) < 10]
-    modified_after = request.query_params.get("modified_after")
-    modified = None
-    if modified_after is not None:
-        modified = parse_strict_datetime(modified_after, "UTC")
-        if modified is None:
-            raise BadRequest("invalid modified_after")
-    order_by = _scalar(request, "orderBy", r"id|begin|end|rate") or "begin"
-    order = _scalar(request, "order", r"ASC|DESC") or "DESC"
-    _scalar(request, "full", r"0|1|true|false")
-    if user is not None and user != "all" and len(user) >= 10:
-        user = None
-    return TimesheetFilter(
-        user=user,
-        users=users,
-        customers=_ids(request, "customer", "customers"),
-        projects=_ids(request, "project", "projects"),
-        activities=_ids(request, "activity", "activities"),
-        tags=_array(request, "tags"),
-        begin=_strict_datetime(request, "begin", timezone),
-        end=_strict_datetime(request, "end", timezone),
-        exported=_flag(request, "exported"),
-        active=_flag(request, "active"),
-        billable=_flag(request, "billable"),
-        term=request.query_params.get("term") or None,
-        modified_after=modified.astimezone(UTC) if modified else None,
-        order_by=order_by,
-        descending=order == "DESC",
-        page=_page(request),
-    )
+    return parse_list_query(_query(request), actor.timezone)
 
 
 def _entity(service: TimesheetService, record: Timesheet, *, expanded: bool = False) -> Response:
@@ -220,8 +131,8 @@ def recent_timesheets(
 ) -> Response:
     service = TimesheetService(session, actor)
     service.require_own_view()
-    since = _strict_datetime(request, "begin", actor.timezone)
-    amount = _scalar(request, "size", r"\d+")
+    since = _query(request).moment("begin", actor.timezone)
+    amount = _query(request).scalar("size", r"\d+")
     count = int(amount) if amount else 10
     records = service.recent(since, min(count, 2**31 - 1))
     return json_response(_collection(service, records, expanded=True))

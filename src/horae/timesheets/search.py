@@ -1,16 +1,32 @@
-"""The list query of GET /api/timesheets: its typed filters, Kimai's search term and ordering."""
+"""The list query of GET /api/timesheets: its parameters, typed filters, Kimai's search term,
+the SQL of the filters and the ordering.
+
+One implementation for every timesheet list: the API list (timesheets/api.py, the service's
+`search`), the exports (exports/query.py reads the same parameters, exports/filters.py applies
+the same conditions) and the web pages.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, func, not_, or_
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session
 
-from horae.api.pagination import Page
+from horae.api.pagination import MAX_PAGE_SIZE, Page
+from horae.api.wire import parse_strict_datetime
+from horae.errors import BadRequest, Forbidden
 from horae.meta.models import TimesheetMeta
-from horae.timesheets.models import Timesheet
+from horae.security.permissions import Actor
+from horae.tags.models import Tag
+from horae.timesheets.models import Timesheet, timesheet_tags
+
+DEFAULT_PAGE_SIZE = 50
+TIMESHEETS = Timesheet.__table__
 
 
 @dataclass
@@ -87,3 +103,176 @@ def _meta_condition(name: str, value: str) -> Any:
     if value.startswith("!") and len(value) > 1:
         return not_(meta_exists(func.lower(TimesheetMeta.value).like(_like(value[1:]), escape="/")))
     return meta_exists(func.lower(TimesheetMeta.value).like(_like(value), escape="/"))
+
+
+# --- the query string -------------------------------------------------------------------------
+
+
+class ListQuery:
+    """The list's query parameters (Starlette's `multi_items()`, or pairs built by a caller)."""
+
+    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
+        self.items = list(items)
+
+    def scalar(self, name: str, pattern: str | None = None) -> str | None:
+        found = [value for key, value in self.items if key == name]
+        if not found:
+            return None
+        value = found[-1]
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise BadRequest(f"invalid {name}")
+        return value
+
+    def array(self, name: str, pattern: str | None = None) -> list[str]:
+        """A map parameter (`name[]=1&name[]=2` or `name[0]=1`); a bare `name=1` is refused."""
+        values: list[str] = []
+        for key, value in self.items:
+            if key == name:
+                raise BadRequest(f"{name} must be sent as {name}[]")
+            if key.startswith(f"{name}[") and key.endswith("]"):
+                if pattern is not None and not re.fullmatch(pattern, value):
+                    raise BadRequest(f"invalid {name}")
+                values.append(value)
+        return values
+
+    def moment(self, name: str, timezone: str) -> datetime | None:
+        value = self.scalar(name)
+        if value is None:
+            return None
+        parsed = parse_strict_datetime(value, timezone)
+        if parsed is None:
+            raise BadRequest(f"{name} must look like YYYY-MM-DDTHH:MM:SS")
+        return parsed
+
+    def flag(self, name: str) -> bool | None:
+        value = self.scalar(name, r"[01]")
+        return None if value is None else value == "1"
+
+    def ids(self, single: str, many: str) -> list[int]:
+        values = self.array(many, r"\d+")
+        one = self.scalar(single, r"\d+")
+        if one is not None:
+            values.append(one)
+        # Ids are 32-bit in every backend: a longer number names no record and is dropped.
+        return [int(value) for value in values if len(value) < 10]
+
+    def page(self) -> Page:
+        page = self.scalar("page", r"\d+")
+        size = self.scalar("size", r"\d+")
+        number = int(page) if page and int(page) > 0 else 1
+        per_page = int(size) if size and int(size) > 0 else DEFAULT_PAGE_SIZE
+        return Page(min(number, 10_000_000), min(per_page, MAX_PAGE_SIZE))
+
+
+def parse_list_query(
+    query: ListQuery, timezone: str, *, default_order: str = "DESC", paging: bool = True
+) -> TimesheetFilter:
+    """Every list parameter, validated as a whole before anything runs (a bad one is a 400).
+
+    `begin`/`end` are local times in `timezone`; `paging=False` (exports) ignores page, size and
+    full, which mean nothing there."""
+    if any("\x00" in key or "\x00" in value for key, value in query.items):
+        raise BadRequest("NUL in the query")
+    user = query.scalar("user", r"\d+|all")
+    users = [int(value) for value in query.array("users", r"\d+") if len(value) < 10]
+    modified = query.moment("modified_after", "UTC")
+    order_by = query.scalar("orderBy", r"id|begin|end|rate") or "begin"
+    order = query.scalar("order", r"ASC|DESC") or default_order
+    if paging:
+        query.scalar("full", r"0|1|true|false")
+    if user is not None and user != "all" and len(user) >= 10:
+        user = None
+    return TimesheetFilter(
+        user=user,
+        users=users,
+        customers=query.ids("customer", "customers"),
+        projects=query.ids("project", "projects"),
+        activities=query.ids("activity", "activities"),
+        tags=query.array("tags"),
+        begin=query.moment("begin", timezone),
+        end=query.moment("end", timezone),
+        exported=query.flag("exported"),
+        active=query.flag("active"),
+        billable=query.flag("billable"),
+        term=query.scalar("term") or None,
+        modified_after=modified.astimezone(UTC) if modified else None,
+        order_by=order_by,
+        descending=order == "DESC",
+        page=query.page() if paging else Page(1, DEFAULT_PAGE_SIZE),
+    )
+
+
+# --- the filters in SQL -----------------------------------------------------------------------
+
+
+class RecordCriteria(Protocol):
+    """The filters on a record's own columns, shared by TimesheetFilter and ExportFilter."""
+
+    @property
+    def begin(self) -> datetime | None: ...
+    @property
+    def end(self) -> datetime | None: ...
+    @property
+    def exported(self) -> bool | None: ...
+    @property
+    def billable(self) -> bool | None: ...
+    @property
+    def active(self) -> bool | None: ...
+    @property
+    def modified_after(self) -> datetime | None: ...
+
+
+def record_conditions(criteria: RecordCriteria) -> list[ColumnElement[bool]]:
+    """`begin`/`end` (both compare with the record's begin, as in Kimai), `exported`,
+    `billable`, `active` (running or stopped) and `modified_after`, over the timesheets table."""
+    t = TIMESHEETS.c
+    clauses: list[ColumnElement[bool]] = []
+    if criteria.begin is not None:
+        clauses.append(t.begin >= criteria.begin)
+    if criteria.end is not None:
+        clauses.append(t.begin <= criteria.end)
+    if criteria.exported is not None:
+        clauses.append(t.exported == (true() if criteria.exported else false()))
+    if criteria.billable is not None:
+        clauses.append(t.billable == (true() if criteria.billable else false()))
+    if criteria.active is not None:
+        clauses.append(t.end.is_(None) if criteria.active else t.end.is_not(None))
+    if criteria.modified_after is not None:
+        clauses.append(t.modified_at >= criteria.modified_after)
+    return clauses
+
+
+def visible_tag_ids(session: Session, names: Iterable[str]) -> list[int]:
+    """The visible tags of these names (case-insensitive); none of them existing is a 400."""
+    lowered = sorted({name.strip().lower() for name in names})
+    found = session.scalars(
+        select(Tag.id).where(func.lower(Tag.name).in_(lowered), Tag.visible.is_(True))
+    ).all()
+    if not found:
+        raise BadRequest("none of the tags exists")
+    return sorted(found)
+
+
+def tagged_with(tag_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Records carrying any of these tags."""
+    t = TIMESHEETS.c
+    return exists(
+        select(timesheet_tags.c.timesheet_id).where(
+            timesheet_tags.c.timesheet_id == t.id, timesheet_tags.c.tag_id.in_(sorted(set(tag_ids)))
+        )
+    )
+
+
+def accessible_ids(
+    session: Session, actor: Actor, model: Any, ids: Iterable[int], may_access: Callable[[Actor, Any], bool]
+) -> list[int]:
+    """The ids of a customer, project or activity filter: unknown ids are dropped, an
+    inaccessible one is a 403."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found: Sequence[Any] = session.scalars(select(model).where(model.id.in_(wanted))).all()
+    for entity in found:
+        if not may_access(actor, entity):
+            raise Forbidden(f"no access to {model.__name__.lower()} {entity.id}")
+    return [entity.id for entity in found]

@@ -16,7 +16,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 
 from horae.activities.models import Activity
@@ -40,7 +40,7 @@ from horae.timesheets.access import (
     selectable_user_ids,
 )
 from horae.timesheets.listing import ListedTimesheet
-from horae.timesheets.models import Timesheet, timesheet_tags
+from horae.timesheets.models import Timesheet
 from horae.timesheets.rounding import round_begin, round_end
 from horae.timesheets.rules import (
     Calculated,
@@ -54,7 +54,15 @@ from horae.timesheets.rules import (
     validate,
 )
 from horae.timesheets.schemas import MAX_TEXT_BYTES, timesheet_form
-from horae.timesheets.search import TimesheetFilter, ordering, term_conditions
+from horae.timesheets.search import (
+    TimesheetFilter,
+    accessible_ids,
+    ordering,
+    record_conditions,
+    tagged_with,
+    term_conditions,
+    visible_tag_ids,
+)
 from horae.users.models import User
 from horae.users.service import set_preference, user_timezone
 
@@ -169,31 +177,8 @@ class TimesheetService:
         query = query.where(self._user_condition(filters))
         query = self._entity_conditions(query, filters)
         if filters.tags:
-            lowered = [name.lower() for name in filters.tags]
-            tag_ids = self.session.scalars(
-                select(Tag.id).where(Tag.visible.is_(True), func.lower(Tag.name).in_(lowered))
-            ).all()
-            if not tag_ids:
-                raise BadRequest("none of the tags exists")
-            query = query.where(
-                exists().where(
-                    timesheet_tags.c.timesheet_id == Timesheet.id, timesheet_tags.c.tag_id.in_(tag_ids)
-                )
-            )
-        if filters.begin is not None:
-            query = query.where(Timesheet.begin >= filters.begin)
-        if filters.end is not None:
-            query = query.where(Timesheet.begin <= filters.end)
-        if filters.exported is not None:
-            query = query.where(Timesheet.exported.is_(filters.exported))
-        if filters.billable is not None:
-            query = query.where(Timesheet.billable.is_(filters.billable))
-        if filters.active is True:
-            query = query.where(Timesheet.end.is_(None))
-        elif filters.active is False:
-            query = query.where(Timesheet.end.is_not(None))
-        if filters.modified_after is not None:
-            query = query.where(Timesheet.modified_at >= filters.modified_after)
+            query = query.where(tagged_with(visible_tag_ids(self.session, filters.tags)))
+        query = query.where(*record_conditions(filters))
         if filters.term:
             query = query.where(*term_conditions(filters.term))
         return query.where(entity_filter(actor))
@@ -769,14 +754,9 @@ class TimesheetService:
             (filters.activities, Activity, can_access_activity, Timesheet.activity_id),
         ]
         for ids, model, may_access, column in checks:
-            wanted = list(dict.fromkeys(ids))
-            if not wanted:
-                continue
-            found: list[Any] = list(self.session.scalars(select(model).where(model.id.in_(wanted))))
-            for entity in found:
-                self._require(may_access(self.actor, entity))
+            found = accessible_ids(self.session, self.actor, model, ids, may_access)
             if found:
-                query = query.where(column.in_([entity.id for entity in found]))
+                query = query.where(column.in_(found))
         return query
 
     def _loaders(self, expanded: bool, with_teams: bool = False) -> list[Any]:

@@ -1,9 +1,14 @@
-"""The dashboard: the person's working time today, this week and this month, and latest entries.
+"""The dashboard: the person's chosen widgets, recent activities and latest entries.
+
+The widgets are the `dashboard_widgets` preference (web/api.py stores it; Kimai's widget ids), in
+the chosen order: working time and money of today, this week, month, year or in total (the
+person's own, `user…`, or everyone they may see, `Duration…`/`Amount…`), active users, the
+person's teams and their projects, and the working time chart (hours per day of this week and
+per project of this month, drawn as SVG by web/charts.py).
 
 Totals are summed in SQL over the timesheets table (finished entries by their begin, in the
-person's timezone), plus the elapsed part of running entries. Money of this week and month
-(with view_rate_own_timesheet), recent activities to start again, and for teamleads the running
-timers of their teams' members: a fixed number of queries in all.
+person's timezone), plus the elapsed part of running entries. Recent activities to start again,
+and for teamleads the running timers of their teams' members: a fixed number of queries in all.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select, true
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -24,13 +29,16 @@ from horae.api.deps import SessionDep
 from horae.customers.models import Customer
 from horae.db import utcnow
 from horae.projects.models import Project
+from horae.reporting.scope import reportable_users, shows_rates
 from horae.security.permissions import Actor
-from horae.teams.models import TeamMember
+from horae.teams.models import Team, TeamMember, team_projects
 from horae.timesheets.models import Timesheet
 from horae.timesheets.service import TimesheetService
 from horae.users.models import User
-from horae.web.auth import SignedInDep
-from horae.web.rendering import render
+from horae.web.api import WIDGETS, dashboard_widgets
+from horae.web.auth import SignedInDep, WebUser
+from horae.web.charts import ChartBar, bar_chart
+from horae.web.rendering import Ui, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,9 +46,12 @@ LATEST_ENTRIES = 10
 RECENT_ACTIVITIES = 5
 TEAM_TIMERS = 20
 WEEKDAY_NUMBERS = {"monday": 0, "sunday": 6}
-# The day bars are drawn against at least a working day, so one short entry is not a full bar.
+# The day chart is drawn against at least a working day, so one short entry is not a full bar.
 BAR_SCALE_MINIMUM = 8 * 3600
-BAR_STEPS = 20
+TEAM_LIST_LIMIT = 50
+PERIOD_NAMES = {"Today": "today", "Week": "week", "Month": "month", "Year": "year", "Total": "total"}
+# Every entry is later than this, so the "total" period starts here.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,23 @@ def calendar_periods(now: datetime, timezone: str, first_weekday: str) -> tuple[
     return totals, days
 
 
-def working_time(session: Session, user_id: int, periods: list[Period], now: datetime) -> dict[str, int]:
-    """Seconds worked in each period: finished entries by begin, running ones up to now."""
+def year_and_total(now: datetime, timezone: str) -> list[Period]:
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    first = today.replace(month=1, day=1)
+    return [
+        _period("year", first, first.replace(year=first.year + 1), zone),
+        Period("total", EPOCH.date(), EPOCH, now + timedelta(days=1)),
+    ]
+
+
+def working_time(
+    session: Session, user_id: int, periods: list[Period], now: datetime, owners: Any = None
+) -> dict[str, int]:
+    """Seconds worked in each period: finished entries by begin, running ones up to now.
+
+    `owners` replaces the one user by a condition on Timesheet.user_id (everyone one may see)."""
+    owner = Timesheet.user_id == user_id if owners is None else owners
     lower = min(p.start for p in periods)
     upper = max(p.end for p in periods)
     sums = [
@@ -96,7 +122,7 @@ def working_time(session: Session, user_id: int, periods: list[Period], now: dat
     ]
     row = session.execute(
         select(*sums).where(
-            Timesheet.user_id == user_id,
+            owner,
             Timesheet.end.is_not(None),
             Timesheet.begin >= lower,
             Timesheet.begin < upper,
@@ -104,9 +130,7 @@ def working_time(session: Session, user_id: int, periods: list[Period], now: dat
     ).one()
     result = {p.key: int(value or 0) for p, value in zip(periods, row, strict=True)}
     running = session.scalars(
-        select(Timesheet.begin).where(
-            Timesheet.user_id == user_id, Timesheet.end.is_(None), Timesheet.begin < now
-        )
+        select(Timesheet.begin).where(owner, Timesheet.end.is_(None), Timesheet.begin < now)
     ).all()
     for begin in running:
         for p in periods:
@@ -139,8 +163,9 @@ def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) 
     )
 
 
-def earnings(session: Session, user_id: int, periods: list[Period]) -> dict[str, Decimal]:
-    """The money of the person's finished entries in each period, one query."""
+def earnings(session: Session, user_id: int, periods: list[Period], owners: Any = None) -> dict[str, Decimal]:
+    """The money of the person's (or the `owners'`) finished entries in each period, one query."""
+    owner = Timesheet.user_id == user_id if owners is None else owners
     lower = min(p.start for p in periods)
     upper = max(p.end for p in periods)
     sums = [
@@ -154,13 +179,76 @@ def earnings(session: Session, user_id: int, periods: list[Period]) -> dict[str,
     ]
     row = session.execute(
         select(*sums).where(
-            Timesheet.user_id == user_id,
+            owner,
             Timesheet.end.is_not(None),
             Timesheet.begin >= lower,
             Timesheet.begin < upper,
         )
     ).one()
     return {p.key: Decimal(str(value or 0)) for p, value in zip(periods, row, strict=True)}
+
+
+def active_users(session: Session, owners: ColumnElement[bool], periods: list[Period]) -> dict[str, int]:
+    """How many of the owners booked (finished entries) in each period, one query."""
+    counts = [
+        func.count(
+            distinct(case((and_(Timesheet.begin >= p.start, Timesheet.begin < p.end), Timesheet.user_id)))
+        )
+        for p in periods
+    ]
+    row = session.execute(select(*counts).where(owners, Timesheet.end.is_not(None))).one()
+    return {p.key: int(value or 0) for p, value in zip(periods, row, strict=True)}
+
+
+def month_by_project(session: Session, user_id: int, month: Period) -> list[Any]:
+    """The person's finished hours per project in the month (customer and project names), one query."""
+    seconds = func.sum(Timesheet.duration)
+    return list(
+        session.execute(
+            select(Customer.name.label("customer"), Project.name.label("project"), seconds.label("seconds"))
+            .join(Project, Timesheet.project_id == Project.id)
+            .join(Customer, Project.customer_id == Customer.id)
+            .where(
+                Timesheet.user_id == user_id,
+                Timesheet.end.is_not(None),
+                Timesheet.begin >= month.start,
+                Timesheet.begin < month.end,
+            )
+            .group_by(Customer.name, Project.id, Project.name)
+            .order_by(seconds.desc(), Project.name)
+        ).all()
+    )
+
+
+def own_teams(session: Session, user_id: int) -> list[Any]:
+    """The person's teams, with whether they lead them, one query."""
+    return list(
+        session.execute(
+            select(Team.id, Team.name, TeamMember.teamlead)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == user_id)
+            .order_by(Team.name)
+            .limit(TEAM_LIST_LIMIT)
+        ).all()
+    )
+
+
+def team_project_list(session: Session, user_id: int) -> list[Any]:
+    """The visible projects assigned to the person's teams, one query."""
+    mine = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+    return list(
+        session.execute(
+            select(Project.id, Project.name, Customer.name.label("customer"))
+            .join(Customer, Project.customer_id == Customer.id)
+            .where(
+                Project.id.in_(select(team_projects.c.project_id).where(team_projects.c.team_id.in_(mine))),
+                Project.visible == true(),
+                Customer.visible == true(),
+            )
+            .order_by(Customer.name, Project.name)
+            .limit(TEAM_LIST_LIMIT)
+        ).all()
+    )
 
 
 def team_timers(session: Session, actor: Actor) -> list[Any]:
@@ -188,9 +276,150 @@ def team_timers(session: Session, actor: Actor) -> list[Any]:
     )
 
 
-def bar_step(seconds: int, largest: int) -> int:
-    scale = max(largest, BAR_SCALE_MINIMUM)
-    return min(BAR_STEPS, round(seconds * BAR_STEPS / scale)) if seconds > 0 else 0
+@dataclass(frozen=True)
+class Widget:
+    """One widget of the dashboard as the page draws it."""
+
+    id: str
+    kind: str  # "stat", "chart", "teams", "team_projects"
+    period: str | None = None
+    # "own" figures, or those of everyone the person may see ("visible").
+    scope: str = "own"
+    measure: str = "duration"  # "duration", "amount", "active"
+
+    @property
+    def dom_id(self) -> str:
+        prefix = {"duration": "total", "amount": "amount", "active": "active"}[self.measure]
+        return f"{'own-' if self.scope == 'own' and self.id.startswith('user') else ''}{prefix}-{self.period}"
+
+
+def _widget(widget_id: str) -> Widget | None:
+    if widget_id == "PaginatedWorkingTimeChart":
+        return Widget(widget_id, "chart")
+    if widget_id == "UserTeams":
+        return Widget(widget_id, "teams")
+    if widget_id == "UserTeamProjects":
+        return Widget(widget_id, "team_projects")
+    for prefix, scope, measure in (
+        ("userDuration", "own", "duration"),
+        ("userAmount", "own", "amount"),
+        ("Duration", "visible", "duration"),
+        ("Amount", "visible", "amount"),
+        ("activeUsers", "visible", "active"),
+    ):
+        if widget_id.startswith(prefix) and widget_id[len(prefix) :] in PERIOD_NAMES:
+            return Widget(widget_id, "stat", PERIOD_NAMES[widget_id[len(prefix) :]], scope, measure)
+    return None
+
+
+def chosen_widgets(actor: Actor) -> list[Widget]:
+    """The person's widgets in their order, those they may see.
+
+    `Duration…` is the working time of everyone the person may see: for someone without
+    `view_other_timesheet` (the default dashboard of a plain user) that is their own."""
+    result = []
+    for widget_id in dashboard_widgets(actor.user):
+        widget = _widget(widget_id)
+        if widget is None or widget_id not in WIDGETS:
+            continue
+        permission = WIDGETS[widget_id]
+        if widget.scope == "visible" and widget.measure == "duration":
+            permission = "view_own_timesheet"
+            if not actor.can("view_other_timesheet"):
+                widget = Widget(widget.id, widget.kind, widget.period, "own", widget.measure)
+        if permission is None or actor.can(permission):
+            result.append(widget)
+    return result
+
+
+def visible_owners(actor: Actor) -> ColumnElement[bool]:
+    return reportable_users(actor, Timesheet.user_id)  # type: ignore[arg-type]
+
+
+def scope_label(actor: Actor) -> str:
+    if actor.sees_all:
+        return "everyone"
+    return "team" if actor.led_team_ids else "own"
+
+
+def day_chart(ui: Ui, days: list[tuple[Period, int, bool]]) -> Any:
+    largest = max([seconds for _, seconds, _ in days] + [BAR_SCALE_MINIMUM])
+    bars = [
+        ChartBar(
+            ui.formatter.format_day(day.first_day, "EEEd") + (f" ({ui.gettext('today')})" if today else ""),
+            seconds,
+            ui.formatter.format_duration(seconds),
+            marked=today,
+        )
+        for day, seconds, today in days
+    ]
+    return bar_chart(
+        "chart-week",
+        ui.gettext("This week by day"),
+        ui.gettext("Hours per day of this week"),
+        bars,
+        maximum=largest,
+    )
+
+
+def month_chart(ui: Ui, rows: list[Any]) -> Any:
+    bars = [
+        ChartBar(
+            f"{row.customer} / {row.project}",
+            int(row.seconds or 0),
+            ui.formatter.format_duration(row.seconds),
+        )
+        for row in rows
+    ]
+    return bar_chart(
+        "chart-month-projects",
+        ui.gettext("This month by project"),
+        ui.gettext("Hours per project of this month"),
+        bars,
+    )
+
+
+def _widget_context(
+    session: Session, web_user: WebUser, widgets: list[Widget], now: datetime
+) -> dict[str, Any]:
+    """The figures the chosen widgets show, a fixed number of queries."""
+    ui, actor = web_user.ui, web_user.actor
+    totals, days = calendar_periods(now, ui.formatter.timezone, ui.first_weekday)
+    periods = {p.key: p for p in [*totals, *year_and_total(now, ui.formatter.timezone)]}
+    stats = [w for w in widgets if w.kind == "stat"]
+    own_periods = [p for p in periods.values() if any(w.period == p.key and w.scope == "own" for w in stats)]
+    seen_periods = [
+        p for p in periods.values() if any(w.period == p.key and w.scope == "visible" for w in stats)
+    ]
+    context: dict[str, Any] = {"widgets": widgets, "scope": scope_label(actor)}
+    chart = any(w.kind == "chart" for w in widgets)
+    own_seconds = working_time(
+        session, actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]], now
+    )
+    context["own_seconds"] = own_seconds
+    own_rates = shows_rates(actor, only_own=True)
+    seen_rates = shows_rates(actor, only_own=False)
+    if own_rates and own_periods:
+        context["own_money"] = earnings(session, actor.id, own_periods)
+    if seen_periods:
+        owners = visible_owners(actor)
+        context["seen_seconds"] = working_time(session, actor.id, seen_periods, now, owners)
+        if seen_rates and any(w.scope == "visible" and w.measure != "active" for w in stats):
+            context["seen_money"] = earnings(session, actor.id, seen_periods, owners)
+        if any(w.measure == "active" for w in stats):
+            context["active"] = active_users(session, owners, seen_periods)
+    if chart:
+        today = totals[0].first_day
+        context["days"] = [(d, own_seconds[d.key], d.first_day == today) for d in days]
+        context["day_chart"] = day_chart(ui, context["days"])
+        month_rows = month_by_project(session, actor.id, totals[2])
+        context["month_rows"] = month_rows
+        context["month_chart"] = month_chart(ui, month_rows)
+    if any(w.kind == "teams" for w in widgets):
+        context["teams"] = own_teams(session, actor.id)
+    if any(w.kind == "team_projects" for w in widgets):
+        context["team_projects"] = team_project_list(session, actor.id)
+    return context
 
 
 @router.get("/dashboard", name="dashboard")
@@ -199,19 +428,12 @@ def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
     context: dict[str, Any] = {"tracking": web_user.actor.can("view_own_timesheet")}
     if context["tracking"]:
         now = utcnow()
-        totals, days = calendar_periods(now, ui.formatter.timezone, ui.first_weekday)
-        seconds = working_time(session, web_user.actor.id, [*totals, *days], now)
-        largest = max(seconds[d.key] for d in days)
-        today = totals[0].first_day
+        context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
         context.update(
-            totals=[(p, seconds[p.key]) for p in totals],
-            days=[(d, seconds[d.key], bar_step(seconds[d.key], largest), d.first_day == today) for d in days],
             entries=latest_entries(session, web_user.actor.id),
             recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES),
             can_start=web_user.actor.can("create_own_timesheet"),
         )
-        if web_user.actor.can("view_rate_own_timesheet"):
-            context["money"] = earnings(session, web_user.actor.id, totals[1:])
     if web_user.actor.led_team_ids and web_user.actor.can("view_other_timesheet"):
         context["team_timers"] = team_timers(session, web_user.actor)
     return render(ui, "dashboard.html", context)

@@ -31,6 +31,7 @@ from horae.web.auth import SignedInDep, WebUser, safe_next
 from horae.web.choices import booking_choices
 from horae.web.csrf import CheckedFormDep
 from horae.web.dashboard import WEEKDAY_NUMBERS
+from horae.web.exports import FILTER_FIELDS, export_dialog
 from horae.web.forms import FormState, submitted
 from horae.web.i18n import N_
 from horae.web.navigation import NavItem, register
@@ -328,6 +329,8 @@ def my_times(request: Request, session: SessionDep, web_user: SignedInDep) -> Re
             "pages": pages,
             "can_create": web_user.actor.can("create_own_timesheet"),
             "list_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "export": export_dialog(session, web_user.actor),
+            "export_filters": FILTER_FIELDS,
         },
     )
 

@@ -9,13 +9,25 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
-from horae.web import admin, catalog, dashboard, profile, signin, tags, teams, tracking, users
+from horae.web import (
+    admin,
+    catalog,
+    dashboard,
+    exports,
+    profile,
+    reports,
+    signin,
+    tags,
+    teams,
+    tracking,
+    users,
+)
 from horae.web.errors import install_web_error_handlers
 from horae.web.headers import SecurityHeadersMiddleware
 from horae.web.rendering import STATIC_DIR
 
 # Each module holds the pages of one area; later areas (tracking, catalog) join this list.
-PAGE_MODULES = (signin, dashboard, tracking, catalog, tags, users, teams, profile, admin)
+PAGE_MODULES = (signin, dashboard, tracking, exports, reports, catalog, tags, users, teams, profile, admin)
 
 router = APIRouter(include_in_schema=False)
 for module in PAGE_MODULES:

@@ -1,0 +1,117 @@
+"""The dashboard draws the widgets of the `dashboard_widgets` preference, in its order, and its
+working time charts as SVG."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from horae.db import utcnow
+from horae.users.models import User
+from horae.users.service import set_preference
+
+
+def choose(backend: Any, user: Any, widgets: str) -> None:
+    with backend.db.session() as session:
+        stored = session.get(User, user.id)
+        assert stored is not None
+        set_preference(stored, "dashboard_widgets", widgets)
+
+
+def shown_widgets(page: str) -> list[str]:
+    return re.findall(r'data-widget="([^"]+)"', page)
+
+
+def seconds_of(page: str, dom_id: str) -> int:
+    return int(page.split(f'id="{dom_id}"')[1].split('data-seconds="')[1].split('"')[0])
+
+
+def test_the_default_dashboard_shows_the_default_widgets(make_user, web_session):
+    page = web_session(make_user()).get("/dashboard").text
+    assert shown_widgets(page) == [
+        "PaginatedWorkingTimeChart",
+        "DurationToday",
+        "DurationWeek",
+        "DurationMonth",
+        "DurationYear",
+    ]
+
+
+def test_the_dashboard_follows_the_chosen_widgets_and_order(backend, make_user, web_session, work_entry):
+    user = make_user()
+    work_entry(user, utcnow() - timedelta(hours=2), 45)
+    choose(backend, user, "userDurationWeek,UserTeams,PaginatedWorkingTimeChart,userDurationTotal")
+    page = web_session(user).get("/dashboard").text
+    assert shown_widgets(page) == [
+        "userDurationWeek",
+        "UserTeams",
+        "PaginatedWorkingTimeChart",
+        "userDurationTotal",
+    ]
+    assert seconds_of(page, "own-total-total") == 45 * 60
+    assert 'id="total-month"' not in page
+    assert "You are in no team." in page
+
+
+def test_widgets_without_their_permission_are_left_out(backend, make_user, web_session):
+    user = make_user()
+    choose(backend, user, "activeUsersWeek,AmountMonth,userAmountMonth,userDurationToday,NoSuchWidget")
+    page = web_session(user).get("/dashboard").text
+    assert shown_widgets(page) == ["userDurationToday"]
+
+
+def test_a_teamlead_sees_the_teams_time_and_own_time_apart(
+    backend, make_user, web_session, work_entry, ledger
+):
+    lead = make_user("ROLE_TEAMLEAD")
+    member, stranger = make_user(), make_user()
+    ledger.team("Core", leads=[lead.id], members=[member.id])
+    begin = utcnow() - timedelta(hours=3)
+    work_entry(lead, begin, 30)
+    work_entry(member, begin, 60)
+    work_entry(stranger, begin, 120)
+    choose(backend, lead, "userDurationTotal,DurationTotal,activeUsersTotal,UserTeams")
+    page = web_session(lead).get("/dashboard").text
+    assert seconds_of(page, "own-total-total") == 30 * 60
+    assert seconds_of(page, "total-total") == 90 * 60
+    assert "your teams" in page
+    active = page.split('id="active-total"')[1].split('class="stat-value">')[1].split("<")[0]
+    assert active == "2"
+    assert "Core" in page and "Teamlead" in page
+
+
+def test_the_working_time_chart_labels_every_bar(backend, make_user, web_session, work_entry):
+    user = make_user()
+    work_entry(user, utcnow() - timedelta(minutes=100), 90)
+    page = web_session(user).get("/dashboard").text
+    week = page.split('<svg class="chart" id="chart-week"')[1].split("</svg>")[0]
+    assert 'role="img"' in week and "<title" in week and "<desc" in week
+    assert len(re.findall(r'class="chart-value"', week)) == 7
+    assert "(today)" in week and "chart-row-marked" in week
+    month = page.split('<svg class="chart" id="chart-month-projects"')[1].split("</svg>")[0]
+    assert re.search(r"Customer \d+ / Project \d+", month)
+    assert ">1:30<" in month
+    assert 'id="week-days"' in page and 'id="month-projects"' in page
+
+
+def test_every_widget_together_needs_a_fixed_number_of_queries(backend, make_user, web_session, work_entry):
+    admin = make_user("ROLE_ADMIN")
+    # Every kind of widget and every period (a preference holds at most 250 characters).
+    everything = (
+        "PaginatedWorkingTimeChart,UserTeams,UserTeamProjects,userDurationToday,userAmountWeek,"
+        "DurationMonth,AmountYear,activeUsersTotal,DurationToday,activeUsersWeek,userAmountTotal"
+    )
+    choose(backend, admin, everything)
+    session = web_session(admin)
+    work_entry(admin, utcnow() - timedelta(hours=2), 30)
+    counter = backend.count_queries()
+    assert session.get("/dashboard").status_code == 200
+    first = len(counter)
+    for number in range(10):
+        work_entry(make_user(), utcnow() - timedelta(hours=number + 2), 30)
+    counter = backend.count_queries()
+    page = session.get("/dashboard")
+    assert page.status_code == 200
+    assert len(counter) <= first
+    assert len(shown_widgets(page.text)) == 11
