@@ -10,9 +10,6 @@ customer, project and activity numbers stay unique.
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,25 +22,7 @@ from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.timesheets.models import Timesheet
 from tests.api.test_timesheets import html5, yesterday_at
-from tests.factories.users import UserHandle
-
-# (caller, method, url, JSON body)
-Call = tuple[UserHandle, str, str, Any]
-
-
-def in_parallel(calls: Sequence[Call]) -> list[httpx.Response]:
-    """Sends each call from its own client, all released at once; answers in call order."""
-    barrier = threading.Barrier(len(calls))
-
-    def send(call: Call) -> httpx.Response:
-        user, method, url, body = call
-        with user.client() as client:
-            client.get("/api/ping")  # connected and authenticated before the start
-            barrier.wait()
-            return client.request(method, url, json=body)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(send, calls))
+from tests.parallel import Call, in_parallel
 
 
 def statuses(responses: list[httpx.Response]) -> list[int]:
