@@ -13,6 +13,11 @@ Ownership, where the operation has a record:
 - customers, projects, activities and teams: assigned to a team the caller is a plain member of
   ("own"), to a team the caller leads ("led"), to a team the caller is not in ("foreign").
 
+Variants add the list filters that name a record (`user`, `customer`, `project`, `activity` of the
+timesheet list, `customers[]` of projects, `projects[]` of activities: 403 for a record the caller
+may not access, except `user`, which is ignored without `view_other_timesheet`) and timesheets
+booked on a project of a team the caller is not in.
+
 Every successful JSON answer is also searched for fields the role may not see: timesheet rates
 without `view_rate` on the record, budget fields of customers, projects and activities without
 the `budget`/`time` grant on the record (ENTITIES_AND_ADMIN.md §0.4), budget fields in embedded
@@ -49,7 +54,7 @@ from horae.tags.models import Tag
 from horae.teams.models import Team
 from horae.users.models import Role, User
 from horae.users.service import create_access_token
-from tests.factories.timesheets import Catalog, TimesheetFactory
+from tests.factories.timesheets import Catalog, TimesheetFactory, Work
 from tests.factories.users import UserHandle
 
 OWNERSHIPS = ("own", "led", "foreign")
@@ -179,6 +184,15 @@ class Spec:
     owned: bool = False
     # Whether the record belongs to a person (timesheets, profiles, tokens, reports).
     personal: bool = False
+    # The ownerships to check when not the default ones.
+    only: tuple[str, ...] = ()
+
+    @property
+    def ownerships(self) -> tuple[str | None, ...]:
+        if not self.owned:
+            return (None,)
+        return self.only or (PERSON_OWNERSHIPS if self.personal else OWNERSHIPS)
+
     # The status when denied (410 for removed endpoints, which answer it to everyone).
     denied: int = 403
 
@@ -210,6 +224,10 @@ class World:
         self.catalog.team(members=[self.outsider], leads=[self.stranger_lead])
         # Bookings go to records without teams, so only the owner decides timesheet access.
         self.open = self.catalog.work()
+        # A project only the foreign team may use.
+        customer = self.catalog.customer()
+        project = self.catalog.project(customer, teams=[self.teams["foreign"]])
+        self.closed = Work(customer, project, self.catalog.activity(project))
         # (kind, id) → ownership of every customer, project and activity with teams.
         self.ownership: dict[tuple[str, int], str] = {}
         with backend.db.session() as session:
@@ -234,9 +252,10 @@ class World:
         self.ownership["activity", record.id] = o
         return record.id
 
-    def timesheet(self, o: str) -> int:
+    def timesheet(self, o: str, closed: bool = False) -> int:
         begin = datetime.now(UTC).replace(microsecond=0, second=0) - timedelta(days=3)
-        return self.timesheets.create(self.users[o], self.open, begin, begin + timedelta(hours=1)).id
+        work = self.closed if closed else self.open
+        return self.timesheets.create(self.users[o], work, begin, begin + timedelta(hours=1)).id
 
     def team(self, o: str) -> tuple[int, UserHandle]:
         """A fresh team of that ownership and its plain member."""
@@ -677,9 +696,78 @@ def hidden_fields(
     return found
 
 
+def may_filter_by_user(g: Grants, o: str | None) -> bool:
+    """TIMESHEETS_AUTH_ERRORS §5.1: `user` is ignored without view_other_timesheet, otherwise it
+    needs access to that user."""
+    return not g("view_other_timesheet") or access_user(g, o)
+
+
+def may_filter_by(g: Grants, o: str | None) -> bool:
+    """A customer/project/activity filter needs access to the record (§7.4, §0.5)."""
+    return g.all_data or o in ("own", "led")
+
+
+def _query(name: str, value: Callable[[World, str], int]) -> Callable[[World, str | None], Request]:
+    def build(world: World, o: str | None) -> Request:
+        assert o is not None
+        return Request(query={name: value(world, o)})
+
+    return build
+
+
+def on_closed_project(attribute: str, *, needs_access: bool) -> Rule:
+    """A timesheet booked on a project of a team the caller is not in (§7.3, §7.4): another's
+    needs access to the project; `start`/`create` need it for one's own records too."""
+
+    def rule(g: Grants, o: str | None) -> bool:
+        if o == "own":
+            return g(f"{attribute}_own_timesheet") and (g.all_data or not needs_access)
+        return g(f"{attribute}_other_timesheet") and g.all_data
+
+    return rule
+
+
+# The foreign team's members may use its project: only the caller's and a led member's records.
+CLOSED = ("own", "led")
+
+
+def _closed_timesheet(world: World, o: str | None) -> Request:
+    assert o is not None
+    return Request({"id": world.timesheet(o, closed=True)})
+
+
+# Variants of operations: (operation, variant) → its rule and request.
+VARIANTS: dict[tuple[str, str], Spec] = {
+    ("GET /api/timesheets/{id}", "closed project"): Spec(
+        on_closed_project("view", needs_access=False), _closed_timesheet, owned=True, only=CLOSED
+    ),
+    ("PATCH /api/timesheets/{id}/restart", "closed project"): Spec(
+        both(on_closed_project("start", needs_access=True), perm("start_own_timesheet")),
+        _closed_timesheet,
+        owned=True,
+        only=CLOSED,
+    ),
+    ("PATCH /api/timesheets/{id}/duplicate", "closed project"): Spec(
+        on_closed_project("create", needs_access=True), _closed_timesheet, owned=True, only=CLOSED
+    ),
+    ("GET /api/timesheets", "user"): Spec(
+        may_filter_by_user, _query("user", lambda w, o: w.users[o].id), owned=True, personal=True
+    ),
+    ("GET /api/timesheets", "customer"): Spec(may_filter_by, _query("customer", World.customer), owned=True),
+    ("GET /api/timesheets", "project"): Spec(may_filter_by, _query("project", World.project), owned=True),
+    ("GET /api/timesheets", "activity"): Spec(may_filter_by, _query("activity", World.activity), owned=True),
+    ("GET /api/projects", "customers[]"): Spec(
+        may_filter_by, _query("customers[]", World.customer), owned=True
+    ),
+    ("GET /api/activities", "projects[]"): Spec(
+        may_filter_by, _query("projects[]", World.project), owned=True
+    ),
+}
+
+
 def _cases() -> Iterator[tuple[str, Spec, str | None]]:
     for label, spec in sorted(SPECS.items()):
-        for o in (PERSON_OWNERSHIPS if spec.personal else OWNERSHIPS) if spec.owned else (None,):
+        for o in spec.ownerships:
             yield label, spec, o
 
 
@@ -697,6 +785,10 @@ def test_each_role_gets_what_the_permission_matrix_grants(
         for label, spec, o in _cases()
         if label in operations
     ]
+    for (label, variant), spec in VARIANTS.items():
+        for o in spec.ownerships:
+            expected = operations[label] if spec.rule(g, o) else spec.denied
+            cases.append((label, f"{variant}, {o}", spec.build(world, o), expected))
     # An unknown record answers 404 to everyone, before any permission check (§0.1).
     for label, spec in sorted(SPECS.items()):
         if label in operations and "{id}" in label:
