@@ -5,6 +5,7 @@ from horae.comments.models import CustomerComment, ProjectComment
 from horae.config.models import ConfigEntry
 from horae.customers.models import Customer
 from horae.db import Base
+from horae.locks import NamedLock
 from horae.meta.models import ActivityMeta, CustomerMeta, MetaFieldDefinition, ProjectMeta, TimesheetMeta
 from horae.projects.models import Project
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
@@ -35,6 +36,7 @@ __all__ = [
     "CustomerMeta",
     "CustomerRate",
     "MetaFieldDefinition",
+    "NamedLock",
     "Project",
     "ProjectComment",
     "ProjectMeta",

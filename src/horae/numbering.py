@@ -15,6 +15,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from horae.locks import hold_lock
+
 _PLACEHOLDER = re.compile(r"{[^}]*?}")
 _MODIFIERS = re.compile(r"([+\-,])")
 # Tries before giving up on a free number (Kimai's limit).
@@ -76,10 +78,12 @@ def next_number(session: Session, model: type, fmt: str, today: date) -> str | N
     """The next free number for `model` (which has `number`) in the format `fmt`.
 
     Counts the records (a varchar column has no usable maximum) and moves on while the number is
-    taken; None when the format is empty or no free number was found.
+    taken; None when the format is empty or no free number was found. Holds the model's number
+    lock until the transaction ends, so that concurrent creates count each other's records.
     """
     if not fmt:
         return None
+    lock_numbers(session, model)
     count = session.scalar(select(func.count()).select_from(model)) or 0
     for attempt in range(MAX_ATTEMPTS):
         number = format_number(fmt, count + 1 + attempt, today)
@@ -90,3 +94,8 @@ def next_number(session: Session, model: type, fmt: str, today: date) -> str | N
         if taken is None:
             return number
     return None
+
+
+def lock_numbers(session: Session, model: type) -> None:
+    """Serializes choosing and checking numbers of `model` until the transaction ends."""
+    hold_lock(session, f"numbers:{model.__tablename__}")  # type: ignore[attr-defined]

@@ -3,8 +3,6 @@ a record is lost (the database serializes them with row locks or SQLite's write 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,21 +10,12 @@ import httpx
 import pytest
 
 from tests.api.test_timesheets import html5, yesterday_at
+from tests.parallel import in_parallel as parallel
 
 
 def in_parallel(user, requests: list) -> list[httpx.Response]:
-    """Sends each request from its own client, all released at once."""
-    barrier = threading.Barrier(len(requests))
-
-    def send(request) -> httpx.Response:
-        method, url, body = request
-        with user.client() as client:
-            client.get("/api/ping")
-            barrier.wait()
-            return client.request(method, url, json=body)
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
+    """Sends each (method, url, body) as `user` from its own client, all released at once."""
+    return parallel([(user, *request) for request in requests])
 
 
 @pytest.mark.parametrize("limit", [1, 3])

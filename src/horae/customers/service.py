@@ -26,7 +26,7 @@ from horae.customers.schemas import customer_form
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import CustomerMeta, MetaFieldDefinition
 from horae.meta.service import apply_meta_defaults, apply_meta_values, list_meta_fields, set_meta_field
-from horae.numbering import next_number
+from horae.numbering import lock_numbers, next_number
 from horae.rates import service as rates
 from horae.rates.models import RateColumns
 from horae.search import term_condition
@@ -126,6 +126,7 @@ def number_errors(
     """`number` must be unused by other records unless the setting allows repeats."""
     if number is None or config.get(setting):
         return []
+    lock_numbers(session, model)
     query = select(model.id).where(model.number == number)
     if own_id is not None:
         query = query.where(model.id != own_id)

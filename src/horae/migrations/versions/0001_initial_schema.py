@@ -93,6 +93,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("entity_type", "name", name=op.f("uq_meta_field_definitions_entity_type_name")),
     )
     op.create_table(
+        "named_locks",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_named_locks")),
+    )
+    op.create_table(
         "roles",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
@@ -664,6 +669,7 @@ def downgrade() -> None:
     op.drop_table("teams")
     op.drop_table("tags")
     op.drop_table("roles")
+    op.drop_table("named_locks")
     op.drop_table("meta_field_definitions")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_visible"))
