@@ -123,10 +123,35 @@ class Dataset:
     path: Path
     credentials: dict[str, Any]
     build: dict[str, Any]
+    # On PostgreSQL the dataset is a database of that name on the server; `path` then holds
+    # only the build record.
+    database: str | None = None
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return pg_url(self.database) if self.database else f"sqlite:///{self.path}"
+
+
+# PostgreSQL runs use the local server (trust authentication, as the test suite does).
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_RUN_DATABASE = "horae_bench_run"
+
+
+def pg_url(database: str) -> str:
+    return f"{PG_SERVER}/{database}"
+
+
+def pg_admin(*statements: str) -> None:
+    """Statements that cannot run in a transaction (CREATE/DROP DATABASE), on the server."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def demo_arguments(spec: DemoSpec) -> list[str]:
@@ -147,10 +172,15 @@ def demo_arguments(spec: DemoSpec) -> list[str]:
     return [*arguments, "--until", spec.until.isoformat()]
 
 
-def ensure_dataset(label: str, spec: DemoSpec, say: Callable[[str], None]) -> Dataset:
-    """The cached dataset for `spec`, built with `horae demo` on first use."""
-    folder = CACHE / "datasets" / f"{label}-{spec.cache_key()}"
+def ensure_dataset(
+    label: str, spec: DemoSpec, say: Callable[[str], None], backend: str = "sqlite"
+) -> Dataset:
+    """The cached dataset for `spec`, built with `horae demo` on first use: a SQLite file, or a
+    PostgreSQL database named after the cache key."""
+    key = spec.cache_key()
+    folder = CACHE / "datasets" / f"{label}-{key}"
     done = folder / "build.json"
+    database = f"horae_bench_{key}" if backend == "postgresql" else None
     if not done.exists():
         for stale in (CACHE / "datasets").glob(f"{label}-*"):
             shutil.rmtree(stale)
@@ -158,7 +188,11 @@ def ensure_dataset(label: str, spec: DemoSpec, say: Callable[[str], None]) -> Da
         credentials = folder / "credentials.json"
         command = [str(HORAE), *demo_arguments(spec), "--credentials", str(credentials)]
         say(f"building the dataset: horae {' '.join(command[1:-2])}")
-        env = {**os.environ, "HORAE_DATABASE_URL": f"sqlite:///{folder / 'horae.sqlite'}"}
+        url = f"sqlite:///{folder / 'horae.sqlite'}"
+        if database:
+            pg_admin(f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"')
+            url = pg_url(database)
+        env = {**os.environ, "HORAE_DATABASE_URL": url}
         started = time.perf_counter()
         completed = subprocess.run(command, env=env, capture_output=True, text=True)
         if completed.returncode:
@@ -172,7 +206,7 @@ def ensure_dataset(label: str, spec: DemoSpec, say: Callable[[str], None]) -> Da
             "seconds": round(seconds, 1),
             "timesheet_seconds": float(match.group(1)) if match else None,
             "timesheets_per_second": int(match.group(2).replace(",", "")) if match else None,
-            "bytes": (folder / "horae.sqlite").stat().st_size,
+            "bytes": None if database else (folder / "horae.sqlite").stat().st_size,
         }
         done.write_text(json.dumps(build, indent=1) + "\n")
         say(f"built in {seconds:.0f} s")
@@ -180,17 +214,25 @@ def ensure_dataset(label: str, spec: DemoSpec, say: Callable[[str], None]) -> Da
         folder / "horae.sqlite",
         json.loads((folder / "credentials.json").read_text()),
         json.loads(done.read_text()),
+        database,
     )
 
 
-def working_copy(dataset: Dataset) -> Path:
-    """Each run writes (W3, W4) into a fresh copy; the cached dataset stays as built."""
+def working_copy(dataset: Dataset) -> str:
+    """Each run writes (W3, W4) into a fresh copy; the cached dataset stays as built. Answers
+    the copy's database URL (on PostgreSQL a database created from the dataset as template)."""
+    if dataset.database:
+        pg_admin(
+            f'DROP DATABASE IF EXISTS "{PG_RUN_DATABASE}"',
+            f'CREATE DATABASE "{PG_RUN_DATABASE}" TEMPLATE "{dataset.database}"',
+        )
+        return pg_url(PG_RUN_DATABASE)
     target = CACHE / "run" / "horae.sqlite"
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(dataset.path, target)
-    return target
+    return f"sqlite:///{target}"
 
 
 # --- who and what the workloads use -----------------------------------------------------------
@@ -209,6 +251,7 @@ class Context:
     project: int
     activity: int
     tag_names: list[str]
+    customer: int = 0
     tag_term: str
     tag_matches: int
     week_records: int
@@ -260,9 +303,9 @@ def discover(url: str, credentials: dict[str, Any], until: date) -> Context:
     engine = create_engine(url)
     with engine.connect() as connection:
         # A project and activity open to every team, so that every user may book on them.
-        project, activity = connection.execute(
+        customer, project, activity = connection.execute(
             text(
-                "SELECT p.id, a.id FROM projects p JOIN activities a ON a.project_id = p.id "
+                "SELECT p.customer_id, p.id, a.id FROM projects p JOIN activities a ON a.project_id = p.id "
                 "WHERE p.id NOT IN (SELECT project_id FROM team_projects) "
                 "AND p.customer_id NOT IN (SELECT customer_id FROM team_customers) "
                 "AND a.id NOT IN (SELECT activity_id FROM team_activities) ORDER BY p.id, a.id LIMIT 1"
@@ -302,7 +345,7 @@ def discover(url: str, credentials: dict[str, Any], until: date) -> Context:
     engine.dispose()
     return Context(
         credentials, admin, lead, plain, until, week, month, quarter, project, activity,
-        tag_names, term, matches, week_records, quarter_rows,
+        tag_names, term, matches, week_records, quarter_rows, customer,
     )  # fmt: skip
 
 
@@ -447,9 +490,20 @@ def _catalog(name: str, who: str) -> Workload:
     return Workload(f"C {name} {who}", f"GET /api/{name} as {caller}", [request])
 
 
+def _catalog_filtered(name: str, parameter: str) -> Workload:
+    """The lists as booking clients call them: the projects of one customer, the activities of
+    one project (the customer → project → activity selects)."""
+
+    def request(c: Context) -> Request:
+        value = c.customer if parameter == "customer" else c.project
+        return Request("GET", [f"/api/{name}?{parameter}={value}"], [c.bearer(c.plain[0])])
+
+    return Workload(f"C {name} of a {parameter}", f"GET /api/{name}?{parameter}=… as a plain user", [request])
+
+
 CATALOG_WORKLOADS = [
     _catalog(name, who) for name in ("customers", "projects", "activities") for who in ("user", "admin")
-]
+] + [_catalog_filtered("projects", "customer"), _catalog_filtered("activities", "project")]
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -1219,6 +1273,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", help="last day + 1 of the dataset (default: today)")
     parser.add_argument("--skip-timetagger", action="store_true")
     parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where Horae and the baselines run (PostgreSQL: the local server, or BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="horae serve --workers N")
+    parser.add_argument(
         "--floor-as-horae",
         action="store_true",
         help="check the harness itself: serve the floor app where Horae would be (endpoints not built yet)",
@@ -1230,12 +1291,11 @@ def main(argv: list[str] | None = None) -> int:
 
     until = date.fromisoformat(args.until) if args.until else _today()
     size = (catalog_sizes if args.mode == "catalog" else sizes)(until)[args.size]
-    label = f"{args.mode}-{args.size}"
+    label = f"{args.mode}-{args.size}" + ("" if args.database == "sqlite" else f"-{args.database}")
     try:
         wrk = ensure_wrk(say)
-        dataset = ensure_dataset(label, size.spec, say)
-        run_db = working_copy(dataset)
-        url = f"sqlite:///{run_db}"
+        dataset = ensure_dataset(label, size.spec, say, args.database)
+        url = working_copy(dataset)
         context = discover(url, dataset.credentials, until)
         say(
             f"dataset {dataset.path.parent.name}: "
@@ -1254,7 +1314,15 @@ def main(argv: list[str] | None = None) -> int:
             "the figures are noisy"
         )
     stamp = results["date"]
-    if args.size == "full":
+    variant = ("" if args.database == "sqlite" else f"-{args.database}") + (
+        "" if args.workers == 1 else f"-{args.workers}-workers"
+    )
+    if variant:
+        # Other backends and worker counts are reported beside the main run, never over it.
+        out_json = BENCH / "results" / f"{stamp}-{args.mode}-{args.size}{variant}.json"
+        markdown = CACHE / "results" / f"{stamp}-{label}{variant}.md"
+        images = CACHE / "results" / f"{stamp}-{label}{variant}"
+    elif args.size == "full":
         out_json = BENCH / "results" / f"{stamp}{'' if args.mode == 'load' else '-catalog'}.json"
         markdown = ROOT / "docs" / ("benchmarks.md" if args.mode == "load" else "benchmarks-catalog.md")
         images = ROOT / "docs" / ("benchmarks" if args.mode == "load" else "benchmarks-catalog")
@@ -1290,7 +1358,8 @@ def run(
     ]  # fmt: skip
     env = {**os.environ, "HORAE_DATABASE_URL": url, "HORAE_ENVIRONMENT": "local"}
     horae_port, floor_port = free_port(), free_port()
-    horae_command = [str(HORAE), "serve", "--host", "127.0.0.1", "--port", str(horae_port), "--workers", "1"]
+    horae_command = [str(HORAE), "serve", "--host", "127.0.0.1", "--port", str(horae_port)]
+    horae_command += ["--workers", str(args.workers)]
     if args.floor_as_horae:
         horae_command = [
             str(PYTHON),
@@ -1311,6 +1380,8 @@ def run(
         "mode": args.mode,
         "machine": {
             "cpus": os.cpu_count(),
+            "database": args.database,
+            "workers": args.workers,
             "python": sys.version.split()[0],
             "wrk": wrk_version(wrk),
             "pinning": "server on CPU 1, wrk on CPU 0" if cpus()[0] else "none",
@@ -1365,7 +1436,8 @@ def run(
         say("  statements per request and the same SQL run directly (in-process):")
         for key, figures in in_process_measurements(url, context, probes, say).items():
             results["workloads"][key]["queries"] = figures
-    if args.mode == "load" and not args.skip_timetagger and (only is None or {"W1", "W4"} & only):
+    timetagger = not args.skip_timetagger and args.database == "sqlite"  # TimeTagger keeps SQLite files
+    if args.mode == "load" and timetagger and (only is None or {"W1", "W4"} & only):
         say("  TimeTagger:")
         try:
             results["timetagger"] = timetagger_baseline(wrk, dataset, context, size, say)

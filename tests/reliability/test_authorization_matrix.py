@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -230,32 +231,64 @@ class World:
         self.closed = Work(customer, project, self.catalog.activity(project))
         # (kind, id) → ownership of every customer, project and activity with teams.
         self.ownership: dict[tuple[str, int], str] = {}
+        # Reads share one record per kind and ownership (see `reading`).
+        self.shared = False
+        self._shared: dict[tuple[Any, ...], int] = {}
         with backend.db.session() as session:
             for kind in ("customer", "project", "activity", "timesheet"):
                 define_meta_field(session, kind, META)
         for o in OWNERSHIPS:  # something of each kind in every list
             self.customer(o), self.project(o), self.activity(o), self.timesheet(o)
 
+    @contextmanager
+    def reading(self, label: str) -> Iterator[None]:
+        """Cases that only read (GET) share one record per kind and ownership; every case that
+        may change or delete its records gets fresh ones, so no answer depends on the order."""
+        self.shared = label.startswith("GET ")
+        try:
+            yield
+        finally:
+            self.shared = False
+
+    def _record(self, key: tuple[Any, ...], make: Callable[[], int]) -> int:
+        if not self.shared:
+            return make()
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
+
     # Records of one ownership, fresh for every case that may change or delete them.
     def customer(self, o: str) -> int:
-        record = self.catalog.customer(teams=[self.teams[o]])
-        self.ownership["customer", record.id] = o
-        return record.id
+        def make() -> int:
+            record = self.catalog.customer(teams=[self.teams[o]])
+            self.ownership["customer", record.id] = o
+            return record.id
+
+        return self._record(("customer", o), make)
 
     def project(self, o: str) -> int:
-        record = self.catalog.project(self.open.customer, teams=[self.teams[o]])
-        self.ownership["project", record.id] = o
-        return record.id
+        def make() -> int:
+            record = self.catalog.project(self.open.customer, teams=[self.teams[o]])
+            self.ownership["project", record.id] = o
+            return record.id
+
+        return self._record(("project", o), make)
 
     def activity(self, o: str) -> int:
-        record = self.catalog.activity(None, teams=[self.teams[o]])
-        self.ownership["activity", record.id] = o
-        return record.id
+        def make() -> int:
+            record = self.catalog.activity(None, teams=[self.teams[o]])
+            self.ownership["activity", record.id] = o
+            return record.id
+
+        return self._record(("activity", o), make)
 
     def timesheet(self, o: str, closed: bool = False) -> int:
-        begin = datetime.now(UTC).replace(microsecond=0, second=0) - timedelta(days=3)
-        work = self.closed if closed else self.open
-        return self.timesheets.create(self.users[o], work, begin, begin + timedelta(hours=1)).id
+        def make() -> int:
+            begin = datetime.now(UTC).replace(microsecond=0, second=0) - timedelta(days=3)
+            work = self.closed if closed else self.open
+            return self.timesheets.create(self.users[o], work, begin, begin + timedelta(hours=1)).id
+
+        return self._record(("timesheet", o, closed), make)
 
     def team(self, o: str) -> tuple[int, UserHandle]:
         """A fresh team of that ownership and its plain member."""
@@ -267,8 +300,13 @@ class World:
         return self.catalog.team(members=[plain], leads=[lead]).id, plain
 
     def linked(self, kind: str, o: str, team_id: int) -> int:
-        """A record of `kind` assigned to the persistent team of ownership o and to team_id."""
-        record_id = getattr(self, kind)(o)
+        """A record of `kind` assigned to the persistent team of ownership o and to team_id
+        (always a fresh one: its teams change)."""
+        shared, self.shared = self.shared, False
+        try:
+            record_id = getattr(self, kind)(o)
+        finally:
+            self.shared = shared
         model = {"customer": "customers", "project": "projects", "activity": "activities"}[kind]
         with self.backend.db.session() as session:
             team = session.get(Team, team_id)
@@ -780,19 +818,23 @@ def test_each_role_gets_what_the_permission_matrix_grants(
     g = Grants(role)
     # Every case's records first, then the requests four at a time: each case has records of its
     # own, so the order of the requests does not change any answer.
-    cases = [
-        (label, o, spec.build(world, o), operations[label] if spec.rule(g, o) else spec.denied)
-        for label, spec, o in _cases()
-        if label in operations
-    ]
+    cases = []
+    for label, spec, o in _cases():
+        if label in operations:
+            with world.reading(label):
+                request = spec.build(world, o)
+            cases.append((label, o, request, operations[label] if spec.rule(g, o) else spec.denied))
     for (label, variant), spec in VARIANTS.items():
         for o in spec.ownerships:
             expected = operations[label] if spec.rule(g, o) else spec.denied
-            cases.append((label, f"{variant}, {o}", spec.build(world, o), expected))
+            with world.reading(label):
+                request = spec.build(world, o)
+            cases.append((label, f"{variant}, {o}", request, expected))
     # An unknown record answers 404 to everyone, before any permission check (§0.1).
     for label, spec in sorted(SPECS.items()):
         if label in operations and "{id}" in label:
-            request = spec.build(world, "own" if spec.owned else None)
+            with world.reading(label):
+                request = spec.build(world, "own" if spec.owned else None)
             request.params["id"] = MISSING_ID
             cases.append((label, "missing", request, 410 if spec.rule is gone else 404))
     with (
