@@ -44,7 +44,7 @@ def throughput(results: dict[str, Any], out: Path) -> Path:
         values = []
         for key in keys:
             match = next((f for k, s, f in series if k == key and s == server), None)
-            values.append(match["10"]["rps"] if match else 0)
+            values.append((match["10"]["rps"] or 0) if match else 0)
         positions = [k + (index - 1) * width for k in range(len(keys))]
         axes.bar(positions, values, width, label=server, color=COLORS[server])
     axes.set_xticks(range(len(keys)))
@@ -64,8 +64,8 @@ def latency(results: dict[str, Any], out: Path) -> Path:
     rows = [(key, f) for key, server, f in _series(results) if server == "horae"]
     figure, axes = plt.subplots(figsize=(max(8, len(rows) * 0.9), 4.5))
     for offset, (connections, shade) in enumerate((("1", 0.55), ("10", 1.0))):
-        p50 = [f[connections]["p50_ms"] for _key, f in rows]
-        p99 = [f[connections]["p99_ms"] for _key, f in rows]
+        p50 = [f[connections]["p50_ms"] or 0 for _key, f in rows]
+        p99 = [f[connections]["p99_ms"] or 0 for _key, f in rows]
         positions = [i + (offset - 0.5) * 0.4 for i in range(len(rows))]
         axes.bar(
             positions, p99, 0.4, color=COLORS["horae"], alpha=0.35 * shade, label=f"p99, {connections} conn."

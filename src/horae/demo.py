@@ -63,6 +63,17 @@ from horae.timesheets.models import timesheet_tags
 # Part of the benchmark's cache key: bump it whenever the same parameters would write other rows.
 GENERATOR_VERSION = 1
 
+
+def schema_fingerprint() -> str:
+    """The migrations' text: a dataset cached under another schema is built again."""
+    from horae.migrate import MIGRATIONS
+
+    digest = hashlib.sha256()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 DEFAULT_PASSWORD = "demo-password"
 DEFAULT_API_PASSWORD = "demo-api-password"
 ADMIN_USERNAME = "admin"
@@ -94,6 +105,7 @@ class DemoSpec:
         values = {k: v for k, v in asdict(self).items() if k != "batch_size"}
         values["until"] = self.until.isoformat()
         values["version"] = GENERATOR_VERSION
+        values["schema"] = schema_fingerprint()
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
     @property

@@ -29,7 +29,8 @@ timesheet_tags = Table(
 class Timesheet(Base):
     __tablename__ = "timesheets"
     __table_args__ = (
-        Index("ix_timesheets_user_id_begin", "user_id", "begin"),
+        # Covers the sums of dashboards and reports per user and period (no row lookups).
+        Index("ix_timesheets_user_id_begin", "user_id", "begin", "end", "duration", "rate"),
         Index("ix_timesheets_begin_end", "begin", "end"),
         Index("ix_timesheets_user_id_project_id_activity_id", "user_id", "project_id", "activity_id"),
         Index("ix_timesheets_user_id_end", "user_id", "end"),

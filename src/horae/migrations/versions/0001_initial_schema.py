@@ -550,7 +550,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_timesheets_date", ["date"], unique=False)
         batch_op.create_index("ix_timesheets_modified_at", ["modified_at"], unique=False)
         batch_op.create_index("ix_timesheets_project_id_begin", ["project_id", "begin"], unique=False)
-        batch_op.create_index("ix_timesheets_user_id_begin", ["user_id", "begin"], unique=False)
+        batch_op.create_index(
+            "ix_timesheets_user_id_begin", ["user_id", "begin", "end", "duration", "rate"], unique=False
+        )
         batch_op.create_index("ix_timesheets_user_id_end", ["user_id", "end"], unique=False)
         batch_op.create_index(
             "ix_timesheets_user_id_project_id_activity_id",
