@@ -15,6 +15,7 @@ from horae.activities.models import Activity
 from horae.activities.schemas import activity_form
 from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
+from horae.catalog_cache import cached_list
 from horae.config.service import SystemConfig, load_config
 from horae.customers.models import Customer
 from horae.customers.service import (
@@ -96,8 +97,12 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> byt
     A project filter returns the activities of those projects plus every global activity, except
     when exactly one project is asked for and it does not allow global activities.
     """
-    statement, parent = select_activities(session, actor, query)
-    return activities_json(session, actor, statement, parent)
+
+    def build() -> bytes:
+        statement, parent = select_activities(session, actor, query)
+        return activities_json(session, actor, statement, parent)
+
+    return cached_list(session, actor, "activities", query, build)
 
 
 def find_activities(session: Session, actor: Actor, query: ActivityQuery) -> list[Activity]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form, FormContext
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
 from horae.api.wire import zone
+from horae.catalog_cache import cached_list
 from horae.comments import service as comments
 from horae.comments.models import CommentColumns
 from horae.config.service import SystemConfig, load_config
@@ -210,7 +211,13 @@ def _with_relations(query: Select[Any]) -> Select[Any]:
 def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, details: bool = False) -> bytes:
     """The customers the caller may see (team rule), filtered and ordered as asked, as the JSON
     array of `GET /api/customers` (`details` adds the address keys)."""
-    return customers_json(session, actor, select_customers(actor, query), details=details)
+    return cached_list(
+        session,
+        actor,
+        "customers",
+        (query, details),
+        lambda: customers_json(session, actor, select_customers(actor, query), details=details),
+    )
 
 
 def find_customers(session: Session, actor: Actor, query: CustomerQuery) -> list[Customer]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from horae.activities.models import Activity
 from horae.api.forms import INVALID_CHOICE, Form
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
+from horae.catalog_cache import cached_list
 from horae.comments import service as comments
 from horae.comments.models import CommentColumns
 from horae.config.service import SystemConfig, load_config
@@ -107,7 +108,13 @@ def running_on(day: date) -> Any:
 def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
     """The projects the caller may see, by default only those running today, as the JSON array
     of `GET /api/projects`."""
-    return projects_json(session, actor, select_projects(session, actor, query))
+    return cached_list(
+        session,
+        actor,
+        "projects",
+        query,
+        lambda: projects_json(session, actor, select_projects(session, actor, query)),
+    )
 
 
 def find_projects(session: Session, actor: Actor, query: ProjectQuery) -> list[Project]:
