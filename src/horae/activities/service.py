@@ -31,13 +31,11 @@ from horae.customers.service import (
 )
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ActivityMeta
-from horae.meta.service import set_meta_field
 from horae.numbering import next_number
 from horae.projects.models import Project
-from horae.rates import service as rates
-from horae.rates.models import RateColumns
+from horae.rates.service import RecordRates
 from horae.search import term_condition
-from horae.security.attributes import can_activity, can_on_new
+from horae.security.attributes import RecordAccess, can_activity, can_on_new
 from horae.security.permissions import Actor
 from horae.security.visibility import activity_visible, can_access_project
 
@@ -284,28 +282,11 @@ def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
     )
 
 
-def set_activity_meta(session: Session, actor: Actor, activity_id: int, body: Any) -> Activity:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    body = body if isinstance(body, dict) else {}
-    set_meta_field(session, activity, body.get("name"), body.get("value"))
-    session.flush()
-    return activity
+# --- rates ----------------------------------------------------------------------------------
 
-
-def activity_rates(session: Session, actor: Actor, activity_id: int) -> list[RateColumns]:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    return rates.list_rates(session, "activity", activity.id)
-
-
-def add_activity_rate(session: Session, actor: Actor, activity_id: int, body: Any) -> RateColumns:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    return rates.add_rate(session, actor, "activity", activity.id, body)
-
-
-def delete_activity_rate(session: Session, actor: Actor, activity_id: int, rate_id: int) -> None:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    rates.delete_rate(session, "activity", activity.id, rate_id)
+ACCESS = RecordAccess("activity", load_activity, can_activity)
+# Followed by the names the web pages call its use cases by.
+RATES = RecordRates(ACCESS)
+activity_rates = RATES.rates
+add_activity_rate = RATES.add
+delete_activity_rate = RATES.delete
