@@ -6,13 +6,14 @@ the same lists again and again while the catalog itself changes rarely. A built 
 in memory (per process, bounded in bytes, least recently used out first) and served again as
 long as the catalog's generation has not moved.
 
-The generation is a counter in the database (`generations`, row `catalog`), so every worker and
-every host sees the same one. Any unit of work that writes a table a list reads (customers,
-projects, activities, teams and their links, custom fields and their definitions, the
-configuration) increases it in its own transaction, from an ORM flush hook and from a hook on
-bulk statements, so the new value commits or rolls back with the change. A list reads the
-generation before its rows: whatever rows it then reads are at least as new as that generation,
-so an answer is never kept under a generation older than the data it shows.
+The generation is a counter in the database (`generations`, row `catalog`; `tags` for the tag
+searches), so every worker and every host sees the same one. A unit of work that writes a table
+an answer reads (customers, projects, activities, teams and their links, custom fields and their
+definitions, the configuration; tags) is noticed by an ORM flush hook and a hook on bulk
+statements, and moves the counter at commit, as its last write: the new value commits or rolls
+back with the change, and the counter's row lock is only ever the last lock a transaction takes.
+A list reads the generation before its rows: whatever rows it then reads are at least as new as
+that generation, so an answer is never kept under a generation older than the data it shows.
 
 The key holds everything else an answer depends on: the list and its parameters, the caller, the
 caller's roles, permissions and team memberships (read fresh on every request), and the caller's
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -97,49 +98,48 @@ def advance(connection: Connection, name: str = CATALOG) -> None:
     connection.execute(step)
 
 
-_ADVANCED = "generations_advanced"
+_TOUCHED = "generations_touched"
 
 
 def _generations_of(table: str | None) -> tuple[str, ...]:
     return tuple(name for name, tables in WATCHED.items() if table in tables)
 
 
-def _advance_once(session: Session, names: tuple[str, ...]) -> None:
-    """Moves each named counter at most once per transaction."""
-    advanced: set[str] = session.info.setdefault(_ADVANCED, set())
-    for name in names:
-        if name not in advanced:
-            advance(session.connection(), name)
-            advanced.add(name)
+def _touch(session: Session, names: Iterable[str]) -> None:
+    session.info.setdefault(_TOUCHED, set()).update(names)
 
 
 @event.listens_for(Session, "before_flush")
-def _advance_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    touched: set[str] = set()
-    for instance in (*session.new, *session.deleted, *session.dirty):
+def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for instance in (*session.new, *session.deleted):
+        _touch(session, _generations_of(getattr(instance, "__tablename__", None)))
+    for instance in session.dirty:
         names = _generations_of(getattr(instance, "__tablename__", None))
-        if names and (
-            instance in session.new or instance in session.deleted or session.is_modified(instance)
-        ):
-            touched.update(names)
-    if touched:
-        _advance_once(session, tuple(sorted(touched)))
+        if names and session.is_modified(instance):
+            _touch(session, names)
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _advance_on_statement(state: ORMExecuteState) -> None:
+def _note_bulk_changes(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        names = _generations_of(getattr(table, "name", None))
-        if names:
-            _advance_once(state.session, names)
+        _touch(state.session, _generations_of(getattr(table, "name", None)))
+
+
+@event.listens_for(Session, "before_commit")
+def _advance_at_commit(session: Session) -> None:
+    # The last flush first, so that its changes are noted; then the counters move as the very
+    # last writes of the transaction. A transaction takes a generation's row lock only when
+    # it has nothing left to lock, so it can never wait for another lock while holding it.
+    session.flush()
+    for name in sorted(session.info.pop(_TOUCHED, ())):
+        advance(session.connection(), name)
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, _transaction: Any) -> None:
-    # Also at the end of a savepoint, which may have rolled the step back: one step too many
-    # costs nothing, one too few would keep a stale answer.
-    session.info.pop(_ADVANCED, None)
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # a rolled-back transaction's changes are gone with it
+        session.info.pop(_TOUCHED, None)
 
 
 class AnswerCache:

@@ -15,6 +15,7 @@ from horae.settings import Settings
 from horae.tags.models import Tag
 from horae.teams.models import team_customers
 from tests.http import http_client
+from tests.parallel import in_parallel
 from tests.reliability.servers import app_server
 
 CATALOG_READS = ("FROM customers", "FROM projects", "FROM activities")
@@ -196,6 +197,34 @@ def test_a_change_through_another_server_shows_in_the_next_answer(backend, admin
             assert len(other_db.answer_cache) == 1
     finally:
         other_db.dispose()
+
+
+def test_parallel_catalog_changes_all_succeed_and_all_show(backend, admin, make_customer, make_team):
+    customers = [make_customer(name=f"Old {n}") for n in range(4)]
+    team = make_team(name="Blue", leads=[admin])
+    with admin.client() as client:
+        assert len(names(client, "/api/customers")) == 4  # kept before the changes
+    before = current_generation(backend)
+    new = {"country": "DE", "currency": "EUR", "timezone": "UTC"}
+    calls = [
+        *((admin, "POST", "/api/customers", {**new, "name": f"New {n}"}) for n in range(4)),
+        *(
+            (admin, "PATCH", f"/api/customers/{c.id}", {"name": f"Renamed {n}"})
+            for n, c in enumerate(customers)
+        ),
+        *((admin, "POST", f"/api/teams/{team.id}/customers/{c.id}", None) for c in customers[:2]),
+    ]
+    answers = in_parallel(calls)
+    assert [a.status_code for a in answers] == [200] * len(calls), [
+        a.text for a in answers if a.status_code != 200
+    ]
+    assert current_generation(backend) == before + len(calls)
+    with admin.client() as client:
+        listed = client.get("/api/customers").json()
+    assert sorted(entry["name"] for entry in listed) == sorted(
+        [f"New {n}" for n in range(4)] + [f"Renamed {n}" for n in range(4)]
+    )
+    assert sum(1 for entry in listed if entry["teams"]) == 2
 
 
 def test_a_rejected_change_leaves_the_generation_alone(backend, admin):
