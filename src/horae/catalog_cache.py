@@ -23,13 +23,14 @@ current date (projects running today).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, String, event, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, String, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -81,21 +82,24 @@ def generation(session: Session, name: str = CATALOG) -> int:
 def advance(connection: Connection, name: str = CATALOG) -> None:
     """Moves the counter in the connection's transaction."""
     step = update(Generation).where(Generation.name == name).values(value=Generation.value + 1)
-    if connection.execute(step).rowcount:
-        return
-    if connection.dialect.name == "sqlite":
-        # One writing transaction at a time (BEGIN IMMEDIATE): nobody can insert it meanwhile.
-        connection.execute(insert(Generation).values(name=name, value=1))
-        return
-    # Created apart, as the named locks are, so that two first writers cannot deadlock on the
-    # duplicate-key check; then moved in this transaction.
-    with connection.engine.connect() as apart:
-        try:
-            apart.execute(insert(Generation).values(name=name, value=0))
-            apart.commit()
-        except IntegrityError:
-            apart.rollback()
-    connection.execute(step)
+    if not connection.execute(step).rowcount:
+        # The rows are created with the schema (`ensure_generations`); one deleted since is
+        # written again here, in this transaction, from a value no earlier count can have
+        # reached (microseconds since 1970), so that no kept answer matches it by chance.
+        connection.execute(insert(Generation).values(name=name, value=time.time_ns() // 1000))
+
+
+def ensure_generations(engine: Engine) -> None:
+    """Creates the missing counters, each in a transaction of its own (run after migrating)."""
+    for name in WATCHED:
+        with engine.connect() as connection:
+            if connection.execute(select(Generation.name).where(Generation.name == name)).first():
+                continue
+            try:
+                connection.execute(insert(Generation).values(name=name, value=0))
+                connection.commit()
+            except IntegrityError:  # another process created it meanwhile
+                connection.rollback()
 
 
 _TOUCHED = "generations_touched"

@@ -22,11 +22,14 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Brings the database to the newest revision."""
+    """Brings the database to the newest revision, with the rows the schema needs."""
+    from horae.catalog_cache import ensure_generations
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    ensure_generations(engine)
 
 
 def pending(engine: Engine) -> bool:

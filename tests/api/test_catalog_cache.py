@@ -5,10 +5,10 @@ through this server or another one on the same database."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, select, update
 
 from horae.app import create_app
-from horae.catalog_cache import AnswerCache, generation
+from horae.catalog_cache import AnswerCache, Generation, generation
 from horae.customers.models import Customer
 from horae.db import Database
 from horae.settings import Settings
@@ -225,6 +225,22 @@ def test_parallel_catalog_changes_all_succeed_and_all_show(backend, admin, make_
         [f"New {n}" for n in range(4)] + [f"Renamed {n}" for n in range(4)]
     )
     assert sum(1 for entry in listed if entry["teams"]) == 2
+
+
+def test_the_counters_exist_with_the_schema_and_a_deleted_one_comes_back_unlike_any_before(
+    backend, admin, make_customer
+):
+    with backend.db.session(write=False) as session:
+        assert set(session.scalars(select(Generation.name))) >= {"catalog", "tags"}
+    make_customer(name="Acme")
+    with admin.client() as client:
+        assert names(client, "/api/customers") == ["Acme"]
+        kept = current_generation(backend)
+        with backend.db.session() as session:
+            session.execute(delete(Generation).where(Generation.name == "catalog"))
+        make_customer(name="Bolt")
+        assert current_generation(backend) > kept + 1_000_000
+        assert names(client, "/api/customers") == ["Acme", "Bolt"]
 
 
 def test_a_rejected_change_leaves_the_generation_alone(backend, admin):
