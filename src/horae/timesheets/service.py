@@ -186,18 +186,23 @@ class TimesheetService:
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6)."""
         self.require_own_view()
-        latest = func.max(Timesheet.id)
+        # Grouped first (on the user's covering index), then each group's project and activity
+        # checked once instead of once per record.
+        groups = select(
+            Timesheet.project_id, Timesheet.activity_id, func.max(Timesheet.id).label("latest")
+        ).where(Timesheet.user_id == self.actor.id)
+        if begin is not None:
+            groups = groups.where(Timesheet.begin >= begin)
+        latest = groups.group_by(Timesheet.project_id, Timesheet.activity_id).subquery("latest_per_pair")
         query = (
-            select(latest)
-            .join(Project, Project.id == Timesheet.project_id)
-            .join(Activity, Activity.id == Timesheet.activity_id)
-            .where(Timesheet.user_id == self.actor.id, entity_filter(self.actor))
-            .group_by(Timesheet.project_id, Timesheet.activity_id)
-            .order_by(latest.desc())
+            select(latest.c.latest)
+            .select_from(latest)
+            .join(Project, Project.id == latest.c.project_id)
+            .join(Activity, Activity.id == latest.c.activity_id)
+            .where(entity_filter(self.actor))
+            .order_by(latest.c.latest.desc())
             .limit(size)
         )
-        if begin is not None:
-            query = query.where(Timesheet.begin >= begin)
         ids = list(self.session.scalars(query))
         if not ids:
             return []
@@ -765,8 +770,14 @@ class TimesheetService:
             selectinload(Timesheet.tags),
             selectinload(Timesheet.meta),
             joinedload(Timesheet.user),
-            joinedload(Timesheet.project),
-            joinedload(Timesheet.activity),
+            # Inner joins where the record always has one, and the activity's optional project
+            # outer-joined with its customer in one chain (every project has a customer):
+            # SQLite materializes a nested `LEFT JOIN (projects JOIN customers)` over every
+            # project first.
+            joinedload(Timesheet.project, innerjoin=True),
+            joinedload(Timesheet.activity, innerjoin=True)
+            .joinedload(Activity.project)
+            .joinedload(Project.customer, innerjoin=False),
         ]
         actor = self.actor
         needs_teams = not actor.sees_all and (with_teams or actor.can("view_rate_other_timesheet"))
