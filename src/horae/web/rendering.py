@@ -20,6 +20,7 @@ from horae.security.permissions import Actor
 from horae.settings import Settings
 from horae.users.models import User, WebSession
 from horae.users.service import user_timezone
+from horae.web.choices import option_tags
 from horae.web.i18n import (
     N_,
     Formatter,
@@ -174,6 +175,7 @@ def _environment() -> Environment:
     env.filters["duration"] = Formatter.format_duration
     env.filters["hours"] = pass_context(lambda c, v: ui(c).formatter.format_hours(v))
     env.filters["message"] = pass_context(lambda c, v: ui(c).message(v))
+    env.filters["option_tags"] = option_tags
     env.globals["static_url"] = static_url
     return env
 
