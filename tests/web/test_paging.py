@@ -47,7 +47,7 @@ def _next_query(page: str) -> dict[str, list[str]] | None:
 def test_a_long_list_is_paged_by_name_with_its_search_kept(admin, web_session, catalog, path):
     names = [f"Paged {number:02d}" for number in range(PAGE_SIZE + 5)]
     # Created out of order, so that the pages follow the names, not the ids.
-    _fill(catalog, path, names[::-1] + ["Other"])
+    _fill(catalog, path, [*names[::-1], "Other"])
     session = web_session(admin)
 
     first = session.get(f"{path}?term=paged").text
