@@ -32,7 +32,10 @@ def test_a_named_route_has_the_routers_path(app, name, params):
     assert url_path(app, name, **params) == str(app.url_path_for(name, **params))
 
 
-@pytest.mark.parametrize(("name", "params"), [("no_such_page", {}), ("timesheet_edit", {}), ("week", {"x": 1})])
+WRONG = [("no_such_page", {}), ("timesheet_edit", {}), ("week", {"x": 1})]
+
+
+@pytest.mark.parametrize(("name", "params"), WRONG)
 def test_an_unknown_name_or_wrong_parameters_fail_as_in_the_router(app, name, params):
     with pytest.raises(NoMatchFound):
         url_path(app, name, **params)
