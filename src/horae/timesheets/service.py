@@ -139,11 +139,12 @@ class TimesheetService:
         self._require(self.actor.can("view_own_timesheet"))
 
     def search(
-        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False
+        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False, total: int | None = None
     ) -> tuple[list[Timesheet], int]:
         """One page of records and the total count (contract §5.1, §7.5). `with_teams` also loads
-        the teams the per-record action checks read (the web pages' row buttons)."""
-        query, total = self._page(filters)
+        the teams the per-record action checks read (the web pages' row buttons); `total`, when
+        the caller has counted the same filters already (`totals`), saves counting again."""
+        query, total = self._page(filters, total)
         records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
         return [*records], total
 
@@ -152,10 +153,11 @@ class TimesheetService:
         query, total = self._page(filters)
         return listing.page(self, query, expanded=expanded), total
 
-    def _page(self, filters: TimesheetFilter) -> tuple[Select[Any], int]:
-        """The statement of one page and the total count of every page."""
+    def _page(self, filters: TimesheetFilter, total: int | None = None) -> tuple[Select[Any], int]:
+        """The statement of one page and the total count of every page (counted unless given)."""
         query = self._filtered(filters)
-        total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
+        if total is None:
+            total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
         filters.page.check_in_range(total)
         query = query.order_by(*ordering(filters.order_by, filters.descending))
         return query.offset(filters.page.offset).limit(filters.page.size), total
