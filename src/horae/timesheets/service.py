@@ -185,8 +185,10 @@ class TimesheetService:
             query = query.where(*term_conditions(filters.term))
         return query.where(entity_filter(actor))
 
-    def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
-        """The caller's latest record per project and activity (contract §5.6)."""
+    def recent(self, begin: datetime | None, size: int, *, expanded: bool = True) -> list[Timesheet]:
+        """The caller's latest record per project and activity (contract §5.6); `expanded` also
+        loads the custom fields of their projects, customers and activities (the API shows
+        them, the pages do not)."""
         self.require_own_view()
         # Grouped first (on the user's covering index), then each group's project and activity
         # checked once instead of once per record.
@@ -212,7 +214,7 @@ class TimesheetService:
             select(Timesheet)
             .where(Timesheet.id.in_(ids))
             .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
-            .options(*self._loaders(True))
+            .options(*self._loaders(expanded))
         ).unique()
         return list(records)
 

@@ -409,7 +409,7 @@ def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
         context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
         context.update(
             entries=latest_entries(session, web_user.actor.id),
-            recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES),
+            recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES, expanded=False),
             can_start=web_user.actor.can("create_own_timesheet"),
         )
     if web_user.actor.led_team_ids and web_user.actor.can("view_other_timesheet"):
