@@ -6,7 +6,7 @@ service checks the submitted ids again, so these lists only decide what is offer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -30,9 +30,11 @@ class Option(NamedTuple):
 
 @dataclass(frozen=True)
 class BookingChoices:
-    customers: list[Option]
-    projects: list[Option]
-    activities: list[Option]
+    """Each list holds options or rows with an `id`, a `name` and a `parent`."""
+
+    customers: Sequence[Option]
+    projects: Sequence[Any]
+    activities: Sequence[Any]
 
     def project_customer(self, project_id: int) -> int | None:
         return next((p.parent for p in self.projects if p.id == project_id), None)
@@ -44,8 +46,9 @@ def booking_choices(session: Session, actor: Actor) -> BookingChoices:
         .where(Customer.visible.is_(True), customer_visible(actor))
         .order_by(Customer.name, Customer.id)
     ).all()
+    # Thousands of activities: their rows are used as they come (named id, name, parent).
     projects = session.execute(
-        select(Project.id, Project.name, Project.customer_id)
+        select(Project.id, Project.name, Project.customer_id.label("parent"))
         .join(Customer, Customer.id == Project.customer_id)
         .where(
             Project.visible.is_(True),
@@ -56,28 +59,23 @@ def booking_choices(session: Session, actor: Actor) -> BookingChoices:
         .order_by(Project.name, Project.id)
     ).all()
     activities = session.execute(
-        select(Activity.id, Activity.name, Activity.project_id)
+        select(Activity.id, Activity.name, Activity.project_id.label("parent"))
         .where(Activity.visible.is_(True), activity_visible(actor))
         .order_by(Activity.name, Activity.id)
     ).all()
-    # Thousands of activities: the rows become options without a Python call per field.
-    return BookingChoices(
-        [Option(row[0], row[1]) for row in customers],
-        list(map(Option._make, projects)),
-        list(map(Option._make, activities)),
-    )
+    return BookingChoices([Option(row[0], row[1]) for row in customers], projects, activities)
 
 
-def option_tags(options: Iterable[Option], selected: Any, *, parents: bool = False) -> Markup:
-    """The <option> tags of a booking select, written in one pass (a template loop over
-    thousands of activities costs more than the rest of the page); `selected` is the chosen
-    id, compared as text as the form holds it."""
+def option_tags(options: Iterable[Any], selected: Any, *, parents: bool = False) -> Markup:
+    """The <option> tags of a booking select (options or rows of id, name and parent), written
+    in one pass (a template loop over thousands of activities costs more than the rest of the
+    page); `selected` is the chosen id, compared as text as the form holds it."""
     chosen = str(selected)
     tags = []
-    for option in options:
+    for option_id, name, parent_id in options:
         parent = ""
         if parents:
-            parent = f' data-parent="{"" if option.parent is None else option.parent}"'
-        mark = " selected" if str(option.id) == chosen else ""
-        tags.append(f'<option value="{option.id}"{parent}{mark}>{escape(option.name)}</option>')
+            parent = f' data-parent="{"" if parent_id is None else parent_id}"'
+        mark = " selected" if str(option_id) == chosen else ""
+        tags.append(f'<option value="{option_id}"{parent}{mark}>{escape(name)}</option>')
     return Markup("\n".join(tags))
