@@ -25,7 +25,7 @@ browser: install
 
 test: install
 	scripts/ensure-browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal
 
 test-fast: install
 	HORAE_TEST_DATABASES=sqlite $(BIN)/python -m pytest -q -x -p no:cacheprovider -m "not browser"

@@ -1261,7 +1261,8 @@ How the figures are made, so that they can be reproduced and read as ratios rath
   request too slow for ten of them to finish within a run is measured at one connection only.
 * Other variants are reported beside this one, never over it: `--database postgresql` (the
   local server, a template copy of the dataset per run), `--workers N`, `--mode catalog`
-  (the catalog lists at 5,000/50,000/100,000) and `--mode pages` (the web app's pages).
+  (the catalog lists at 5,000/50,000/100,000), `--mode pages` (the web app's pages) and
+  `--list-cache-mb 0` (catalog lists built afresh on every request).
 """
 
 
@@ -1354,6 +1355,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="horae serve --workers N")
     parser.add_argument(
+        "--list-cache-mb",
+        type=int,
+        help="HORAE_LIST_CACHE_MB for Horae (0: every catalog list is built afresh; default: Horae's)",
+    )
+    parser.add_argument(
         "--floor-as-horae",
         action="store_true",
         help="check the harness itself: serve the floor app where Horae would be (endpoints not built yet)",
@@ -1396,8 +1402,10 @@ def main(argv: list[str] | None = None) -> int:
             "the figures are noisy"
         )
     stamp = results["date"]
-    variant = ("" if args.database == "sqlite" else f"-{args.database}") + (
-        "" if args.workers == 1 else f"-{args.workers}-workers"
+    variant = (
+        ("" if args.database == "sqlite" else f"-{args.database}")
+        + ("" if args.workers == 1 else f"-{args.workers}-workers")
+        + ("" if args.list_cache_mb is None else f"-list-cache-{args.list_cache_mb}")
     )
     if variant:
         # Other backends and worker counts are reported beside the main run, never over it.
@@ -1441,6 +1449,8 @@ def run(
         if only is None or w.key in only or w.key.split()[0] in only
     ]  # fmt: skip
     env = {**os.environ, "HORAE_DATABASE_URL": url, "HORAE_ENVIRONMENT": "local"}
+    if args.list_cache_mb is not None:
+        env["HORAE_LIST_CACHE_MB"] = str(args.list_cache_mb)
     horae_port, floor_port = free_port(), free_port()
     horae_command = [str(HORAE), "serve", "--host", "127.0.0.1", "--port", str(horae_port)]
     horae_command += ["--workers", str(args.workers)]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -24,6 +23,7 @@ from horae.models import Activity, Customer, Project, Tag, Team, TeamMember, Tim
 from horae.teams.models import team_customers, team_projects
 from horae.timesheets.models import timesheet_tags
 from horae.users.service import create_user
+from tests.http import http_client
 
 # Forty days across both DST changes of 2024 (US on March 10, EU on March 31).
 SPEC = DemoSpec(
@@ -56,6 +56,8 @@ def _dump(backend: Any) -> dict[str, list[tuple[Any, ...]]]:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with backend.db.engine.connect() as connection:
         for table in horae.models.metadata.sorted_tables:
+            if table.name == "generations":  # a counter of changes, not content
+                continue
             columns = [c for c in table.columns if c.name not in SECRET_COLUMNS]
             order = list(table.primary_key.columns)
             rows[table.name] = [tuple(r) for r in connection.execute(select(*columns).order_by(*order))]
@@ -259,7 +261,7 @@ def test_demo_users_authenticate_with_their_token_and_the_shared_api_password(ba
     result = generate_demo(backend.db.engine, SPEC, api_password="shared-api-secret")
     user = result.users[3]
 
-    with httpx.Client(base_url=backend.base_url, timeout=30) as http:
+    with http_client(base_url=backend.base_url, timeout=30) as http:
         by_token = http.get("/api/ping", headers={"Authorization": f"Bearer {user.token}"})
         by_password = http.get(
             "/api/ping", headers={"X-AUTH-USER": user.username, "X-AUTH-TOKEN": "shared-api-secret"}

@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or get_settings()
     settings.check_production_ready()
     database = db or Database(
-        settings.database_url, echo=settings.sql_echo, sqlite_synchronous=settings.sqlite_synchronous
+        settings.database_url,
+        echo=settings.sql_echo,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        answer_cache_bytes=settings.list_cache_mb * 1024 * 1024,
     )
 
     @asynccontextmanager

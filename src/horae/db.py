@@ -116,17 +116,29 @@ def is_sqlite(session_or_engine: Session | Engine) -> bool:
 class Database:
     """The engine and session factory of one running application."""
 
-    def __init__(self, url: str, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self,
+        url: str,
+        echo: bool = False,
+        sqlite_synchronous: str = "NORMAL",
+        answer_cache_bytes: int | None = None,
+    ) -> None:
         # Every mapper must be known before the first query resolves relationships by name.
         import horae.models  # noqa: F401
+        from horae.catalog_cache import DEFAULT_BUDGET_BYTES, AnswerCache
 
         self.url = url
         self.engine = make_engine(url, echo=echo, sqlite_synchronous=sqlite_synchronous)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # Built catalog lists, served again while the catalog is unchanged (catalog_cache.py).
+        self.answer_cache = AnswerCache(
+            DEFAULT_BUDGET_BYTES if answer_cache_bytes is None else answer_cache_bytes
+        )
+        info = {"answer_cache": self.answer_cache}
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True, info=info)
         # On SQLite a writing unit of work starts with BEGIN IMMEDIATE (see _configure_sqlite);
         # the transaction begins lazily, at the first statement.
         self.write_sessionmaker = sessionmaker(
-            self.engine.execution_options(horae_write=True), expire_on_commit=False, autoflush=True
+            self.engine.execution_options(horae_write=True), expire_on_commit=False, autoflush=True, info=info
         )
 
     @contextmanager

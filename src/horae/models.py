@@ -1,6 +1,7 @@
 """Imports every domain's models so that the metadata is complete (migrations, tests)."""
 
 from horae.activities.models import Activity
+from horae.catalog_cache import Generation
 from horae.comments.models import CustomerComment, ProjectComment
 from horae.config.models import ConfigEntry
 from horae.customers.models import Customer
@@ -35,6 +36,7 @@ __all__ = [
     "CustomerComment",
     "CustomerMeta",
     "CustomerRate",
+    "Generation",
     "MetaFieldDefinition",
     "NamedLock",
     "Project",

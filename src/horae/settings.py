@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # NORMAL survives a killed process; FULL also keeps the last commits through a power loss.
     sqlite_synchronous: str = Field(default="NORMAL", pattern="^(NORMAL|FULL)$")
+    # Memory per process for built catalog lists (catalog_cache.py); 0 switches the cache off.
+    list_cache_mb: int = Field(default=64, ge=0)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("sqlite_synchronous", "log_level", mode="before")

@@ -231,6 +231,35 @@ def test_successful_requests_are_not_limited(http, make_user, frozen_clock):
         assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
 
 
+def test_an_unknown_login_is_limited_too(http, frozen_clock):
+    for number in range(5):
+        headers = {**legacy("ghost", "wrong"), "X-Forwarded-For": f"203.0.113.{number}"}
+        assert http.get("/api/users/me", headers=headers).status_code == 403
+    headers = {**legacy("ghost", "wrong"), "X-Forwarded-For": "198.51.100.7"}
+    assert http.get("/api/users/me", headers=headers).status_code == 429
+
+
+def test_a_login_longer_than_a_stored_key_is_limited_across_clients(http, frozen_clock):
+    login = "x" * 300
+    for number in range(5):
+        headers = {**legacy(login, "wrong"), "X-Forwarded-For": f"203.0.113.{number}"}
+        assert http.get("/api/users/me", headers=headers).status_code == 403
+    headers = {**legacy(login, "wrong"), "X-Forwarded-For": "198.51.100.7"}
+    assert http.get("/api/users/me", headers=headers).status_code == 429
+
+
+def test_an_api_password_costs_no_more_statements_than_a_bearer_token(backend, http, make_user):
+    user = make_user(username="anna")
+    counts = {}
+    for scheme, headers in (("password", legacy("anna", API_PASSWORD)), ("token", user.headers)):
+        assert http.get("/api/ping", headers=headers).status_code == 200  # warm caches, token usage
+        counter = backend.count_queries()
+        assert http.get("/api/ping", headers=headers).status_code == 200
+        counter.active = False
+        counts[scheme] = len([sql for sql in counter.statements if sql not in ("BEGIN", "COMMIT")])
+    assert counts["password"] == counts["token"]
+
+
 # --- Bearer access tokens ---------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from horae.api.openapi import SCHEMAS
 from horae.db import utcnow
 from horae.security.passwords import sha256_hex
 from horae.users.models import WebSession
+from tests.http import http_client
 
 SWAGGER_DIR = Path(__file__).parents[2] / "src" / "horae" / "api" / "static" / "swagger"
 
@@ -52,7 +53,7 @@ def signed_in_cookie(backend, user_id: int, *, expired: bool = False) -> dict[st
 
 
 def browser(backend, cookies: dict[str, str]) -> httpx.Client:
-    return httpx.Client(base_url=backend.base_url, cookies=cookies, timeout=30)
+    return http_client(base_url=backend.base_url, cookies=cookies, timeout=30)
 
 
 def operations(document):

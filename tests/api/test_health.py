@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
-
 from horae.app import create_app
 from horae.db import Database
 from horae.settings import Settings
+from tests.http import http_client
 from tests.reliability.servers import app_server
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -43,7 +42,7 @@ def test_ready_answers_503_with_a_reason_when_the_database_is_unreachable():
     db = Database(UNREACHABLE)
     app = create_app(Settings(database_url=UNREACHABLE, environment="test"), db=db)
     try:
-        with app_server(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        with app_server(app) as base_url, http_client(base_url=base_url, timeout=30) as client:
             ready = client.get("/health/ready")
             live = client.get("/health/live")
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,18 +18,42 @@ from tests.factories.reporting import ExportScenario
 # What the `horae` console script runs (`python -m horae.cli` would load a second copy of the
 # module, whose list of extra commands nobody fills).
 HORAE = "import sys; from horae.cli import main; sys.exit(main(sys.argv[1:]))"
+# Several command lines run one after the other in one process (a process costs seconds to
+# start): prints each one's exit status and standard error as a JSON list.
+HORAE_SEVERAL = """
+import contextlib, io, json, sys
+from horae.cli import main
+
+outcomes = []
+for argv in json.loads(sys.argv[1]):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exc:
+            status = exc.code
+    outcomes.append([status, err.getvalue()])
+print(json.dumps(outcomes))
+"""
 
 
-def horae(backend: Any, *args: str) -> subprocess.CompletedProcess[str]:
+def horae(backend: Any, *args: str, script: str = HORAE) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HORAE_DATABASE_URL": backend.url, "HORAE_DEFAULT_TIMEZONE": "Europe/Berlin"}
     return subprocess.run(
-        [sys.executable, "-c", HORAE, *args],
+        [sys.executable, "-c", script, *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def horae_several(backend: Any, *command_lines: list[str]) -> list[tuple[int, str]]:
+    """Runs the command lines in one process; each one's (exit status, standard error)."""
+    result = horae(backend, json.dumps(command_lines), script=HORAE_SEVERAL)
+    assert result.returncode == 0, result.stderr
+    return [(status, err) for status, err in json.loads(result.stdout.strip().splitlines()[-1])]
 
 
 def test_the_operator_exports_every_row(
@@ -130,14 +155,20 @@ def test_command_line_mistakes_end_with_one_line(
         (["--locale", "xx_YY"], "horae: error: unknown locale 'xx_YY'"),
         (["--tag", "no-such-tag"], "horae: error: none of the tags exists"),
     ]
-    for extra, message in cases:
-        result = horae(backend, "export", "--format", "csv", "--output", target, *extra)
-        assert result.returncode == 1, extra
-        assert result.stderr.startswith(message), (extra, result.stderr)
-        assert len(result.stderr.strip().splitlines()) == 1
+    outcomes = horae_several(
+        backend,
+        *(["export", "--format", "csv", "--output", target, *extra] for extra, _ in cases),
+        ["export", "--format", "csv", "--output", str(tmp_path / "no" / "x.csv")],
+        ["export", "--format", "docx", "--output", target],
+    )
+    assert len(outcomes) == len(cases) + 2
+    for (extra, message), (status, stderr) in zip(cases, outcomes[: len(cases)], strict=True):
+        assert status == 1, extra
+        assert stderr.startswith(message), (extra, stderr)
+        assert len(stderr.strip().splitlines()) == 1
         assert not Path(target).exists()
 
-    missing = horae(backend, "export", "--format", "csv", "--output", str(tmp_path / "no" / "x.csv"))
-    assert missing.returncode == 1 and "does not exist" in missing.stderr
-    wrong = horae(backend, "export", "--format", "docx", "--output", target)
-    assert wrong.returncode == 2
+    missing_status, missing_stderr = outcomes[-2]
+    assert missing_status == 1 and "does not exist" in missing_stderr
+    wrong_status, _ = outcomes[-1]
+    assert wrong_status == 2

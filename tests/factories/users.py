@@ -13,6 +13,7 @@ import pytest
 from horae.security.permissions import permission_matrix
 from horae.users.models import Role, RolePermission, User
 from horae.users.service import create_access_token, create_user
+from tests.http import http_client
 
 PASSWORD = "password-123"
 API_PASSWORD = "api-password-123"
@@ -43,7 +44,7 @@ class UserHandle:
 
     def client(self, legacy: bool = False) -> httpx.Client:
         headers = self.legacy_headers if legacy else self.headers
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+        return http_client(base_url=self.base_url, headers=headers, timeout=30)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.timesheets.models import Timesheet
 from tests.factories.users import PASSWORD, UserHandle
+from tests.http import http_client
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _sequence = itertools.count(1)
@@ -58,7 +59,7 @@ def web_session(backend: Any) -> Iterator[Callable[..., WebSession]]:
     clients: list[httpx.Client] = []
 
     def factory(user: UserHandle, password: str = PASSWORD, **client_options: Any) -> WebSession:
-        client = httpx.Client(base_url=backend.base_url, timeout=30, **client_options)
+        client = http_client(base_url=backend.base_url, timeout=30, **client_options)
         clients.append(client)
         response = sign_in_over_http(client, user.username, password)
         assert response.status_code == 303, response.text

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import _free_port, _Server
+from tests.http import http_get
 
 
 @contextmanager
@@ -82,7 +83,7 @@ class HoraeProcess:
                 code = self.process.returncode
                 raise RuntimeError(f"horae serve exited with {code}: {self.stderr()[-2000:]}")
             try:
-                if httpx.get(f"{self.base_url}/health/ready", timeout=2).status_code == 200:
+                if http_get(f"{self.base_url}/health/ready", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

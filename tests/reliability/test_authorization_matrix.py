@@ -57,6 +57,7 @@ from horae.users.models import Role, User
 from horae.users.service import create_access_token
 from tests.factories.timesheets import Catalog, TimesheetFactory, Work
 from tests.factories.users import UserHandle
+from tests.http import http_client, http_get
 
 OWNERSHIPS = ("own", "led", "foreign")
 # Records of people also come from a colleague: the lead of a team the caller is a plain member
@@ -669,7 +670,7 @@ def documented_operations(document: dict[str, Any]) -> dict[str, int]:
 
 @pytest.fixture
 def document(backend: Any, admin: UserHandle) -> dict[str, Any]:
-    response = httpx.get(f"{backend.base_url}/api/doc.json", headers=admin.headers, timeout=30)
+    response = http_get(f"{backend.base_url}/api/doc.json", headers=admin.headers, timeout=30)
     assert response.status_code == 200
     return dict(response.json())
 
@@ -838,7 +839,7 @@ def test_each_role_gets_what_the_permission_matrix_grants(
             request.params["id"] = MISSING_ID
             cases.append((label, "missing", request, 410 if spec.rule is gone else 404))
     with (
-        httpx.Client(base_url=backend.base_url, headers=world.caller.headers, timeout=60) as client,
+        http_client(base_url=backend.base_url, headers=world.caller.headers, timeout=60) as client,
         ThreadPoolExecutor(max_workers=4) as pool,
     ):
 

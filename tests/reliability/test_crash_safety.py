@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from horae.tags.models import Tag
+from tests.http import http_client
 from tests.reliability.conftest import API_PASSWORD, LOGIN_PASSWORD, FreshDatabase
 from tests.reliability.servers import HoraeProcess
 
@@ -52,7 +53,7 @@ class WriteLoad:
 
     def _write(self, writer: int) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(base_url=self.base_url, headers=headers, timeout=10) as client:
+        with http_client(base_url=self.base_url, headers=headers, timeout=10) as client:
             sequence = 0
             while not self.stop.is_set():
                 sequence += 1
@@ -143,7 +144,7 @@ def test_acknowledged_writes_survive_sigkill_and_restart(fresh_database: FreshDa
             )
 
         # The restarted server goes on writing where the killed one stopped.
-        with httpx.Client(
+        with http_client(
             base_url=server.base_url, headers={"Authorization": f"Bearer {fresh_database.token}"}, timeout=10
         ) as client:
             response = client.post("/api/tags", json={"name": "after-the-crashes", "visible": True})

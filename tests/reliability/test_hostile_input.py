@@ -26,6 +26,7 @@ from horae.app import create_app
 from horae.errors import BadRequest
 from horae.settings import Settings
 from horae.tags.models import Tag
+from tests.http import http_client
 from tests.reliability.servers import app_server
 
 BAD_REQUEST = {"code": 400, "message": "Bad Request"}
@@ -58,7 +59,7 @@ def probe_url(backend) -> Iterator[str]:
 
 @pytest.fixture
 def client(probe_url) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=probe_url, timeout=30) as client:
+    with http_client(base_url=probe_url, timeout=30) as client:
         yield client
 
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from fastapi import APIRouter
@@ -19,6 +18,7 @@ from horae.app import create_app
 from horae.logging import JsonFormatter, redact_query, redact_text
 from horae.settings import Settings
 from tests.factories.users import API_PASSWORD, PASSWORD
+from tests.http import http_get
 from tests.reliability.conftest import API_PASSWORD as LOADER_API_PASSWORD
 from tests.reliability.conftest import LOGIN_PASSWORD as LOADER_LOGIN_PASSWORD
 from tests.reliability.conftest import FreshDatabase
@@ -208,7 +208,7 @@ def test_unexpected_error_is_a_kimai_500_with_request_id_and_a_redacted_log(back
     app = create_app(Settings(database_url=backend.url, environment="test"), db=backend.db)
     app.include_router(failing)
     with app_server(app) as base_url:
-        response = httpx.get(
+        response = http_get(
             f"{base_url}/api/probe/failure", headers={"X-Request-ID": "failure-1"}, timeout=30
         )
         access = logs.wait_for("failure-1")
@@ -268,9 +268,9 @@ def test_serve_writes_only_json_lines_with_its_own_access_log(fresh_database: Fr
     try:
         server.start()
         headers = {"Authorization": f"Bearer {fresh_database.token}", "X-Request-ID": "served-1"}
-        assert httpx.get(f"{server.base_url}/api/ping?token=abc", headers=headers).status_code == 200
+        assert http_get(f"{server.base_url}/api/ping?token=abc", headers=headers).status_code == 200
         legacy = {"X-AUTH-USER": "loader", "X-AUTH-TOKEN": LOADER_API_PASSWORD, "X-Request-ID": "served-2"}
-        assert httpx.get(f"{server.base_url}/api/ping", headers=legacy).status_code == 200
+        assert http_get(f"{server.base_url}/api/ping", headers=legacy).status_code == 200
         deadline = time.monotonic() + 5
         while "served-2" not in server.stderr() and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.http import http_get
 from tests.reliability.conftest import API_PASSWORD, FreshDatabase
 from tests.reliability.servers import HoraeProcess
 
@@ -25,7 +26,7 @@ def _ping(server: HoraeProcess, password: str) -> tuple[str, httpx.Response]:
     """One request on a connection of its own, so that the kernel may hand it to either worker."""
     request_id = f"probe-{uuid.uuid4().hex}"
     headers = {"X-AUTH-USER": "loader", "X-AUTH-TOKEN": password, "X-Request-ID": request_id}
-    return request_id, httpx.get(f"{server.base_url}/api/ping", headers=headers, timeout=10)
+    return request_id, http_get(f"{server.base_url}/api/ping", headers=headers, timeout=10)
 
 
 def _workers_by_request(server: HoraeProcess, request_ids: set[str]) -> dict[str, int]:

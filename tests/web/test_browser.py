@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.factories.users import PASSWORD
+from tests.http import http_client
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_api_password_and_token_made_in_the_profile_work_for_the_api(page, make_
     token = page.get_by_label("New access token").input_value()
     assert len(token) == 40
 
-    with httpx.Client(base_url=backend.base_url) as api:
+    with http_client(base_url=backend.base_url) as api:
         legacy_headers = {"X-AUTH-USER": user.username, "X-AUTH-TOKEN": "browser-api-secret"}
         legacy = api.get("/api/ping", headers=legacy_headers)
         assert legacy.status_code == 200

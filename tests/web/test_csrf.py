@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from horae.users.models import AccessToken, User
 from horae.users.service import create_user
 from horae.web.views import PAGE_MODULES
 from tests.factories.web import sign_in_over_http
+from tests.http import http_client
 
 # Each POST form of the web app, with the fields it would otherwise accept.
 FORMS = {
@@ -250,8 +250,8 @@ def test_the_sign_in_form_without_its_token_is_refused(make_user, http, token):
 def test_the_sign_in_token_must_match_the_browser_cookie(make_user, backend):
     user = make_user()
     with (
-        httpx.Client(base_url=backend.base_url) as attacker,
-        httpx.Client(base_url=backend.base_url) as victim,
+        http_client(base_url=backend.base_url) as attacker,
+        http_client(base_url=backend.base_url) as victim,
     ):
         forged = attacker.get("/login")
         victim.get("/login")

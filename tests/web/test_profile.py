@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from horae.db import utcnow
 from horae.users.models import AccessToken
 from tests.factories.users import PASSWORD, load_user
 from tests.factories.web import sign_in_over_http
+from tests.http import http_client
 
 NEW_TOKEN = re.compile(r'id="new-token-value"[^>]*value="([0-9a-f]+)"')
 
@@ -226,7 +226,7 @@ def test_the_password_is_changed_and_other_sessions_end(make_user, backend, web_
     assert response.headers["location"] == "/profile?saved=password"
     assert session.get("/profile").status_code == 200
     assert other.get("/profile").status_code == 303
-    with httpx.Client(base_url=backend.base_url) as client:
+    with http_client(base_url=backend.base_url) as client:
         assert sign_in_over_http(client, user.username, "a-new-password").status_code == 303
 
 
@@ -253,7 +253,7 @@ def test_a_bad_password_change_is_refused(make_user, backend, web_session, curre
     assert message in response.text
     # Typed secrets are never sent back.
     assert f'value="{new}"' not in response.text and f'value="{current}"' not in response.text
-    with httpx.Client(base_url=backend.base_url) as client:
+    with http_client(base_url=backend.base_url) as client:
         assert sign_in_over_http(client, user.username, PASSWORD).status_code == 303
 
 

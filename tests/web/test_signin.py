@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -13,6 +12,7 @@ from horae.security.passwords import sha256_hex
 from horae.users.models import AuthFailure, User, WebSession
 from tests.factories.users import PASSWORD
 from tests.factories.web import csrf_token, sign_in_over_http
+from tests.http import http_client
 
 
 def _sessions(backend, user_id):
@@ -230,7 +230,7 @@ def test_signing_out_ends_the_session_everywhere(make_user, backend, web_session
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
     assert _sessions(backend, user.id) == []
-    with httpx.Client(base_url=backend.base_url, cookies={"horae_session": cookie}) as stale:
+    with http_client(base_url=backend.base_url, cookies={"horae_session": cookie}) as stale:
         assert stale.get("/dashboard").headers["location"] == "/login?next=/dashboard"
         assert stale.get("/api/ping").status_code == 401
 
@@ -319,7 +319,7 @@ def test_the_forced_password_change_replaces_the_password_and_lifts_the_block(ma
     dashboard = http.get("/dashboard?saved=password")
     assert dashboard.status_code == 200
     assert "Your password has been changed." in dashboard.text
-    with httpx.Client(base_url=backend.base_url) as other:
+    with http_client(base_url=backend.base_url) as other:
         assert sign_in_over_http(other, user.username, PASSWORD).status_code == 422
         assert sign_in_over_http(other, user.username, "brand-new-secret").status_code == 303
 

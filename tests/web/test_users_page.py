@@ -8,6 +8,7 @@ from sqlalchemy import select
 from horae.teams.models import TeamMember
 from horae.users.models import User
 from tests.factories.web import sign_in_over_http
+from tests.http import http_client
 
 NEW_USER = {
     "username": "nora",
@@ -79,9 +80,7 @@ def test_a_super_admin_creates_a_user_with_roles_teams_and_a_supervisor(
 
 
 def httpx_client(backend):
-    import httpx
-
-    return httpx.Client(base_url=backend.base_url, timeout=30)
+    return http_client(base_url=backend.base_url, timeout=30)
 
 
 def test_an_unchecked_enabled_box_creates_a_disabled_user(admin, backend, web_session):

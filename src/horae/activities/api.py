@@ -13,10 +13,9 @@ from horae.activities.schemas import activity_entity, activity_form
 from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
 from horae.api.params import parse_choice, parse_flag, parse_id, parse_id_list, parse_order, parse_visibility
-from horae.api.responses import json_response
+from horae.api.responses import json_response, no_content
 from horae.errors import Gone
-from horae.meta.schemas import META_BODY_SCHEMA
-from horae.rates.schemas import RATE_FORM, rate_output
+from horae.records.api import add_record_routes
 from horae.security.attributes import can_activity
 from horae.security.permissions import Actor
 
@@ -31,10 +30,6 @@ def activity_output(actor: Actor, activity: Activity) -> dict[str, Any]:
         show_budget=can_activity(actor, "budget", activity),
         show_time=can_activity(actor, "time", activity),
     )
-
-
-def no_content() -> Response:
-    return Response(status_code=204)
 
 
 @router.get(
@@ -123,48 +118,7 @@ def delete_activity(id: int, actor: ActorDep, session: SessionDep) -> Response:
     return no_content()
 
 
-@router.patch(
-    "/activities/{id:int}/meta",
-    operation_id="patch_patch_activity_meta",
-    summary="Sets the value of a meta-field for an existing activity",
-    responses=answers("ActivityEntity"),
-    openapi_extra=META_BODY_SCHEMA,
-)
-def set_activity_meta(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    return json_response(activity_output(actor, service.set_activity_meta(session, actor, id, body)))
-
-
-@router.get(
-    "/activities/{id:int}/rates",
-    operation_id="get_get_activity_rates",
-    summary="Returns a collection of all rates for one activity",
-    responses=answers("ActivityRate", array=True),
-)
-def list_activity_rates(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response([rate_output(rate) for rate in service.activity_rates(session, actor, id)])
-
-
-@router.post(
-    "/activities/{id:int}/rates",
-    operation_id="post_post_activity_rate",
-    summary="Adds a new rate to an activity",
-    responses=answers("ActivityRate"),
-    openapi_extra=body_doc(RATE_FORM),
-)
-def add_activity_rate(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    return json_response(rate_output(service.add_activity_rate(session, actor, id, body)))
-
-
-@router.delete(
-    "/activities/{id:int}/rates/{rateId:int}",
-    operation_id="delete_delete_activity_rate",
-    summary="Deletes one rate for an activity",
-    status_code=204,
-    responses=answers(None, status=204, description="Deleted"),
-)
-def delete_activity_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_activity_rate(session, actor, id, rateId)
-    return no_content()
+add_record_routes(router, "/activities", service.ACCESS, activity_output, rates=service.RATES)
 
 
 @router.post(

@@ -15,6 +15,7 @@ from horae.activities.models import Activity
 from horae.activities.schemas import activity_form
 from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
+from horae.catalog_cache import cached_list
 from horae.config.service import SystemConfig, load_config
 from horae.customers.models import Customer
 from horae.customers.service import (
@@ -31,13 +32,11 @@ from horae.customers.service import (
 from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ActivityMeta
-from horae.meta.service import set_meta_field
 from horae.numbering import next_number
 from horae.projects.models import Project
-from horae.rates import service as rates
-from horae.rates.models import RateColumns
+from horae.rates.service import RecordRates
 from horae.search import term_condition
-from horae.security.attributes import can_activity, can_on_new
+from horae.security.attributes import RecordAccess, can_activity, can_on_new
 from horae.security.permissions import Actor
 from horae.security.visibility import activity_visible, can_access_project
 
@@ -97,8 +96,12 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> byt
     A project filter returns the activities of those projects plus every global activity, except
     when exactly one project is asked for and it does not allow global activities.
     """
-    statement, parent = select_activities(session, actor, query)
-    return activities_json(session, actor, statement, parent)
+
+    def build() -> bytes:
+        statement, parent = select_activities(session, actor, query)
+        return activities_json(session, actor, statement, parent)
+
+    return cached_list(session, actor, "activities", query, build)
 
 
 def find_activities(
@@ -285,28 +288,11 @@ def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
     )
 
 
-def set_activity_meta(session: Session, actor: Actor, activity_id: int, body: Any) -> Activity:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    body = body if isinstance(body, dict) else {}
-    set_meta_field(session, activity, body.get("name"), body.get("value"))
-    session.flush()
-    return activity
+# --- rates ----------------------------------------------------------------------------------
 
-
-def activity_rates(session: Session, actor: Actor, activity_id: int) -> list[RateColumns]:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    return rates.list_rates(session, "activity", activity.id)
-
-
-def add_activity_rate(session: Session, actor: Actor, activity_id: int, body: Any) -> RateColumns:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    return rates.add_rate(session, actor, "activity", activity.id, body)
-
-
-def delete_activity_rate(session: Session, actor: Actor, activity_id: int, rate_id: int) -> None:
-    activity = load_activity(session, activity_id)
-    require(can_activity(actor, "edit", activity))
-    rates.delete_rate(session, "activity", activity.id, rate_id)
+ACCESS = RecordAccess("activity", load_activity, can_activity)
+# Followed by the names the web pages call its use cases by.
+RATES = RecordRates(ACCESS)
+activity_rates = RATES.rates
+add_activity_rate = RATES.add
+delete_activity_rate = RATES.delete

@@ -1,11 +1,13 @@
 """Comments on customers and projects.
 
-The owning domain loads the parent and checks `view`/`edit`/`comments` on it, then calls these.
+`RecordComments` serves the use cases of one kind of record: reading and writing comments takes
+`view` and `comments` on the record, pinning and deleting one also `edit`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from horae.comments.models import CommentColumns, CustomerComment, ProjectCommen
 from horae.comments.schemas import COMMENT_FORM
 from horae.db import utcnow
 from horae.errors import Forbidden, NotFound
+from horae.security.attributes import Record, RecordAccess
 from horae.security.permissions import Actor
 
 COMMENT_MODELS: dict[str, tuple[type[CommentColumns], str]] = {
@@ -80,3 +83,32 @@ def toggle_pin(session: Session, comment: CommentColumns) -> CommentColumns:
 def delete_comment(session: Session, comment: CommentColumns) -> None:
     session.delete(comment)
     session.flush()
+
+
+@dataclass(frozen=True)
+class RecordComments(Generic[Record]):
+    """The comments of one kind of catalog record, behind the record's voter."""
+
+    access: RecordAccess[Record]
+
+    def comments(self, session: Session, actor: Actor, record_id: int) -> list[CommentColumns]:
+        record = self.access.load_for(session, actor, record_id, "view", "comments")
+        return list_comments(session, self.access.kind, record.id)
+
+    def add(self, session: Session, actor: Actor, record_id: int, body: Any) -> CommentColumns:
+        record = self.access.load_for(session, actor, record_id, "view", "comments")
+        return add_comment(session, actor, self.access.kind, record.id, body)
+
+    def pin(self, session: Session, actor: Actor, record_id: int, comment_id: int) -> CommentColumns:
+        return toggle_pin(session, self._for_change(session, actor, record_id, comment_id))
+
+    def delete(self, session: Session, actor: Actor, record_id: int, comment_id: int) -> None:
+        delete_comment(session, self._for_change(session, actor, record_id, comment_id))
+
+    def _for_change(self, session: Session, actor: Actor, record_id: int, comment_id: int) -> CommentColumns:
+        # An unknown record or comment is reported before a missing permission.
+        record = self.access.load(session, record_id)
+        comment = load_comment(session, self.access.kind, comment_id)
+        self.access.require(actor, record, "view", "edit", "comments")
+        check_comment_parent(self.access.kind, comment, record.id)
+        return comment

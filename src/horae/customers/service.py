@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from horae.api.forms import INVALID_CHOICE, NOT_BLANK, Form, FormContext
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
 from horae.api.wire import zone
-from horae.comments import service as comments
-from horae.comments.models import CommentColumns
+from horae.catalog_cache import cached_list
+from horae.comments.service import RecordComments
 from horae.config.service import SystemConfig, load_config
 from horae.customers.listing import customers_json
 from horae.customers.models import BudgetColumns, Customer
@@ -26,12 +26,11 @@ from horae.customers.schemas import customer_form
 from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import CustomerMeta, MetaFieldDefinition
-from horae.meta.service import apply_meta_defaults, apply_meta_values, list_meta_fields, set_meta_field
+from horae.meta.service import apply_meta_defaults, apply_meta_values, list_meta_fields
 from horae.numbering import lock_numbers, next_number
-from horae.rates import service as rates
-from horae.rates.models import RateColumns
+from horae.rates.service import RecordRates
 from horae.search import term_condition
-from horae.security.attributes import can_customer, can_on_new
+from horae.security.attributes import RecordAccess, can_customer, can_on_new
 from horae.security.permissions import Actor
 from horae.security.visibility import customer_visible
 from horae.settings import get_settings
@@ -211,7 +210,13 @@ def _with_relations(query: Select[Any]) -> Select[Any]:
 def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, details: bool = False) -> bytes:
     """The customers the caller may see (team rule), filtered and ordered as asked, as the JSON
     array of `GET /api/customers` (`details` adds the address keys)."""
-    return customers_json(session, actor, select_customers(actor, query), details=details)
+    return cached_list(
+        session,
+        actor,
+        "customers",
+        (query, details),
+        lambda: customers_json(session, actor, select_customers(actor, query), details=details),
+    )
 
 
 def find_customers(
@@ -355,63 +360,15 @@ def delete_customer(session: Session, actor: Actor, customer_id: int) -> None:
     )
 
 
-def set_customer_meta(session: Session, actor: Actor, customer_id: int, body: Any) -> Customer:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "edit", customer))
-    body = body if isinstance(body, dict) else {}
-    set_meta_field(session, customer, body.get("name"), body.get("value"))
-    session.flush()
-    return customer
-
-
 # --- rates and comments ---------------------------------------------------------------------
 
-
-def customer_rates(session: Session, actor: Actor, customer_id: int) -> list[RateColumns]:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "edit", customer))
-    return rates.list_rates(session, "customer", customer.id)
-
-
-def add_customer_rate(session: Session, actor: Actor, customer_id: int, body: Any) -> RateColumns:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "edit", customer))
-    return rates.add_rate(session, actor, "customer", customer.id, body)
-
-
-def delete_customer_rate(session: Session, actor: Actor, customer_id: int, rate_id: int) -> None:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "edit", customer))
-    rates.delete_rate(session, "customer", customer.id, rate_id)
-
-
-def customer_comments(session: Session, actor: Actor, customer_id: int) -> list[CommentColumns]:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "view", customer) and can_customer(actor, "comments", customer))
-    return comments.list_comments(session, "customer", customer.id)
-
-
-def add_customer_comment(session: Session, actor: Actor, customer_id: int, body: Any) -> CommentColumns:
-    customer = load_customer(session, customer_id)
-    require(can_customer(actor, "view", customer) and can_customer(actor, "comments", customer))
-    return comments.add_comment(session, actor, "customer", customer.id, body)
-
-
-def _comment_for_change(session: Session, actor: Actor, customer_id: int, comment_id: int) -> CommentColumns:
-    customer = load_customer(session, customer_id)
-    comment = comments.load_comment(session, "customer", comment_id)
-    require(
-        can_customer(actor, "view", customer)
-        and can_customer(actor, "edit", customer)
-        and can_customer(actor, "comments", customer)
-    )
-    comments.check_comment_parent("customer", comment, customer.id)
-    return comment
-
-
-def pin_customer_comment(session: Session, actor: Actor, customer_id: int, comment_id: int) -> CommentColumns:
-    return comments.toggle_pin(session, _comment_for_change(session, actor, customer_id, comment_id))
-
-
-def delete_customer_comment(session: Session, actor: Actor, customer_id: int, comment_id: int) -> None:
-    comments.delete_comment(session, _comment_for_change(session, actor, customer_id, comment_id))
+ACCESS = RecordAccess("customer", load_customer, can_customer)
+# Each followed by the names the web pages call its use cases by.
+RATES = RecordRates(ACCESS)
+customer_rates = RATES.rates
+add_customer_rate = RATES.add
+delete_customer_rate = RATES.delete
+COMMENTS = RecordComments(ACCESS)
+customer_comments = COMMENTS.comments
+add_customer_comment = COMMENTS.add
+delete_customer_comment = COMMENTS.delete

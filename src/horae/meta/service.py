@@ -32,6 +32,8 @@ from horae.customers.models import Customer
 from horae.errors import BadRequest, NotFound, ValidationFailed
 from horae.meta.models import ActivityMeta, CustomerMeta, MetaFieldDefinition, ProjectMeta, TimesheetMeta
 from horae.projects.models import Project
+from horae.security.attributes import Record, RecordAccess
+from horae.security.permissions import Actor
 
 META_MODELS: dict[str, tuple[type, str]] = {
     "customer": (CustomerMeta, "customer_id"),
@@ -266,6 +268,17 @@ def set_meta_field(session: Session, entity: Any, name: Any, value: Any) -> None
     if "\x00" in text:
         raise BadRequest('Parameter "value" must not contain NUL')
     store_meta_value(entity, definition, text)
+
+
+def set_record_meta(
+    session: Session, actor: Actor, access: RecordAccess[Record], record_id: int, body: Any
+) -> Record:
+    """`PATCH /api/<records>/{id}/meta` for one kind of catalog record: needs `edit` on it."""
+    record = access.load_for(session, actor, record_id, "edit")
+    body = body if isinstance(body, dict) else {}
+    set_meta_field(session, record, body.get("name"), body.get("value"))
+    session.flush()
+    return record
 
 
 def _scalar_text(value: Any) -> str:

@@ -18,14 +18,12 @@ from horae.api.params import (
     parse_query_date,
     parse_visibility,
 )
-from horae.api.responses import json_response
-from horae.comments.schemas import COMMENT_FORM, comment_output
+from horae.api.responses import json_response, no_content
 from horae.errors import BadRequest, Gone
-from horae.meta.schemas import META_BODY_SCHEMA
 from horae.projects import service
 from horae.projects.models import Project
 from horae.projects.schemas import project_entity, project_form
-from horae.rates.schemas import RATE_FORM, rate_output
+from horae.records.api import add_record_routes
 from horae.security.attributes import can_project
 from horae.security.permissions import Actor
 
@@ -40,10 +38,6 @@ def project_output(actor: Actor, project: Project) -> dict[str, Any]:
         show_budget=can_project(actor, "budget", project),
         show_time=can_project(actor, "time", project),
     )
-
-
-def no_content() -> Response:
-    return Response(status_code=204)
 
 
 @router.get(
@@ -153,94 +147,9 @@ def duplicate_project(id: int, actor: ActorDep, session: SessionDep) -> Response
     )
 
 
-@router.patch(
-    "/projects/{id:int}/meta",
-    operation_id="patch_patch_project_meta",
-    summary="Sets the value of a meta-field for an existing project",
-    responses=answers("ProjectEntity"),
-    openapi_extra=META_BODY_SCHEMA,
+add_record_routes(
+    router, "/projects", service.ACCESS, project_output, rates=service.RATES, comments=service.COMMENTS
 )
-def set_project_meta(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    return json_response(project_output(actor, service.set_project_meta(session, actor, id, body)))
-
-
-@router.get(
-    "/projects/{id:int}/rates",
-    operation_id="get_get_project_rates",
-    summary="Returns a collection of all rates for one project",
-    responses=answers("ProjectRate", array=True),
-)
-def list_project_rates(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response([rate_output(rate) for rate in service.project_rates(session, actor, id)])
-
-
-@router.post(
-    "/projects/{id:int}/rates",
-    operation_id="post_post_project_rate",
-    summary="Adds a new rate to a project",
-    responses=answers("ProjectRate"),
-    openapi_extra=body_doc(RATE_FORM),
-)
-def add_project_rate(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    return json_response(rate_output(service.add_project_rate(session, actor, id, body)))
-
-
-@router.delete(
-    "/projects/{id:int}/rates/{rateId:int}",
-    operation_id="delete_delete_project_rate",
-    summary="Deletes one rate for a project",
-    status_code=204,
-    responses=answers(None, status=204, description="Deleted"),
-)
-def delete_project_rate(id: int, rateId: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_project_rate(session, actor, id, rateId)
-    return no_content()
-
-
-@router.get(
-    "/projects/{id:int}/comments",
-    operation_id="get_get_project_comments",
-    summary="Returns the comments of a project, pinned first",
-    responses=answers("ProjectComment", array=True),
-)
-def list_project_comments(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    found = service.project_comments(session, actor, id)
-    return json_response([comment_output(comment, actor.timezone) for comment in found])
-
-
-@router.post(
-    "/projects/{id:int}/comments",
-    operation_id="post_post_project_comment",
-    summary="Adds a comment to a project",
-    responses=answers("ProjectComment"),
-    openapi_extra=body_doc(COMMENT_FORM),
-)
-def add_project_comment(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    comment = service.add_project_comment(session, actor, id, body)
-    return json_response(comment_output(comment, actor.timezone))
-
-
-@router.patch(
-    "/projects/{id:int}/comments/{comment:int}/pin",
-    operation_id="patch_patch_project_comment_pin",
-    summary="Pins or unpins a project comment",
-    responses=answers("ProjectComment"),
-)
-def pin_project_comment(id: int, comment: int, actor: ActorDep, session: SessionDep) -> Response:
-    found = service.pin_project_comment(session, actor, id, comment)
-    return json_response(comment_output(found, actor.timezone))
-
-
-@router.delete(
-    "/projects/{id:int}/comments/{comment:int}",
-    operation_id="delete_delete_project_comment",
-    summary="Deletes a project comment",
-    status_code=204,
-    responses=answers(None, status=204, description="Deleted"),
-)
-def delete_project_comment(id: int, comment: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_project_comment(session, actor, id, comment)
-    return no_content()
 
 
 @router.post(

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from horae.activities.models import Activity
 from horae.api.forms import INVALID_CHOICE, Form
 from horae.api.params import BOTH, HIDDEN, MAX_ID, VISIBLE
-from horae.comments import service as comments
-from horae.comments.models import CommentColumns
+from horae.catalog_cache import cached_list
+from horae.comments.service import RecordComments
 from horae.config.service import SystemConfig, load_config
 from horae.customers.models import Customer
 from horae.customers.service import (
@@ -32,15 +32,14 @@ from horae.customers.service import (
 from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ProjectMeta
-from horae.meta.service import copy_meta, set_meta_field
+from horae.meta.service import copy_meta
 from horae.numbering import next_number
 from horae.projects.listing import projects_json
 from horae.projects.models import Project
 from horae.projects.schemas import project_form
-from horae.rates import service as rates
-from horae.rates.models import RateColumns
+from horae.rates.service import RecordRates, copy_rates
 from horae.search import term_condition
-from horae.security.attributes import can_on_new, can_project
+from horae.security.attributes import RecordAccess, can_on_new, can_project
 from horae.security.permissions import Actor
 from horae.security.visibility import can_access_customer, project_visible
 
@@ -108,7 +107,13 @@ def running_on(day: date) -> Any:
 def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
     """The projects the caller may see, by default only those running today, as the JSON array
     of `GET /api/projects`."""
-    return projects_json(session, actor, select_projects(session, actor, query))
+    return cached_list(
+        session,
+        actor,
+        "projects",
+        query,
+        lambda: projects_json(session, actor, select_projects(session, actor, query)),
+    )
 
 
 def find_projects(
@@ -287,15 +292,6 @@ def delete_project(session: Session, actor: Actor, project_id: int) -> None:
     )
 
 
-def set_project_meta(session: Session, actor: Actor, project_id: int, body: Any) -> Project:
-    project = load_project(session, project_id)
-    require(can_project(actor, "edit", project))
-    body = body if isinstance(body, dict) else {}
-    set_meta_field(session, project, body.get("name"), body.get("value"))
-    session.flush()
-    return project
-
-
 def duplicate_project(session: Session, actor: Actor, project_id: int) -> Project:
     """A copy named "<name> [COPY]" with a new number, the same teams, custom fields and rates,
     and copies of its visible activities; a finished project's copy starts where it ended."""
@@ -330,7 +326,7 @@ def duplicate_project(session: Session, actor: Actor, project_id: int) -> Projec
     copy_meta(project, copy)
     session.add(copy)
     session.flush()
-    rates.copy_rates(session, "project", project.id, copy.id)
+    copy_rates(session, "project", project.id, copy.id)
     originals = session.scalars(
         select(Activity)
         .options(selectinload(Activity.teams), selectinload(Activity.meta))
@@ -356,58 +352,19 @@ def duplicate_project(session: Session, actor: Actor, project_id: int) -> Projec
         copy_meta(original, activity)
         session.add(activity)
         session.flush()
-        rates.copy_rates(session, "activity", original.id, activity.id)
+        copy_rates(session, "activity", original.id, activity.id)
     return load_project(session, copy.id)
 
 
 # --- rates and comments ---------------------------------------------------------------------
 
-
-def project_rates(session: Session, actor: Actor, project_id: int) -> list[RateColumns]:
-    project = load_project(session, project_id)
-    require(can_project(actor, "edit", project))
-    return rates.list_rates(session, "project", project.id)
-
-
-def add_project_rate(session: Session, actor: Actor, project_id: int, body: Any) -> RateColumns:
-    project = load_project(session, project_id)
-    require(can_project(actor, "edit", project))
-    return rates.add_rate(session, actor, "project", project.id, body)
-
-
-def delete_project_rate(session: Session, actor: Actor, project_id: int, rate_id: int) -> None:
-    project = load_project(session, project_id)
-    require(can_project(actor, "edit", project))
-    rates.delete_rate(session, "project", project.id, rate_id)
-
-
-def project_comments(session: Session, actor: Actor, project_id: int) -> list[CommentColumns]:
-    project = load_project(session, project_id)
-    require(can_project(actor, "view", project) and can_project(actor, "comments", project))
-    return comments.list_comments(session, "project", project.id)
-
-
-def add_project_comment(session: Session, actor: Actor, project_id: int, body: Any) -> CommentColumns:
-    project = load_project(session, project_id)
-    require(can_project(actor, "view", project) and can_project(actor, "comments", project))
-    return comments.add_comment(session, actor, "project", project.id, body)
-
-
-def _comment_for_change(session: Session, actor: Actor, project_id: int, comment_id: int) -> CommentColumns:
-    project = load_project(session, project_id)
-    comment = comments.load_comment(session, "project", comment_id)
-    require(
-        can_project(actor, "view", project)
-        and can_project(actor, "edit", project)
-        and can_project(actor, "comments", project)
-    )
-    comments.check_comment_parent("project", comment, project.id)
-    return comment
-
-
-def pin_project_comment(session: Session, actor: Actor, project_id: int, comment_id: int) -> CommentColumns:
-    return comments.toggle_pin(session, _comment_for_change(session, actor, project_id, comment_id))
-
-
-def delete_project_comment(session: Session, actor: Actor, project_id: int, comment_id: int) -> None:
-    comments.delete_comment(session, _comment_for_change(session, actor, project_id, comment_id))
+ACCESS = RecordAccess("project", load_project, can_project)
+# Each followed by the names the web pages call its use cases by.
+RATES = RecordRates(ACCESS)
+project_rates = RATES.rates
+add_project_rate = RATES.add
+delete_project_rate = RATES.delete
+COMMENTS = RecordComments(ACCESS)
+project_comments = COMMENTS.comments
+add_project_comment = COMMENTS.add
+delete_project_comment = COMMENTS.delete

@@ -1,15 +1,16 @@
 """Rates of customers, projects and activities: for every user, or for one user.
 
-The owning domain checks the permission on the parent record (`edit`) and then calls these.
-A rate is unique per parent and user; the shared rate has `user_key` 0 so that the database
-constraint covers it too.
+`RecordRates` serves the use cases of one kind of record: only a user who may edit the record
+sees or changes its rates. A rate is unique per parent and user; the shared rate has `user_key`
+0 so that the database constraint covers it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from horae.errors import NotFound
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate, RateColumns
 from horae.rates.schemas import RATE_FORM
+from horae.security.attributes import Record, RecordAccess
 from horae.security.permissions import Actor
 from horae.users.models import User
 from horae.users.service import selectable_users_condition
@@ -103,3 +105,22 @@ def copy_rates(session: Session, kind: str, source_id: int, target_id: int) -> N
         setattr(copy, parent.key, target_id)
         session.add(copy)
     session.flush()
+
+
+@dataclass(frozen=True)
+class RecordRates(Generic[Record]):
+    """The rates of one kind of catalog record, for callers who may edit the record."""
+
+    access: RecordAccess[Record]
+
+    def rates(self, session: Session, actor: Actor, record_id: int) -> list[RateColumns]:
+        record = self.access.load_for(session, actor, record_id, "edit")
+        return list_rates(session, self.access.kind, record.id)
+
+    def add(self, session: Session, actor: Actor, record_id: int, body: Any) -> RateColumns:
+        record = self.access.load_for(session, actor, record_id, "edit")
+        return add_rate(session, actor, self.access.kind, record.id, body)
+
+    def delete(self, session: Session, actor: Actor, record_id: int, rate_id: int) -> None:
+        record = self.access.load_for(session, actor, record_id, "edit")
+        delete_rate(session, self.access.kind, record.id, rate_id)

@@ -7,10 +7,11 @@ any day of the wanted week, month or year (default: today in the viewer's timezo
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
@@ -91,39 +92,58 @@ def _unit(kind: str) -> str:
     return "month" if kind == "year" else "day"
 
 
+Handler = TypeVar("Handler", bound=Callable[..., Response])
+
+
+def report_route(
+    path: str, operation: str, schema: str, doc: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Declares a GET report, documented as a Horae extension answering `schema`.
+
+    `doc` (by default the handler's docstring) holds the summary in its first line and the
+    description in the paragraph after it.
+    """
+
+    def register(handler: Handler) -> Handler:
+        summary, _, description = inspect.cleandoc(doc or handler.__doc__ or "").partition("\n\n")
+        router.add_api_route(
+            path,
+            handler,
+            methods=["GET"],
+            operation_id=f"get_horae_report_{operation}",
+            summary=summary,
+            description=" ".join(description.split()),
+            responses=answers(schema),
+            openapi_extra=EXTENSION,
+        )
+        return handler
+
+    return register
+
+
 for _kind in ("week", "month", "year"):
-    router.add_api_route(
+    report_route(
         f"/user/{_kind}",
-        _user_period(_kind),
-        methods=["GET"],
-        operation_id=f"get_horae_report_user_{_kind}",
-        summary=f"One user's {_kind} by {_unit(_kind)}, customer, project and activity",
-        description="Needs `view_reporting`; another user's report also `view_other_reporting` and "
-        "`view_other_timesheet`, and the user must be in a team the caller leads (unless `view_all_data`).",
-        responses=answers("HoraeUserPeriodReport"),
-        openapi_extra=EXTENSION,
-    )
-    router.add_api_route(
+        f"user_{_kind}",
+        "HoraeUserPeriodReport",
+        doc=f"""One user's {_kind} by {_unit(_kind)}, customer, project and activity
+
+        Needs `view_reporting`; another user's report also `view_other_reporting` and
+        `view_other_timesheet`, and the user must be in a team the caller leads (unless
+        `view_all_data`).""",
+    )(_user_period(_kind))
+    report_route(
         f"/users/{_kind}",
-        _users_period(_kind),
-        methods=["GET"],
-        operation_id=f"get_horae_report_users_{_kind}",
-        summary=f"Every visible user's {_kind} by {_unit(_kind)}",
-        description="Needs `view_reporting`, `view_other_reporting` and `view_other_timesheet`. "
-        "Lists the caller and the members of the teams they lead, or everyone with `view_all_data`.",
-        responses=answers("HoraeUsersPeriodReport"),
-        openapi_extra=EXTENSION,
-    )
+        f"users_{_kind}",
+        "HoraeUsersPeriodReport",
+        doc=f"""Every visible user's {_kind} by {_unit(_kind)}
+
+        Needs `view_reporting`, `view_other_reporting` and `view_other_timesheet`. Lists the
+        caller and the members of the teams they lead, or everyone with `view_all_data`.""",
+    )(_users_period(_kind))
 
 
-@router.get(
-    "/projects",
-    operation_id="get_horae_report_projects",
-    summary="Project overview: budgets against bookings of today, this week, this month and all time",
-    description="Needs `view_reporting` and `project_reporting`.",
-    responses=answers("HoraeProjectOverviewReport"),
-    openapi_extra=EXTENSION,
-)
+@report_route("/projects", "projects", "HoraeProjectOverviewReport")
 def project_overview(
     actor: ActorDep,
     session: SessionDep,
@@ -132,6 +152,10 @@ def project_overview(
     budget: Annotated[str | None, Query(description="with (default), without or all")] = None,
     includeNoWork: Annotated[str | None, Query(description="1 to list projects without bookings")] = None,
 ) -> Response:
+    """Project overview: budgets against bookings of today, this week, this month and all time
+
+    Needs `view_reporting` and `project_reporting`.
+    """
     report = service.project_overview(
         session,
         actor,
@@ -143,57 +167,48 @@ def project_overview(
     return json_response(schemas.project_overview_json(report))
 
 
-@router.get(
-    "/projects/inactive",
-    operation_id="get_horae_report_projects_inactive",
-    summary="Visible projects without bookings since a date",
-    description="Needs `view_reporting` and `project_reporting`. Default: one year before today.",
-    responses=answers("HoraeInactiveProjectsReport"),
-    openapi_extra=EXTENSION,
-)
+@report_route("/projects/inactive", "projects_inactive", "HoraeInactiveProjectsReport")
 def inactive_projects(
     actor: ActorDep,
     session: SessionDep,
     since: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
 ) -> Response:
+    """Visible projects without bookings since a date
+
+    Needs `view_reporting` and `project_reporting`. Default: one year before today.
+    """
     day, show_rates, rows = service.inactive_projects(session, actor, since=parse_day(since))
     return json_response(schemas.inactive_projects_json(day, show_rates, rows))
 
 
-@router.get(
-    "/projects/{id:int}",
-    operation_id="get_horae_report_project_details",
-    summary="One project by activity, user and month, with its budgets",
-    description="Needs `view_reporting` and `project_reporting`, and access to the project.",
-    responses=answers("HoraeProjectDetailsReport"),
-    openapi_extra=EXTENSION,
-)
+@report_route("/projects/{id:int}", "project_details", "HoraeProjectDetailsReport")
 def project_details(
     actor: ActorDep,
     session: SessionDep,
     id: Annotated[int, Path(description="Project id")],
     date: DateQuery = None,
 ) -> Response:
+    """One project by activity, user and month, with its budgets
+
+    Needs `view_reporting` and `project_reporting`, and access to the project.
+    """
     if id > MAX_ID:
         raise NotFound("project")
     report = service.project_details(session, actor, project_id=id, day=parse_day(date))
     return json_response(schemas.project_details_json(report))
 
 
-@router.get(
-    "/customers/month",
-    operation_id="get_horae_report_customers_month",
-    summary="One month of every visible customer by project, activity and user",
-    description="Needs `view_reporting` and `customer_reporting`.",
-    responses=answers("HoraeCustomerMonthReport"),
-    openapi_extra=EXTENSION,
-)
+@report_route("/customers/month", "customers_month", "HoraeCustomerMonthReport")
 def customer_month(
     actor: ActorDep,
     session: SessionDep,
     date: DateQuery = None,
     customer: Annotated[str | None, Query(description="Only this customer")] = None,
 ) -> Response:
+    """One month of every visible customer by project, activity and user
+
+    Needs `view_reporting` and `customer_reporting`.
+    """
     report = service.customer_month_report(
         session, actor, day=parse_day(date), customer_id=parse_id(customer)
     )

@@ -10,11 +10,15 @@ not exist yet (None) has no teams, so only the role permission counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
+from horae.errors import Forbidden
 from horae.projects.models import Project
 from horae.security.permissions import Actor
 
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from horae.teams.models import Team
 
 ROLE_ONLY_ATTRIBUTES = frozenset({"create", "delete"})
+Record = TypeVar("Record", Customer, Project, Activity)
 
 
 def _granted_through_teams(
@@ -100,3 +105,24 @@ def can_on_new(actor: Actor, attribute: str, kind: str) -> bool:
 def budget_grants(actor: Actor, entity: Customer | Project | Activity) -> tuple[bool, bool]:
     """(money budget, time budget): which budget fields the actor may see and send for a record."""
     return can(actor, "budget", entity), can(actor, "time", entity)
+
+
+@dataclass(frozen=True)
+class RecordAccess(Generic[Record]):
+    """One kind of catalog record (`customer`, `project`, `activity`): how to load a record and
+    the voter that decides what a user may do with it."""
+
+    kind: str
+    load: Callable[[Session, int], Record]
+    can: Callable[[Actor, str, Record], bool]
+
+    def require(self, actor: Actor, record: Record, *attributes: str) -> None:
+        """Forbidden unless the actor holds every one of the attributes on the record."""
+        if not all(self.can(actor, attribute, record) for attribute in attributes):
+            raise Forbidden("permission denied")
+
+    def load_for(self, session: Session, actor: Actor, record_id: int, *attributes: str) -> Record:
+        """The record (NotFound first), if the actor holds every one of the attributes on it."""
+        record = self.load(session, record_id)
+        self.require(actor, record, *attributes)
+        return record

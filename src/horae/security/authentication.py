@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,8 @@ from horae.security.passwords import api_password_cache, sha256_hex
 from horae.users.models import AccessToken, AuthFailure, User, WebSession
 
 TOKEN_USAGE_RESOLUTION = timedelta(seconds=60)
+# Throttle keys are stored (and looked up) at most this long.
+KEY_LENGTH = 200
 
 
 class AuthenticationError(Exception):
@@ -55,6 +57,26 @@ def _by_token() -> Any:
     )
 
 
+@cache
+def _by_login_with_failures() -> Any:
+    """The account of a login and, in the same statement, the failures counted against the
+    caller's throttle keys in the current window (the API password's one round trip)."""
+    login: Any = bindparam("login")
+    failures = (
+        select(func.max(AuthFailure.count))
+        .where(
+            AuthFailure.key.in_(bindparam("keys", expanding=True)),
+            AuthFailure.window_start == bindparam("window"),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(*columns(User), failures.label("recent_failures"))
+        .where(or_(User.username == login, User.email == login))
+        .limit(1)
+    )
+
+
 def find_user_by_login(session: Session, login: str) -> User | None:
     """A user by username or e-mail (exact match on either), detached (see caller.py)."""
     row = session.connection().execute(_by_login(), {"login": login}).mappings().first()
@@ -76,17 +98,25 @@ class FailureThrottle:
     def check(self, session: Session, keys: list[str]) -> None:
         now = utcnow()
         window = self._window(now)
+        stored = [key[:KEY_LENGTH] for key in keys]
         counts = session.scalars(
-            select(AuthFailure.count).where(AuthFailure.key.in_(keys), AuthFailure.window_start == window)
+            select(AuthFailure.count).where(AuthFailure.key.in_(stored), AuthFailure.window_start == window)
         ).all()
-        if any(count >= self.limit for count in counts):
+        self.refuse_over_limit(max(counts, default=0), window, now)
+
+    def refuse_over_limit(self, failures: int | None, window: datetime, now: datetime) -> None:
+        """Raises Throttled when `failures` in the window starting at `window` reach the limit."""
+        if failures is not None and failures >= self.limit:
             retry = int((window + timedelta(seconds=self.window_seconds) - now).total_seconds()) + 1
             raise Throttled(max(retry, 1))
+
+    def window_of(self, now: datetime) -> datetime:
+        return self._window(now)
 
     def record_failure(self, keys: list[str]) -> None:
         window = self._window(utcnow())
         for key in keys:
-            key = key[:200]
+            key = key[:KEY_LENGTH]
             with self.db.session() as session:
                 result = session.execute(
                     update(AuthFailure)
@@ -120,13 +150,23 @@ def authenticate_api_password(
     """The legacy X-AUTH-USER / X-AUTH-TOKEN scheme."""
     if not login:
         raise AuthenticationError("Authentication required, missing user header: X-AUTH-USER")
-    keys = [f"ip:{client}", f"user:{login.lower()}"]
-    throttle.check(session, keys)
+    keys = [key[:KEY_LENGTH] for key in (f"ip:{client}", f"user:{login.lower()}")]
     if not secret:
+        throttle.check(session, keys)
         # An empty password is a failed guess too (Kimai counts it toward the limit).
         throttle.record_failure(keys)
         raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
-    user = find_user_by_login(session, login)
+    now = utcnow()
+    window = throttle.window_of(now)
+    values = {"login": login, "keys": keys, "window": window}
+    row = session.connection().execute(_by_login_with_failures(), values).mappings().first()
+    if row is None:
+        # No such account: the guess still counts, and the throttle still applies.
+        throttle.check(session, keys)
+        user = None
+    else:
+        throttle.refuse_over_limit(row["recent_failures"], window, now)
+        user = load_caller(session, row)
     ok = api_password_cache.verify(user.api_password_hash if user else None, secret)
     if user is None or not ok or not user.enabled:
         throttle.record_failure(keys)

@@ -36,7 +36,7 @@ def list_tag_names(
     session: SessionDep,
     name: Annotated[str | None, Query(description="Part of the tag name")] = None,
 ) -> Response:
-    return json_response(service.visible_tag_names(session, name))
+    return Response(service.tag_names_json(session, name), media_type="application/json")
 
 
 @router.get(
@@ -50,7 +50,7 @@ def find_tags(
     session: SessionDep,
     name: Annotated[str | None, Query(description="Part of the tag name")] = None,
 ) -> Response:
-    return json_response([tag_entity(tag) for tag in service.find_tags(session, name)])
+    return Response(service.found_tags_json(session, name), media_type="application/json")
 
 
 @router.post(

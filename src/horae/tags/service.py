@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from horae.catalog_cache import TAGS, cached_answer
 from horae.db import count_rows
 from horae.errors import Forbidden, NotFound, ValidationFailed
 from horae.security.permissions import Actor
 from horae.tags.models import Tag
+from horae.tags.schemas import tag_entity
 
 NAME_TAKEN = "This value is already used."
 
@@ -36,6 +39,24 @@ def find_tags(session: Session, name: str | None) -> list[Tag]:
         return []
     query = select(Tag).where(Tag.visible == true(), _name_contains(name))
     return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
+
+
+def tag_names_json(session: Session, name: str | None) -> bytes:
+    """GET /api/tags as JSON, kept while no tag changes (catalog_cache.py)."""
+    return cached_answer(
+        session, TAGS, ("names", name), lambda: orjson.dumps(visible_tag_names(session, name))
+    )
+
+
+def found_tags_json(session: Session, name: str | None) -> bytes:
+    """GET /api/tags/find as JSON, kept while no tag changes: a tag search while typing asks
+    for the same few terms again and again."""
+    return cached_answer(
+        session,
+        TAGS,
+        ("find", name),
+        lambda: orjson.dumps([tag_entity(tag) for tag in find_tags(session, name)]),
+    )
 
 
 def require_list(actor: Actor) -> None:

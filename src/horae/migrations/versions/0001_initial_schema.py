@@ -79,6 +79,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_customers_visible"), ["visible"], unique=False)
 
     op.create_table(
+        "generations",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_generations")),
+    )
+    op.create_table(
         "meta_field_definitions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entity_type", sa.String(length=20), nullable=False),
@@ -675,6 +681,7 @@ def downgrade() -> None:
     op.drop_table("roles")
     op.drop_table("named_locks")
     op.drop_table("meta_field_definitions")
+    op.drop_table("generations")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_visible"))
         batch_op.drop_index(batch_op.f("ix_customers_number"))

@@ -1,0 +1,215 @@
+"""Answers of the catalog lists, kept while the catalog does not change.
+
+`GET /api/customers`, `/api/projects` and `/api/activities` are not paginated: with a large
+catalog each answer is megabytes of JSON that takes a second or more to build, and clients fetch
+the same lists again and again while the catalog itself changes rarely. A built answer is kept
+in memory (per process, bounded in bytes, least recently used out first) and served again as
+long as the catalog's generation has not moved.
+
+The generation is a counter in the database (`generations`, row `catalog`; `tags` for the tag
+searches), so every worker and every host sees the same one. A unit of work that writes a table
+an answer reads (customers, projects, activities, teams and their links, custom fields and their
+definitions, the configuration; tags) is noticed by an ORM flush hook and a hook on bulk
+statements, and moves the counter at commit, as its last write: the new value commits or rolls
+back with the change, and the counter's row lock is only ever the last lock a transaction takes.
+A list reads the generation before its rows: whatever rows it then reads are at least as new as
+that generation, so an answer is never kept under a generation older than the data it shows.
+
+The key holds everything else an answer depends on: the list and its parameters, the caller, the
+caller's roles, permissions and team memberships (read fresh on every request), and the caller's
+current date (projects running today).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, Connection, String, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from horae.db import Base
+
+if TYPE_CHECKING:
+    from horae.security.permissions import Actor
+
+CATALOG = "catalog"
+TAGS = "tags"
+# Tables whose content shows in a catalog list.
+CATALOG_TABLES = frozenset(
+    {
+        "customers",
+        "projects",
+        "activities",
+        "teams",
+        "team_members",
+        "team_customers",
+        "team_projects",
+        "team_activities",
+        "customer_meta",
+        "project_meta",
+        "activity_meta",
+        "meta_field_definitions",
+        "configuration",
+    }
+)
+# Each generation and the tables whose changes move it.
+WATCHED = {CATALOG: CATALOG_TABLES, TAGS: frozenset({"tags"})}
+DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
+
+
+class Generation(Base):
+    """A counter that moves whenever the data behind some cached answers changes."""
+
+    __tablename__ = "generations"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def generation(session: Session, name: str = CATALOG) -> int:
+    """The current value (0 before the first change)."""
+    found = session.connection().execute(select(Generation.value).where(Generation.name == name)).first()
+    return int(found[0]) if found else 0
+
+
+def advance(connection: Connection, name: str = CATALOG) -> None:
+    """Moves the counter in the connection's transaction."""
+    step = update(Generation).where(Generation.name == name).values(value=Generation.value + 1)
+    if connection.execute(step).rowcount:
+        return
+    if connection.dialect.name == "sqlite":
+        # One writing transaction at a time (BEGIN IMMEDIATE): nobody can insert it meanwhile.
+        connection.execute(insert(Generation).values(name=name, value=1))
+        return
+    # Created apart, as the named locks are, so that two first writers cannot deadlock on the
+    # duplicate-key check; then moved in this transaction.
+    with connection.engine.connect() as apart:
+        try:
+            apart.execute(insert(Generation).values(name=name, value=0))
+            apart.commit()
+        except IntegrityError:
+            apart.rollback()
+    connection.execute(step)
+
+
+_TOUCHED = "generations_touched"
+
+
+def _generations_of(table: str | None) -> tuple[str, ...]:
+    return tuple(name for name, tables in WATCHED.items() if table in tables)
+
+
+def _touch(session: Session, names: Iterable[str]) -> None:
+    session.info.setdefault(_TOUCHED, set()).update(names)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for instance in (*session.new, *session.deleted):
+        _touch(session, _generations_of(getattr(instance, "__tablename__", None)))
+    for instance in session.dirty:
+        names = _generations_of(getattr(instance, "__tablename__", None))
+        if names and session.is_modified(instance):
+            _touch(session, names)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _touch(state.session, _generations_of(getattr(table, "name", None)))
+
+
+@event.listens_for(Session, "before_commit")
+def _advance_at_commit(session: Session) -> None:
+    # The last flush first, so that its changes are noted; then the counters move as the very
+    # last writes of the transaction. A transaction takes a generation's row lock only when
+    # it has nothing left to lock, so it can never wait for another lock while holding it.
+    session.flush()
+    for name in sorted(session.info.pop(_TOUCHED, ())):
+        advance(session.connection(), name)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # a rolled-back transaction's changes are gone with it
+        session.info.pop(_TOUCHED, None)
+
+
+class AnswerCache:
+    """Answers (bytes) by key, each valid for one generation; at most `budget` bytes in all."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET_BYTES) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, current: int) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != current:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, current: int, answer: bytes) -> None:
+        if len(answer) > self.budget:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (current, answer)
+            self._size += len(answer)
+            while self._size > self.budget:
+                self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def _drop(self, key: Hashable) -> None:
+        _, answer = self._entries.pop(key)
+        self._size -= len(answer)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def caller_key(actor: Actor) -> tuple[Any, ...]:
+    """What a catalog list depends on of the caller."""
+    user = actor.user
+    memberships = tuple(sorted((m.team_id, bool(m.teamlead)) for m in user.memberships))
+    today = datetime.now(ZoneInfo(actor.timezone)).date()
+    return (user.id, tuple(sorted(user.roles)), actor.permissions, memberships, today)
+
+
+def cached_list(
+    session: Session, actor: Actor, kind: str, parameters: object, build: Callable[[], bytes]
+) -> bytes:
+    """The answer of a catalog list for this caller: kept from an earlier identical request while
+    the catalog's generation is unchanged, else built by `build` and kept."""
+    return cached_answer(session, CATALOG, (kind, repr(parameters), caller_key(actor)), build)
+
+
+def cached_answer(session: Session, name: str, key: Hashable, build: Callable[[], bytes]) -> bytes:
+    """The answer under `key`, valid while the generation `name` is unchanged."""
+    cache = session.info.get("answer_cache")
+    if cache is None or not cache.budget:
+        return build()
+    current = generation(session, name)
+    answer = cache.get((name, key), current)
+    if answer is None:
+        answer = build()
+        cache.put((name, key), current, answer)
+    return answer
