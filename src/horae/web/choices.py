@@ -1,7 +1,9 @@
 """The customers, projects and activities a person may book on, for the narrowing selects.
 
 Three queries, each with the team-visibility predicate of security/visibility.py; the timesheet
-service checks the submitted ids again, so these lists only decide what is offered.
+service checks the submitted ids again, so these lists only decide what is offered. The lists
+depend only on the catalog and the caller's teams: they are kept while the catalog's generation
+is unchanged (catalog_cache.py), as the API's catalog lists are.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
+from horae.catalog_cache import CATALOG, cached_answer
 from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.security.permissions import Actor
@@ -30,25 +34,29 @@ class Option(NamedTuple):
 
 @dataclass(frozen=True)
 class BookingChoices:
-    """Each list holds options or rows with an `id`, a `name` and a `parent`."""
+    """Each list holds options or [id, name, parent] rows."""
 
-    customers: Sequence[Option]
+    customers: Sequence[Any]
     projects: Sequence[Any]
     activities: Sequence[Any]
 
-    def project_customer(self, project_id: int) -> int | None:
-        return next((p.parent for p in self.projects if p.id == project_id), None)
-
 
 def booking_choices(session: Session, actor: Actor) -> BookingChoices:
+    # Thousands of activities, each with the team rules: read once per catalog generation.
+    key = ("booking_choices", actor.sees_all, tuple(sorted(actor.team_ids)))
+    answer = cached_answer(session, CATALOG, key, lambda: orjson.dumps(_read_choices(session, actor)))
+    customers, projects, activities = orjson.loads(answer)
+    return BookingChoices(customers, projects, activities)
+
+
+def _read_choices(session: Session, actor: Actor) -> list[list[Any]]:
     customers = session.execute(
-        select(Customer.id, Customer.name)
+        select(Customer.id, Customer.name, null())
         .where(Customer.visible.is_(True), customer_visible(actor))
         .order_by(Customer.name, Customer.id)
     ).all()
-    # Thousands of activities: their rows are used as they come (named id, name, parent).
     projects = session.execute(
-        select(Project.id, Project.name, Project.customer_id.label("parent"))
+        select(Project.id, Project.name, Project.customer_id)
         .join(Customer, Customer.id == Project.customer_id)
         .where(
             Project.visible.is_(True),
@@ -59,11 +67,11 @@ def booking_choices(session: Session, actor: Actor) -> BookingChoices:
         .order_by(Project.name, Project.id)
     ).all()
     activities = session.execute(
-        select(Activity.id, Activity.name, Activity.project_id.label("parent"))
+        select(Activity.id, Activity.name, Activity.project_id)
         .where(Activity.visible.is_(True), activity_visible(actor))
         .order_by(Activity.name, Activity.id)
     ).all()
-    return BookingChoices([Option(row[0], row[1]) for row in customers], projects, activities)
+    return [[tuple(row) for row in rows] for rows in (customers, projects, activities)]
 
 
 def option_tags(options: Iterable[Any], selected: Any, *, parents: bool = False) -> Markup:
