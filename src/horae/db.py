@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -101,6 +101,11 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("horae_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def count_rows(session: Session, statement: Select[Any]) -> int:
+    """How many rows a list statement selects, in one COUNT (the page is read apart)."""
+    return int(session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0)
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:

@@ -894,6 +894,17 @@ def test_recent_limits_the_number_of_pairs_and_honours_begin(make_user, catalog,
         assert client.get("/api/timesheets/recent", params={"begin": "2024-01-01"}).status_code == 400
 
 
+def test_recent_leaves_out_pairs_restricted_to_other_teams_before_limiting(make_user, catalog, timesheets):
+    user = make_user()
+    shown = catalog.work()
+    restricted = catalog.work(teams=[catalog.team("Others", members=[make_user()])])
+    kept = timesheets.create(user, shown, yesterday_at(8), yesterday_at(9))
+    timesheets.create(user, restricted, yesterday_at(10), yesterday_at(11))
+    with user.client() as client:
+        rows = client.get("/api/timesheets/recent", params={"size": 1}).json()
+    assert [row["id"] for row in rows] == [kept.id]
+
+
 def test_active_lists_the_callers_running_records_newest_first(make_user, catalog, timesheets):
     user = make_user()
     other = make_user()

@@ -82,6 +82,31 @@ def test_a_teamlead_sees_the_teams_time_and_own_time_apart(
     assert "Core" in page and "Teamlead" in page
 
 
+def test_money_widgets_sum_each_period_for_oneself_and_the_team(backend, make_user, web_session, ledger):
+    lead = make_user("ROLE_TEAMLEAD")
+    member, stranger = make_user(), make_user()
+    ledger.team("Core", leads=[lead.id], members=[member.id])
+    project = ledger.project(ledger.customer())
+    activity = ledger.activity(project_id=project)
+    # Noon on the first of this month stays in this month in any timezone; 400 days earlier
+    # is outside this year, inside the total.
+    first = utcnow().date().replace(day=1)
+    earlier = first - timedelta(days=400)
+    for user, now_rate, then_rate in ((lead, "10.50", "100"), (member, "20.25", "200"), (stranger, "7", "7")):
+        for day, rate in ((first, now_rate), (earlier, then_rate)):
+            ledger.entry(user.id, project, activity, f"{day}T12:00:00", f"{day}T13:00:00", rate=rate)
+    choose(backend, lead, "userAmountMonth,AmountMonth,userAmountYear,AmountYear,userAmountTotal,AmountTotal")
+    page = web_session(lead).get("/dashboard").text
+
+    def amount(dom_id: str) -> str:
+        return page.split(f'id="{dom_id}"')[1].split('class="stat-value">')[1].split("<")[0]
+
+    assert amount("own-amount-month") == amount("own-amount-year") == "10.50"
+    assert amount("amount-month") == amount("amount-year") == "30.75"
+    assert amount("own-amount-total") == "110.50"
+    assert amount("amount-total") == "330.75"
+
+
 def test_the_working_time_chart_labels_every_bar(backend, make_user, web_session, work_entry):
     user = make_user()
     work_entry(user, utcnow() - timedelta(minutes=100), 90)

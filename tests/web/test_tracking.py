@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from horae.activities.models import Activity
 from horae.db import utcnow
+from horae.teams.models import TeamMember
 from tests.factories.timesheets import local, today
 
 
@@ -176,11 +178,48 @@ def test_my_times_needs_a_fixed_number_of_queries(make_user, backend, web_sessio
     counter = backend.count_queries()
     assert session.get("/timesheets").status_code == 200
     few = len(counter)
-    timesheets.many(user, catalog.work(), 20, start=datetime.now(UTC) - timedelta(days=40))
+    # Over two pages of entries: page 1 and page 3 cost what the three entries cost (each
+    # after a catalog change, so that the booking choices are read again as the first time).
+    timesheets.many(user, catalog.work(), 60, start=datetime.now(UTC) - timedelta(days=40))
+    for path in ("/timesheets", "/timesheets?page=3"):
+        catalog.work()
+        counter = backend.count_queries()
+        page = session.get(path)
+        assert page.status_code == 200
+        assert len(counter) == few, "\n".join(s[:150] for s in counter.statements)
+    assert "Page 3 of 3" in page.text
+    # The totals' count is the pager's count: the records are not counted twice.
+    counts = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT COUNT(")]
+    assert len(counts) == 1, counts
+    assert len(counter) <= 25, counter.statements
+
+
+def test_the_booking_selects_follow_catalog_changes_and_are_kept_between_them(
+    make_user, backend, web_session, catalog
+):
+    user = make_user()
+    session = web_session(user)
+    work = catalog.work()
+    assert f'<option value="{work.activity.id}"' in session.get("/timer").text
     counter = backend.count_queries()
-    assert session.get("/timesheets").status_code == 200
-    assert len(counter) == few, "\n".join(s[:150] for s in counter.statements)
-    assert len(counter) <= 26, counter.statements
+    assert session.get("/timer").status_code == 200
+    kept = len(counter)
+    added = catalog.activity(work.project, "Added later")
+    team = catalog.team("Elsewhere", members=[make_user()])
+    restricted = catalog.activity(None, "Restricted later", teams=[team])
+    counter = backend.count_queries()
+    page = session.get("/timer").text
+    assert len(counter) > kept
+    assert f'<option value="{added.id}" data-parent="{work.project.id}">Added later</option>' in page
+    assert "Restricted later" not in page
+    with backend.db.session() as db_session:
+        hidden = db_session.get(Activity, added.id)
+        assert hidden is not None
+        hidden.visible = False
+        db_session.add(TeamMember(team_id=team.id, user_id=user.id, teamlead=False))
+    page = session.get("/timer").text
+    assert "Added later" not in page
+    assert f'<option value="{restricted.id}" data-parent="">Restricted later</option>' in page
 
 
 def test_an_entry_is_created_from_my_times(make_user, web_session, catalog, timesheets):

@@ -70,3 +70,22 @@ def test_service_messages_with_numbers_are_translated_by_shape():
         == "Die Passwörter müssen übereinstimmen."
     )
     assert translate_message(gettext, "A text nobody translated.") == "A text nobody translated."
+
+
+@pytest.mark.parametrize("language", UI_LANGUAGES)
+def test_days_are_named_in_the_locales_shape_for_each_skeleton(language):
+    from datetime import date
+
+    from babel import Locale
+    from babel.dates import format_skeleton
+
+    from horae.web.i18n import Formatter
+
+    locale = Locale.parse(language)
+    formatter = Formatter(locale, "Europe/Berlin")
+    for skeleton in ("MMMEd", "EEE d", "EEEE d MMMM", "yMMMM"):
+        for day in (date(2026, 11, 28), date(2027, 1, 1)):
+            expected = format_skeleton(skeleton, day, locale=locale)
+            # Asked twice: the second answer comes from the formatter's memory.
+            assert formatter.format_day(day, skeleton) == expected
+            assert formatter.format_day(day, skeleton) == expected

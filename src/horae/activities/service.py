@@ -29,6 +29,7 @@ from horae.customers.service import (
     require,
     today_for,
 )
+from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ActivityMeta
 from horae.numbering import next_number
@@ -103,10 +104,15 @@ def list_activities(session: Session, actor: Actor, query: ActivityQuery) -> byt
     return cached_list(session, actor, "activities", query, build)
 
 
-def find_activities(session: Session, actor: Actor, query: ActivityQuery) -> list[Activity]:
-    """The same activities as records, with their relations loaded (for the web pages)."""
+def find_activities(
+    session: Session, actor: Actor, query: ActivityQuery, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Activity], int]:
+    """One page of the same activities as records, with their relations loaded, and how many
+    match in all (for the web pages)."""
     statement, _ = select_activities(session, actor, query)
-    return list(session.scalars(_with_relations(statement)).unique())
+    total = count_rows(session, statement)
+    page = _with_relations(statement.offset(offset).limit(limit))
+    return list(session.scalars(page).unique()), total
 
 
 def select_activities(session: Session, actor: Actor, query: ActivityQuery) -> tuple[Select[Any], Any]:

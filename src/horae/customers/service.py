@@ -23,6 +23,7 @@ from horae.config.service import SystemConfig, load_config
 from horae.customers.listing import customers_json
 from horae.customers.models import BudgetColumns, Customer
 from horae.customers.schemas import customer_form
+from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import CustomerMeta, MetaFieldDefinition
 from horae.meta.service import apply_meta_defaults, apply_meta_values, list_meta_fields
@@ -218,9 +219,15 @@ def list_customers(session: Session, actor: Actor, query: CustomerQuery, *, deta
     )
 
 
-def find_customers(session: Session, actor: Actor, query: CustomerQuery) -> list[Customer]:
-    """The same customers as records, with teams and meta loaded (for the web pages)."""
-    return list(session.scalars(_with_relations(select_customers(actor, query))).unique())
+def find_customers(
+    session: Session, actor: Actor, query: CustomerQuery, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Customer], int]:
+    """One page of the same customers as records, with teams and meta loaded, and how many match
+    in all (for the web pages)."""
+    statement = select_customers(actor, query)
+    total = count_rows(session, statement)
+    page = _with_relations(statement.offset(offset).limit(limit))
+    return list(session.scalars(page).unique()), total
 
 
 def select_customers(actor: Actor, query: CustomerQuery) -> Select[Any]:

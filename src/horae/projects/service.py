@@ -29,6 +29,7 @@ from horae.customers.service import (
     require,
     today_for,
 )
+from horae.db import count_rows
 from horae.errors import Forbidden, NotFound
 from horae.meta.models import ProjectMeta
 from horae.meta.service import copy_meta
@@ -115,15 +116,24 @@ def list_projects(session: Session, actor: Actor, query: ProjectQuery) -> bytes:
     )
 
 
-def find_projects(session: Session, actor: Actor, query: ProjectQuery) -> list[Project]:
-    """The same projects as records, with their relations loaded (for the web pages)."""
+def find_projects(
+    session: Session, actor: Actor, query: ProjectQuery, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Project], int]:
+    """One page of the same projects as records, with their relations loaded, and how many
+    match in all (for the web pages)."""
+    statement = select_projects(session, actor, query)
+    total = count_rows(session, statement)
     # The list query joins Customer already; load it from that join.
-    statement = select_projects(session, actor, query).options(
-        contains_eager(Project.customer).selectinload(Customer.teams),
-        selectinload(Project.teams),
-        selectinload(Project.meta),
+    page = (
+        statement.offset(offset)
+        .limit(limit)
+        .options(
+            contains_eager(Project.customer).selectinload(Customer.teams),
+            selectinload(Project.teams),
+            selectinload(Project.meta),
+        )
     )
-    return list(session.scalars(statement).unique())
+    return list(session.scalars(page).unique()), total
 
 
 def select_projects(session: Session, actor: Actor, query: ProjectQuery) -> Select[Any]:

@@ -102,7 +102,9 @@ def _column_key(period: Period) -> ColumnElement[Any]:
 
 def _stopped_within(period: Period) -> ColumnElement[bool]:
     t = TIMESHEETS.c
-    return and_(t.end.is_not(None), t.date.between(period.begin, period.end))
+    # Two comparisons, not BETWEEN: SQLite pushes them into each branch of a user OR (the
+    # caller or the team's members) as a range of the (user, date) index; BETWEEN it does not.
+    return and_(t.end.is_not(None), t.date >= period.begin, t.date <= period.end)
 
 
 def _normal_key(value: Any) -> date | int:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horae.catalog_cache import TAGS, cached_answer
+from horae.db import count_rows
 from horae.errors import Forbidden, NotFound, ValidationFailed
 from horae.security.permissions import Actor
 from horae.tags.models import Tag
@@ -63,11 +64,16 @@ def require_list(actor: Actor) -> None:
         raise Forbidden("view_tag")
 
 
-def list_tags(session: Session, actor: Actor, name: str | None = None) -> list[Tag]:
-    """Every tag, visible or not, whose name contains `name`, alphabetically (needs view_tag)."""
+def list_tags(
+    session: Session, actor: Actor, name: str | None = None, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Tag], int]:
+    """One page of the tags, visible or not, whose name contains `name`, alphabetically, and how
+    many match in all (needs view_tag)."""
     require_list(actor)
     query = select(Tag).where(_name_contains(name))
-    return list(session.scalars(query.order_by(func.lower(Tag.name), Tag.id)).all())
+    total = count_rows(session, query)
+    page = query.order_by(func.lower(Tag.name), Tag.id).offset(offset).limit(limit)
+    return list(session.scalars(page).all()), total
 
 
 def may_manage(actor: Actor) -> bool:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
+from horae.db import count_rows
 from horae.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from horae.projects.models import Project
 from horae.security.permissions import ROLE_ADMIN, ROLE_SUPER_ADMIN, Actor
-from horae.teams.models import Team, TeamMember
+from horae.teams.models import Team, TeamMember, team_activities, team_customers, team_projects
 from horae.users.models import User
 from horae.users.service import can_access_user, require_on_user, selectable_user
 
@@ -81,25 +83,65 @@ def may_manage_access(actor: Actor, record: Customer | Project | Activity) -> bo
 # --- reading ----------------------------------------------------------------------------------
 
 
-def list_teams(session: Session, actor: Actor, term: str | None = None, *, full: bool = False) -> list[Team]:
-    """All teams for view_all_data, otherwise the teams the caller leads; by name.
-
-    term: part of the name; full: with members and linked records loaded (a fixed number of
-    queries, for lists that show them).
-    """
+def _listed_teams(actor: Actor, term: str | None) -> Select[Any]:
+    """All teams for view_all_data, otherwise the teams the caller leads; by name."""
     if not actor.can("view_team"):
         raise Forbidden("view_team")
     query = select(Team)
     if not actor.sees_all:
-        if not actor.led_team_ids:
-            return []
-        query = query.where(Team.id.in_(actor.led_team_ids))
+        query = query.where(Team.id.in_(actor.led_team_ids or {0}))
     if term:
         escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(Team.name).like(f"%{escaped}%", escape="\\"))
-    if full:
-        query = query.options(*_entity_options())
-    return list(session.scalars(query.order_by(func.lower(Team.name), Team.id)).all())
+    return query.order_by(func.lower(Team.name), Team.id)
+
+
+def list_teams(session: Session, actor: Actor, term: str | None = None) -> list[Team]:
+    """All teams for view_all_data, otherwise the teams the caller leads; by name.
+
+    term: part of the name.
+    """
+    query = _listed_teams(actor, term)
+    if not actor.sees_all and not actor.led_team_ids:
+        return []
+    return list(session.scalars(query).all())
+
+
+@dataclass(frozen=True)
+class TeamAccess:
+    """How many customers, projects and activities a team gives access to."""
+
+    customers: int = 0
+    projects: int = 0
+    activities: int = 0
+
+
+def find_teams(
+    session: Session, actor: Actor, term: str | None = None, *, offset: int = 0, limit: int = 50
+) -> tuple[list[tuple[Team, TeamAccess]], int]:
+    """One page of the listed teams with their members and how many records each gives access
+    to, and how many teams match in all (the web list; a fixed number of queries)."""
+    query = _listed_teams(actor, term)
+    if not actor.sees_all and not actor.led_team_ids:
+        return [], 0
+    total = count_rows(session, query)
+    page = query.offset(offset).limit(limit).options(selectinload(Team.members).selectinload(TeamMember.user))
+    teams = list(session.scalars(page).all())
+    counts: dict[int, dict[str, int]] = {team.id: {} for team in teams}
+    if teams:
+        links = [
+            select(literal(name).label("kind"), table.c.team_id, func.count().label("records"))
+            .where(table.c.team_id.in_(counts))
+            .group_by(table.c.team_id)
+            for name, table in (
+                ("customers", team_customers),
+                ("projects", team_projects),
+                ("activities", team_activities),
+            )
+        ]
+        for kind, team_id, records in session.execute(union_all(*links)):
+            counts[team_id][kind] = int(records)
+    return [(team, TeamAccess(**counts[team.id])) for team in teams], total
 
 
 def assignable_teams(session: Session, actor: Actor) -> list[Team]:

@@ -38,6 +38,9 @@ class Timesheet(Base):
         Index("ix_timesheets_activity_id_begin", "activity_id", "begin"),
         Index("ix_timesheets_modified_at", "modified_at"),
         Index("ix_timesheets_date", "date"),
+        # The reports of a user or team by local date (a month of the team's users, not all of
+        # their years).
+        Index("ix_timesheets_user_id_date", "user_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

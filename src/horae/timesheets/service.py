@@ -139,11 +139,12 @@ class TimesheetService:
         self._require(self.actor.can("view_own_timesheet"))
 
     def search(
-        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False
+        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False, total: int | None = None
     ) -> tuple[list[Timesheet], int]:
         """One page of records and the total count (contract §5.1, §7.5). `with_teams` also loads
-        the teams the per-record action checks read (the web pages' row buttons)."""
-        query, total = self._page(filters)
+        the teams the per-record action checks read (the web pages' row buttons); `total`, when
+        the caller has counted the same filters already (`totals`), saves counting again."""
+        query, total = self._page(filters, total)
         records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
         return [*records], total
 
@@ -152,10 +153,11 @@ class TimesheetService:
         query, total = self._page(filters)
         return listing.page(self, query, expanded=expanded), total
 
-    def _page(self, filters: TimesheetFilter) -> tuple[Select[Any], int]:
-        """The statement of one page and the total count of every page."""
+    def _page(self, filters: TimesheetFilter, total: int | None = None) -> tuple[Select[Any], int]:
+        """The statement of one page and the total count of every page (counted unless given)."""
         query = self._filtered(filters)
-        total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
+        if total is None:
+            total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
         filters.page.check_in_range(total)
         query = query.order_by(*ordering(filters.order_by, filters.descending))
         return query.offset(filters.page.offset).limit(filters.page.size), total
@@ -183,21 +185,28 @@ class TimesheetService:
             query = query.where(*term_conditions(filters.term))
         return query.where(entity_filter(actor))
 
-    def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
-        """The caller's latest record per project and activity (contract §5.6)."""
+    def recent(self, begin: datetime | None, size: int, *, expanded: bool = True) -> list[Timesheet]:
+        """The caller's latest record per project and activity (contract §5.6); `expanded` also
+        loads the custom fields of their projects, customers and activities (the API shows
+        them, the pages do not)."""
         self.require_own_view()
-        latest = func.max(Timesheet.id)
+        # Grouped first (on the user's covering index), then each group's project and activity
+        # checked once instead of once per record.
+        groups = select(
+            Timesheet.project_id, Timesheet.activity_id, func.max(Timesheet.id).label("latest")
+        ).where(Timesheet.user_id == self.actor.id)
+        if begin is not None:
+            groups = groups.where(Timesheet.begin >= begin)
+        latest = groups.group_by(Timesheet.project_id, Timesheet.activity_id).subquery("latest_per_pair")
         query = (
-            select(latest)
-            .join(Project, Project.id == Timesheet.project_id)
-            .join(Activity, Activity.id == Timesheet.activity_id)
-            .where(Timesheet.user_id == self.actor.id, entity_filter(self.actor))
-            .group_by(Timesheet.project_id, Timesheet.activity_id)
-            .order_by(latest.desc())
+            select(latest.c.latest)
+            .select_from(latest)
+            .join(Project, Project.id == latest.c.project_id)
+            .join(Activity, Activity.id == latest.c.activity_id)
+            .where(entity_filter(self.actor))
+            .order_by(latest.c.latest.desc())
             .limit(size)
         )
-        if begin is not None:
-            query = query.where(Timesheet.begin >= begin)
         ids = list(self.session.scalars(query))
         if not ids:
             return []
@@ -205,7 +214,7 @@ class TimesheetService:
             select(Timesheet)
             .where(Timesheet.id.in_(ids))
             .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
-            .options(*self._loaders(True))
+            .options(*self._loaders(expanded))
         ).unique()
         return list(records)
 
@@ -765,8 +774,14 @@ class TimesheetService:
             selectinload(Timesheet.tags),
             selectinload(Timesheet.meta),
             joinedload(Timesheet.user),
-            joinedload(Timesheet.project),
-            joinedload(Timesheet.activity),
+            # Inner joins where the record always has one, and the activity's optional project
+            # outer-joined with its customer in one chain (every project has a customer):
+            # SQLite materializes a nested `LEFT JOIN (projects JOIN customers)` over every
+            # project first.
+            joinedload(Timesheet.project, innerjoin=True),
+            joinedload(Timesheet.activity, innerjoin=True)
+            .joinedload(Activity.project)
+            .joinedload(Project.customer, innerjoin=False),
         ]
         actor = self.actor
         needs_teams = not actor.sees_all and (with_teams or actor.can("view_rate_other_timesheet"))

@@ -40,6 +40,7 @@ from horae.web.csrf import CheckedFormDep
 from horae.web.forms import FormState
 from horae.web.i18n import N_
 from horae.web.navigation import NavItem, register
+from horae.web.paging import Pager, read_page, requested_page
 from horae.web.profile import timezone_choices
 from horae.web.rendering import SAVED_MESSAGES, render
 
@@ -195,37 +196,47 @@ def _id(raw: str | None) -> int | None:
 
 def _list(
     session: Session, web_user: WebUser, kind: Kind, request: Request
-) -> tuple[list[Any], dict[str, Any]]:
+) -> tuple[list[Any], dict[str, Any], Pager]:
+    """One page of the list, its filters and its pager; a page beyond the last shows the last."""
     actor = web_user.actor
     term = (request.query_params.get("term") or "").strip()[:200] or None
     visible_raw, visible = _visibility(request)
     parent = _id(request.query_params.get("parent"))
     filters: dict[str, Any] = {"term": term or "", "visible": visible_raw, "parent": str(parent or "")}
-    rows: list[Any]
-    if kind.key == "customer":
-        rows = customers.find_customers(session, actor, customers.CustomerQuery(visible=visible, term=term))
-    elif kind.key == "project":
-        project_query = projects.ProjectQuery(
-            customers=[parent] if parent else [], visible=visible, term=term, ignore_dates=True
-        )
-        rows = projects.find_projects(session, actor, project_query)
-    else:
+
+    def find(offset: int, limit: int) -> tuple[list[Any], int]:
+        if kind.key == "customer":
+            customer_query = customers.CustomerQuery(visible=visible, term=term)
+            return customers.find_customers(session, actor, customer_query, offset=offset, limit=limit)
+        if kind.key == "project":
+            project_query = projects.ProjectQuery(
+                customers=[parent] if parent else [], visible=visible, term=term, ignore_dates=True
+            )
+            return projects.find_projects(session, actor, project_query, offset=offset, limit=limit)
         activity_query = activities.ActivityQuery(
             projects=[parent] if parent else [], visible=visible, term=term
         )
-        rows = activities.find_activities(session, actor, activity_query)
-    return rows, filters
+        return activities.find_activities(session, actor, activity_query, offset=offset, limit=limit)
+
+    rows, pager = read_page(find, requested_page(request), filters)
+    return rows, filters, pager
 
 
 def _parent_options(session: Session, web_user: WebUser, kind: Kind) -> list[tuple[str, str]]:
-    """Customers for projects, projects (with their customer) for activities."""
+    """Customers for projects, projects (with their customer) for activities, read as rows."""
     actor = web_user.actor
     if kind.key == "project":
-        owners = customers.find_customers(session, actor, customers.CustomerQuery(visible=BOTH))
-        return [(str(c.id), c.name) for c in owners]
+        owners = customers.select_customers(actor, customers.CustomerQuery(visible=BOTH))
+        return [
+            (str(id_), name)
+            for id_, name in session.execute(owners.with_only_columns(Customer.id, Customer.name))
+        ]
     if kind.key == "activity":
-        found = projects.find_projects(session, actor, projects.ProjectQuery(visible=BOTH, ignore_dates=True))
-        return [(str(p.id), f"{p.customer.name} / {p.name}") for p in found]
+        found = projects.select_projects(
+            session, actor, projects.ProjectQuery(visible=BOTH, ignore_dates=True)
+        )
+        columns = found.with_only_columns(Project.id, Customer.name, Project.name)
+        return [(str(id_), f"{customer} / {name}") for id_, customer, name in session.execute(columns)]
     return []
 
 
@@ -454,7 +465,7 @@ def _install(kind: Kind) -> None:
 
     def list_page(request: Request, session: SessionDep, web_user: SignedInDep) -> Response:
         require_view(web_user)
-        rows, filters = _list(session, web_user, kind, request)
+        rows, filters, pager = _list(session, web_user, kind, request)
         actor = web_user.actor
         return render(
             web_user.ui,
@@ -463,6 +474,7 @@ def _install(kind: Kind) -> None:
                 "kind": kind,
                 "rows": [(row, can(actor, "edit", row)) for row in rows],
                 "filters": filters,
+                "pager": pager,
                 "parents": _parent_options(session, web_user, kind),
                 "can_create": actor.can(f"create_{kind.key}"),
             },

@@ -1,25 +1,31 @@
 """The customers, projects and activities a person may book on, for the narrowing selects.
 
 Three queries, each with the team-visibility predicate of security/visibility.py; the timesheet
-service checks the submitted ids again, so these lists only decide what is offered.
+service checks the submitted ids again, so these lists only decide what is offered. The lists
+depend only on the catalog and the caller's teams: they are kept while the catalog's generation
+is unchanged (catalog_cache.py), as the API's catalog lists are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+import orjson
+from markupsafe import Markup, escape
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
+from horae.catalog_cache import CATALOG, cached_answer
 from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.security.permissions import Actor
 from horae.security.visibility import activity_visible, customer_visible, project_visible
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     id: int
     name: str
     # The customer of a project, the project of an activity (None: a global activity).
@@ -28,17 +34,24 @@ class Option:
 
 @dataclass(frozen=True)
 class BookingChoices:
-    customers: list[Option]
-    projects: list[Option]
-    activities: list[Option]
+    """Each list holds options or [id, name, parent] rows."""
 
-    def project_customer(self, project_id: int) -> int | None:
-        return next((p.parent for p in self.projects if p.id == project_id), None)
+    customers: Sequence[Any]
+    projects: Sequence[Any]
+    activities: Sequence[Any]
 
 
 def booking_choices(session: Session, actor: Actor) -> BookingChoices:
+    # Thousands of activities, each with the team rules: read once per catalog generation.
+    key = ("booking_choices", actor.sees_all, tuple(sorted(actor.team_ids)))
+    answer = cached_answer(session, CATALOG, key, lambda: orjson.dumps(_read_choices(session, actor)))
+    customers, projects, activities = orjson.loads(answer)
+    return BookingChoices(customers, projects, activities)
+
+
+def _read_choices(session: Session, actor: Actor) -> list[list[Any]]:
     customers = session.execute(
-        select(Customer.id, Customer.name)
+        select(Customer.id, Customer.name, null())
         .where(Customer.visible.is_(True), customer_visible(actor))
         .order_by(Customer.name, Customer.id)
     ).all()
@@ -58,8 +71,19 @@ def booking_choices(session: Session, actor: Actor) -> BookingChoices:
         .where(Activity.visible.is_(True), activity_visible(actor))
         .order_by(Activity.name, Activity.id)
     ).all()
-    return BookingChoices(
-        [Option(row[0], row[1]) for row in customers],
-        [Option(row[0], row[1], row[2]) for row in projects],
-        [Option(row[0], row[1], row[2]) for row in activities],
-    )
+    return [[tuple(row) for row in rows] for rows in (customers, projects, activities)]
+
+
+def option_tags(options: Iterable[Any], selected: Any, *, parents: bool = False) -> Markup:
+    """The <option> tags of a booking select (options or rows of id, name and parent), written
+    in one pass (a template loop over thousands of activities costs more than the rest of the
+    page); `selected` is the chosen id, compared as text as the form holds it."""
+    chosen = str(selected)
+    tags = []
+    for option_id, name, parent_id in options:
+        parent = ""
+        if parents:
+            parent = f' data-parent="{"" if parent_id is None else parent_id}"'
+        mark = " selected" if str(option_id) == chosen else ""
+        tags.append(f'<option value="{option_id}"{parent}{mark}>{escape(name)}</option>')
+    return Markup("\n".join(tags))

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import ColumnElement, and_, case, distinct, func, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -102,33 +102,36 @@ def year_and_total(now: datetime, timezone: str) -> list[Period]:
     ]
 
 
-def working_time(
+@dataclass
+class PeriodSums:
+    """Seconds worked and money earned in each period, by period key."""
+
+    seconds: dict[str, int]
+    money: dict[str, Decimal]
+
+
+def period_sums(
     session: Session, user_id: int, periods: list[Period], now: datetime, owners: Any = None
-) -> dict[str, int]:
-    """Seconds worked in each period: finished entries by begin, running ones up to now.
+) -> PeriodSums:
+    """Seconds and money of each period: finished entries by begin (one statement, a branch per
+    period that reads only its own range of the owner's begin index, instead of one scan of
+    the widest period that sorts every row into the periods), running ones up to now (seconds).
 
     `owners` replaces the one user by a condition on Timesheet.user_id (everyone one may see)."""
     owner = Timesheet.user_id == user_id if owners is None else owners
-    lower = min(p.start for p in periods)
-    upper = max(p.end for p in periods)
-    sums = [
-        func.coalesce(
-            func.sum(
-                case((and_(Timesheet.begin >= p.start, Timesheet.begin < p.end), Timesheet.duration), else_=0)
-            ),
-            0,
-        )
-        for p in periods
+    branches = [
+        select(
+            literal(index).label("period"),
+            func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
+            func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
+        ).where(owner, Timesheet.end.is_not(None), Timesheet.begin >= p.start, Timesheet.begin < p.end)
+        for index, p in enumerate(periods)
     ]
-    row = session.execute(
-        select(*sums).where(
-            owner,
-            Timesheet.end.is_not(None),
-            Timesheet.begin >= lower,
-            Timesheet.begin < upper,
-        )
-    ).one()
-    result = {p.key: int(value or 0) for p, value in zip(periods, row, strict=True)}
+    sums = PeriodSums({p.key: 0 for p in periods}, {p.key: Decimal(0) for p in periods})
+    for index, seconds, money in session.execute(union_all(*branches)):
+        key = periods[index].key
+        sums.seconds[key] = int(seconds or 0)
+        sums.money[key] = Decimal(str(money or 0))
     running = session.scalars(
         select(Timesheet.begin).where(owner, Timesheet.end.is_(None), Timesheet.begin < now)
     ).all()
@@ -136,8 +139,8 @@ def working_time(
         for p in periods:
             overlap = (min(now, p.end) - max(begin, p.start)).total_seconds()
             if overlap > 0:
-                result[p.key] += int(overlap)
-    return result
+                sums.seconds[p.key] += int(overlap)
+    return sums
 
 
 def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) -> list[Any]:
@@ -161,31 +164,6 @@ def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) 
             .limit(limit)
         ).all()
     )
-
-
-def earnings(session: Session, user_id: int, periods: list[Period], owners: Any = None) -> dict[str, Decimal]:
-    """The money of the person's (or the `owners'`) finished entries in each period, one query."""
-    owner = Timesheet.user_id == user_id if owners is None else owners
-    lower = min(p.start for p in periods)
-    upper = max(p.end for p in periods)
-    sums = [
-        func.coalesce(
-            func.sum(
-                case((and_(Timesheet.begin >= p.start, Timesheet.begin < p.end), Timesheet.rate), else_=0)
-            ),
-            0,
-        )
-        for p in periods
-    ]
-    row = session.execute(
-        select(*sums).where(
-            owner,
-            Timesheet.end.is_not(None),
-            Timesheet.begin >= lower,
-            Timesheet.begin < upper,
-        )
-    ).one()
-    return {p.key: Decimal(str(value or 0)) for p, value in zip(periods, row, strict=True)}
 
 
 def active_users(session: Session, owners: ColumnElement[bool], periods: list[Period]) -> dict[str, int]:
@@ -393,19 +371,19 @@ def _widget_context(
     ]
     context: dict[str, Any] = {"widgets": widgets, "scope": scope_label(actor)}
     chart = any(w.kind == "chart" for w in widgets)
-    own_seconds = working_time(
-        session, actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]], now
-    )
+    own = period_sums(session, actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]], now)
+    own_seconds = own.seconds
     context["own_seconds"] = own_seconds
     own_rates = shows_rates(actor, only_own=True)
     seen_rates = shows_rates(actor, only_own=False)
     if own_rates and own_periods:
-        context["own_money"] = earnings(session, actor.id, own_periods)
+        context["own_money"] = {p.key: own.money[p.key] for p in own_periods}
     if seen_periods:
         owners = visible_owners(actor)
-        context["seen_seconds"] = working_time(session, actor.id, seen_periods, now, owners)
+        seen = period_sums(session, actor.id, seen_periods, now, owners)
+        context["seen_seconds"] = seen.seconds
         if seen_rates and any(w.scope == "visible" and w.measure != "active" for w in stats):
-            context["seen_money"] = earnings(session, actor.id, seen_periods, owners)
+            context["seen_money"] = seen.money
         if any(w.measure == "active" for w in stats):
             context["active"] = active_users(session, owners, seen_periods)
     if chart:
@@ -431,7 +409,7 @@ def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
         context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
         context.update(
             entries=latest_entries(session, web_user.actor.id),
-            recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES),
+            recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES, expanded=False),
             can_start=web_user.actor.can("create_own_timesheet"),
         )
     if web_user.actor.led_team_ids and web_user.actor.can("view_other_timesheet"):

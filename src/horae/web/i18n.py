@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import format_skeleton as babel_format_skeleton
 from babel.dates import format_time as babel_format_time
+from babel.dates import match_skeleton
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -162,6 +162,16 @@ def language_choices(language: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, Locale.parse(code).get_display_name(display) or code) for code in UI_LANGUAGES)
 
 
+@lru_cache(maxsize=64)
+def _skeleton_pattern(locale: str, skeleton: str) -> str:
+    """The locale's pattern for a skeleton, matched once (what babel's format_skeleton does on
+    every call)."""
+    skeletons = Locale.parse(locale).datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return str(skeletons[skeleton].pattern)
+
+
 class Formatter:
     """Formats values for one person: their locale for the shape, their timezone for instants."""
 
@@ -169,6 +179,7 @@ class Formatter:
         self.locale = locale
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
+        self._days: dict[tuple[date, str], str] = {}
 
     def format_date(self, value: date | datetime | None, format: str = "medium") -> str:
         if value is None:
@@ -183,7 +194,13 @@ class Formatter:
             return ""
         if isinstance(value, datetime):
             value = value.astimezone(self.zone).date()
-        return babel_format_skeleton(skeleton, value, locale=self.locale)
+        # A week's pages name each of its seven days dozens of times: each shape is made once.
+        key = (value, skeleton)
+        shown = self._days.get(key)
+        if shown is None:
+            pattern = _skeleton_pattern(str(self.locale), skeleton)
+            shown = self._days[key] = babel_format_datetime(value, pattern, locale=self.locale)
+        return shown
 
     def format_datetime(self, value: datetime | None, format: str = "medium") -> str:
         if value is None:

@@ -23,6 +23,7 @@ from horae.web.csrf import CheckedFormDep
 from horae.web.forms import FormState, color_context, color_options
 from horae.web.i18n import N_
 from horae.web.navigation import NavItem, register
+from horae.web.paging import read_page, requested_page
 from horae.web.rendering import SAVED_MESSAGES, render
 
 router = APIRouter(include_in_schema=False)
@@ -76,13 +77,21 @@ def _edit_page(
 @router.get("/tags", name="tags")
 def tag_list(request: Request, session: SessionDep, web_user: SignedInDep) -> Response:
     term = (request.query_params.get("term") or "").strip()[:200]
-    tags = service.list_tags(session, web_user.actor, term or None)
+
+    tags, pager = read_page(
+        lambda offset, limit: service.list_tags(
+            session, web_user.actor, term or None, offset=offset, limit=limit
+        ),
+        requested_page(request),
+        {"term": term},
+    )
     return render(
         web_user.ui,
         "tags.html",
         {
             "tags": tags,
             "term": term,
+            "pager": pager,
             "can_create": _may_create(web_user),
             "can_edit": service.may_manage(web_user.actor),
             "can_delete": web_user.actor.can("delete_tag"),

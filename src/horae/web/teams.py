@@ -29,6 +29,7 @@ from horae.web.csrf import CheckedFormDep
 from horae.web.forms import FormState, color_context, color_options
 from horae.web.i18n import N_
 from horae.web.navigation import NavItem, register
+from horae.web.paging import read_page, requested_page
 from horae.web.rendering import SAVED_MESSAGES, render
 
 router = APIRouter(include_in_schema=False)
@@ -69,15 +70,21 @@ def _record_label(record: Customer | Project | Activity) -> str:
 def team_list(request: Request, session: SessionDep, web_user: SignedInDep) -> Response:
     actor = web_user.actor
     term = (request.query_params.get("term") or "").strip()[:200]
-    teams = service.list_teams(session, actor, term or None, full=True)
+    teams, pager = read_page(
+        lambda offset, limit: service.find_teams(session, actor, term or None, offset=offset, limit=limit),
+        requested_page(request),
+        {"term": term},
+    )
     return render(
         web_user.ui,
         "teams.html",
         {
             "rows": [
-                (team, service.may_edit(actor, team), service.may_delete(actor, team)) for team in teams
+                (team, access, service.may_edit(actor, team), service.may_delete(actor, team))
+                for team, access in teams
             ],
             "term": term,
+            "pager": pager,
             "can_create": actor.can("create_team"),
         },
     )

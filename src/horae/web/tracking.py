@@ -176,7 +176,7 @@ def _timer_page(
 ) -> Response:
     _require_tracking(web_user)
     service = TimesheetService(session, web_user.actor)
-    recent = service.recent(None, RECENT_SIZE)
+    recent = service.recent(None, RECENT_SIZE, expanded=False)
     return render(
         web_user.ui,
         "timer.html",
@@ -312,7 +312,9 @@ def my_times(request: Request, session: SessionDep, web_user: SignedInDep) -> Re
     count, seconds, money = service.totals(_search_filter(filters, zone, Page(1, PAGE_SIZE)))
     pages = max(1, math.ceil(count / PAGE_SIZE))
     page = Page(min(filters.page, pages), PAGE_SIZE)
-    records, _ = service.search(_search_filter(filters, zone, page), expanded=True, with_teams=True)
+    records, _ = service.search(
+        _search_filter(filters, zone, page), expanded=False, with_teams=True, total=count
+    )
     return render(
         web_user.ui,
         "timesheets.html",
@@ -507,7 +509,7 @@ def _week_records(service: TimesheetService, week: Week) -> list[Timesheet]:
             descending=False,
             page=Page(1, WEEK_LIMIT),
         ),
-        expanded=True,
+        expanded=False,
     )
     return records
 
@@ -569,7 +571,7 @@ def _grid(service: TimesheetService, week: Week, zone: ZoneInfo) -> list[GridRow
         index = (record.begin.astimezone(zone).date() - week.start).days
         if 0 <= index < 7:
             row.cells[index].records.append(record)
-    for record in service.recent(None, RECENT_SIZE):
+    for record in service.recent(None, RECENT_SIZE, expanded=False):
         row_for(record)
     return sorted(rows.values(), key=lambda r: (r.customer.lower(), r.project.lower(), r.activity.lower()))
 

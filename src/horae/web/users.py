@@ -7,9 +7,7 @@ are the API's; writes go through the users and teams services.
 
 from __future__ import annotations
 
-import math
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -31,6 +29,7 @@ from horae.web.csrf import CheckedFormDep
 from horae.web.forms import FormState, color_options
 from horae.web.i18n import N_, language_choices
 from horae.web.navigation import NavItem, register
+from horae.web.paging import read_page, requested_page
 from horae.web.profile import timezone_choices
 from horae.web.rendering import SAVED_MESSAGES, render
 from horae.web.session import end_other_sessions
@@ -81,27 +80,21 @@ def user_list(request: Request, session: SessionDep, web_user: SignedInDep) -> R
     roles = service.known_roles(session)
     role = params.get("role", "")
     role = role if role in roles else ""
-    raw_page = params.get("page", "1")
-    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
     filters = {"term": term, "enabled": status, "role": role}
-
-    def find(page: int) -> tuple[list[User], int]:
-        offset = (max(page, 1) - 1) * PAGE_SIZE
-        return service.find_users(
+    users, pager = read_page(
+        lambda offset, limit: service.find_users(
             session,
             actor,
             visible=STATUS[status],
             term=term or None,
             role=role or None,
             offset=offset,
-            limit=PAGE_SIZE,
-        )
-
-    users, total = find(number)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if number > pages:
-        number = pages
-        users, total = find(number)
+            limit=limit,
+        ),
+        requested_page(request),
+        filters,
+        size=PAGE_SIZE,
+    )
     rows = [
         (
             user,
@@ -118,17 +111,10 @@ def user_list(request: Request, session: SessionDep, web_user: SignedInDep) -> R
             "filters": filters,
             "roles": [(name, ROLE_LABELS.get(name, name)) for name in roles],
             "role_labels": ROLE_LABELS,
-            "total": total,
-            "page": number,
-            "pages": pages,
-            "query": lambda **changes: _query({**filters, **changes}),
+            "pager": pager,
             "can_create": actor.can("create_user"),
         },
     )
-
-
-def _query(values: dict[str, Any]) -> str:
-    return urlencode({k: v for k, v in values.items() if v not in ("", None, 1)})
 
 
 # --- the forms ------------------------------------------------------------------------------------

@@ -559,6 +559,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_timesheets_user_id_begin", ["user_id", "begin", "end", "duration", "rate"], unique=False
         )
+        batch_op.create_index("ix_timesheets_user_id_date", ["user_id", "date"], unique=False)
         batch_op.create_index("ix_timesheets_user_id_end", ["user_id", "end"], unique=False)
         batch_op.create_index(
             "ix_timesheets_user_id_project_id_activity_id",
@@ -613,6 +614,7 @@ def downgrade() -> None:
     with op.batch_alter_table("timesheets", schema=None) as batch_op:
         batch_op.drop_index("ix_timesheets_user_id_project_id_activity_id")
         batch_op.drop_index("ix_timesheets_user_id_end")
+        batch_op.drop_index("ix_timesheets_user_id_date")
         batch_op.drop_index("ix_timesheets_user_id_begin")
         batch_op.drop_index("ix_timesheets_project_id_begin")
         batch_op.drop_index("ix_timesheets_modified_at")
