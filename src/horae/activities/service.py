@@ -293,6 +293,3 @@ def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
 ACCESS = RecordAccess("activity", load_activity, can_activity)
 # Followed by the names the web pages call its use cases by.
 RATES = RecordRates(ACCESS)
-activity_rates = RATES.rates
-add_activity_rate = RATES.add
-delete_activity_rate = RATES.delete

@@ -363,12 +363,5 @@ def delete_customer(session: Session, actor: Actor, customer_id: int) -> None:
 # --- rates and comments ---------------------------------------------------------------------
 
 ACCESS = RecordAccess("customer", load_customer, can_customer)
-# Each followed by the names the web pages call its use cases by.
 RATES = RecordRates(ACCESS)
-customer_rates = RATES.rates
-add_customer_rate = RATES.add
-delete_customer_rate = RATES.delete
 COMMENTS = RecordComments(ACCESS)
-customer_comments = COMMENTS.comments
-add_customer_comment = COMMENTS.add
-delete_customer_comment = COMMENTS.delete

@@ -359,12 +359,5 @@ def duplicate_project(session: Session, actor: Actor, project_id: int) -> Projec
 # --- rates and comments ---------------------------------------------------------------------
 
 ACCESS = RecordAccess("project", load_project, can_project)
-# Each followed by the names the web pages call its use cases by.
 RATES = RecordRates(ACCESS)
-project_rates = RATES.rates
-add_project_rate = RATES.add
-delete_project_rate = RATES.delete
 COMMENTS = RecordComments(ACCESS)
-project_comments = COMMENTS.comments
-add_project_comment = COMMENTS.add
-delete_project_comment = COMMENTS.delete

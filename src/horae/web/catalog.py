@@ -433,18 +433,17 @@ def _edit_page(
     return render(web_user.ui, "catalog_edit.html", context, status_code=status_code)
 
 
+def _domain(kind: Kind) -> Any:
+    """The service module of a kind: its RATES and COMMENTS use cases."""
+    return {"customer": customers, "project": projects, "activity": activities}[kind.key]
+
+
 def _rates(session: Session, actor: Any, kind: Kind, entity_id: int) -> list[Any]:
-    listing = {
-        "customer": customers.customer_rates,
-        "project": projects.project_rates,
-        "activity": activities.activity_rates,
-    }[kind.key]
-    return listing(session, actor, entity_id)
+    return _domain(kind).RATES.rates(session, actor, entity_id)
 
 
 def _comments(session: Session, actor: Any, kind: Kind, entity_id: int) -> list[Any]:
-    listing = {"customer": customers.customer_comments, "project": projects.project_comments}[kind.key]
-    return listing(session, actor, entity_id)
+    return _domain(kind).COMMENTS.comments(session, actor, entity_id)
 
 
 def _saved(kind: Kind, entity_id: int, key: str, anchor: str = "") -> RedirectResponse:
@@ -528,11 +527,7 @@ def _install(kind: Kind) -> None:
     def add_rate(
         session: SessionDep, web_user: SignedInDep, form: CheckedFormDep, entity_id: int
     ) -> Response:
-        adder = {
-            "customer": customers.add_customer_rate,
-            "project": projects.add_project_rate,
-            "activity": activities.add_activity_rate,
-        }[kind.key]
+        adder = _domain(kind).RATES.add
         body = {
             "rate": form.get("rate") or "",
             "internalRate": form.get("internalRate") or None,
@@ -559,11 +554,7 @@ def _install(kind: Kind) -> None:
     def delete_rate(
         session: SessionDep, web_user: SignedInDep, form: CheckedFormDep, entity_id: int, rate_id: int
     ) -> Response:
-        remover = {
-            "customer": customers.delete_customer_rate,
-            "project": projects.delete_project_rate,
-            "activity": activities.delete_activity_rate,
-        }[kind.key]
+        remover = _domain(kind).RATES.delete
         remover(session, web_user.actor, entity_id, rate_id)
         return _saved(kind, entity_id, "rate_deleted", "#rates")
 
@@ -590,10 +581,7 @@ def _install(kind: Kind) -> None:
 
 
 def _install_comments(kind: Kind) -> None:
-    adder = {"customer": customers.add_customer_comment, "project": projects.add_project_comment}[kind.key]
-    remover = {"customer": customers.delete_customer_comment, "project": projects.delete_project_comment}[
-        kind.key
-    ]
+    adder, remover = _domain(kind).COMMENTS.add, _domain(kind).COMMENTS.delete
 
     def add_comment(
         session: SessionDep, web_user: SignedInDep, form: CheckedFormDep, entity_id: int
