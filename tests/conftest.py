@@ -114,6 +114,12 @@ def _create_database(name: str, tmp_dir: Path) -> tuple[str, Any]:
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     name = request.param
     url, drop = _create_database(name, tmp_path_factory.mktemp(name))
+    if name == "postgresql":
+        # This database lives for one test run: its commits need not wait for the disk. The
+        # crash tests use databases of their own (tests/reliability), which keep the default.
+        database = url.rsplit("/", 1)[1]
+        with create_engine(SERVERS[name], isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f"ALTER DATABASE {database} SET synchronous_commit = off"))
     settings = Settings(database_url=url, environment="test", default_timezone="Europe/Berlin")
     db = Database(url)
     upgrade(db.engine)
