@@ -36,7 +36,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from horae import cli
-from horae.catalog_cache import CATALOG_TABLES, advance
+from horae.catalog_cache import WATCHED, advance
 from horae.db import Base, Database
 from horae.migrate import upgrade
 from horae.models import (
@@ -301,7 +301,7 @@ class _Writer:
 
     def flush(self) -> None:
         """Writes every buffered row, parents before children."""
-        written_catalog = False
+        written: set[str] = set()
         with self.engine.connect() as connection, self._bulk_load(connection), connection.begin():
             for table in Base.metadata.sorted_tables:
                 rows = self.buffers.get(table)
@@ -311,11 +311,11 @@ class _Writer:
                     connection.execute(table.insert(), rows[start : start + self.batch_size])
                 self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
                 rows.clear()
-                if table.name in CATALOG_TABLES:
-                    written_catalog = True
-            if written_catalog:
-                # Bulk rows bypass the session hooks: a running server must not keep old lists.
-                advance(connection)
+                written.add(table.name)
+            # Bulk rows bypass the session hooks: a running server must not keep old answers.
+            for name, tables in WATCHED.items():
+                if written & tables:
+                    advance(connection, name)
 
     @contextmanager
     def _bulk_load(self, connection: Connection) -> Iterator[None]:

@@ -91,13 +91,13 @@ class FailureThrottle:
     limit: int
     window_seconds: int
 
-    def _window(self, now: datetime) -> datetime:
+    def window_of(self, now: datetime) -> datetime:
         start = math.floor(now.timestamp() / self.window_seconds) * self.window_seconds
         return datetime.fromtimestamp(start, UTC)
 
     def check(self, session: Session, keys: list[str]) -> None:
         now = utcnow()
-        window = self._window(now)
+        window = self.window_of(now)
         stored = [key[:KEY_LENGTH] for key in keys]
         counts = session.scalars(
             select(AuthFailure.count).where(AuthFailure.key.in_(stored), AuthFailure.window_start == window)
@@ -110,11 +110,8 @@ class FailureThrottle:
             retry = int((window + timedelta(seconds=self.window_seconds) - now).total_seconds()) + 1
             raise Throttled(max(retry, 1))
 
-    def window_of(self, now: datetime) -> datetime:
-        return self._window(now)
-
     def record_failure(self, keys: list[str]) -> None:
-        window = self._window(utcnow())
+        window = self.window_of(utcnow())
         for key in keys:
             key = key[:KEY_LENGTH]
             with self.db.session() as session:
