@@ -9,7 +9,7 @@ from http.client import HTTPConnection
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 import horae.security.authentication as authentication
 import horae.security.passwords as passwords
@@ -258,6 +258,26 @@ def test_an_api_password_costs_no_more_statements_than_a_bearer_token(backend, h
         counter.active = False
         counts[scheme] = len([sql for sql in counter.statements if sql not in ("BEGIN", "COMMIT")])
     assert counts["password"] == counts["token"]
+
+
+@pytest.mark.parametrize("scheme", ["token", "password"])
+def test_a_reading_request_is_authenticated_on_its_own_connection(backend, http, make_user, scheme):
+    """The caller is read in the request's unit of work: one pooled connection per GET."""
+    user = make_user(username="anna")
+    headers = user.headers if scheme == "token" else legacy("anna", API_PASSWORD)
+    checkouts: list[object] = []
+
+    def count(*_args: object) -> None:
+        checkouts.append(_args)
+
+    assert http.get("/api/tags/find", params={"name": "x"}, headers=headers).status_code == 200
+    event.listen(backend.db.engine, "checkout", count)
+    try:
+        assert http.get("/api/tags/find", params={"name": "x"}, headers=headers).status_code == 200
+        assert http.get("/api/users/me", headers=headers).json()["id"] == user.id
+    finally:
+        event.remove(backend.db.engine, "checkout", count)
+    assert len(checkouts) == 2
 
 
 # --- Bearer access tokens ---------------------------------------------------------------------

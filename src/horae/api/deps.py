@@ -47,44 +47,53 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticate(request: Request) -> Actor:
-    """Kimai's order: Bearer token, then X-AUTH-USER + X-AUTH-TOKEN, then the web session."""
-    actor = _identify(request)
+def authenticate(request: Request, session: SessionDep) -> Actor:
+    """Kimai's order: Bearer token, then X-AUTH-USER + X-AUTH-TOKEN, then the web session.
+
+    A reading request is authenticated in its own unit of work (one transaction, one connection
+    for the whole request). A writing one reads the caller in a short read transaction of its
+    own: on SQLite the request's transaction holds the write lock from its first statement, and
+    the caller is known before it is taken (the Bearer token's usage is written apart, too).
+    """
+    if request.method in WRITE_METHODS:
+        with get_db(request).session(write=False) as reader:
+            actor = _identify(request, reader)
+    else:
+        actor = _identify(request, session)
     # Read by the access log (horae.logging.RequestContextMiddleware).
     request.state.user_id = actor.id
     return actor
 
 
-def _identify(request: Request) -> Actor:
+def _identify(request: Request, session: Session) -> Actor:
     db = get_db(request)
     headers = request.headers
     authorization = headers.get("authorization", "")
-    with db.session(write=False) as session:
-        if authorization.startswith("Bearer ") and authorization[7:].strip():
-            try:
-                user = authenticate_access_token(db, session, authorization[7:].strip())
-            except AuthenticationError as exc:
-                raise BearerAuthFailed(exc.reason) from exc
-            actor = Actor.load(session, user, via="token")
-            if not actor.can("api_access"):
-                raise Forbidden("api_access")
-            return actor
-        login, secret = headers.get("x-auth-user"), headers.get("x-auth-token")
-        if login is not None and secret is not None:
-            throttle: FailureThrottle = request.app.state.throttle
-            try:
-                user = authenticate_api_password(session, throttle, client_address(request), login, secret)
-            except Throttled as exc:
-                raise TooManyAttempts(exc.retry_after) from exc
-            except AuthenticationError as exc:
-                raise LegacyAuthFailed(exc.reason) from exc
-            return Actor.load(session, user, via="api_password")
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            found = authenticate_web_session(session, cookie)
-            if found is not None:
-                request.state.web_session = found[1]
-                return Actor.load(session, found[0], via="session")
+    if authorization.startswith("Bearer ") and authorization[7:].strip():
+        try:
+            user = authenticate_access_token(db, session, authorization[7:].strip())
+        except AuthenticationError as exc:
+            raise BearerAuthFailed(exc.reason) from exc
+        actor = Actor.load(session, user, via="token")
+        if not actor.can("api_access"):
+            raise Forbidden("api_access")
+        return actor
+    login, secret = headers.get("x-auth-user"), headers.get("x-auth-token")
+    if login is not None and secret is not None:
+        throttle: FailureThrottle = request.app.state.throttle
+        try:
+            user = authenticate_api_password(session, throttle, client_address(request), login, secret)
+        except Throttled as exc:
+            raise TooManyAttempts(exc.retry_after) from exc
+        except AuthenticationError as exc:
+            raise LegacyAuthFailed(exc.reason) from exc
+        return Actor.load(session, user, via="api_password")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found = authenticate_web_session(session, cookie)
+        if found is not None:
+            request.state.web_session = found[1]
+            return Actor.load(session, found[0], via="session")
     raise Unauthorized()
 
 

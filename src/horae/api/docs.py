@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from horae.api.deps import authenticate
+from horae.api.deps import SessionDep, authenticate
 from horae.api.errors import Unauthorized
 from horae.api.openapi import SCHEMAS, ref
 from horae.errors import NotFound
@@ -307,8 +307,8 @@ def server_url(request: Request) -> str:
 
 
 @router.get("/doc.json", include_in_schema=False)
-def doc_json(request: Request) -> Response:
-    authenticate(request)
+def doc_json(request: Request, session: SessionDep) -> Response:
+    authenticate(request, session)
     document = {**openapi_document(request.app), "servers": [{"url": server_url(request)}]}
     return Response(orjson.dumps(document), media_type="application/json")
 
@@ -332,9 +332,9 @@ PAGE = """<!DOCTYPE html>
 
 
 @router.get("/doc", include_in_schema=False)
-def doc_page(request: Request) -> Response:
+def doc_page(request: Request, session: SessionDep) -> Response:
     try:
-        authenticate(request)
+        authenticate(request, session)
     except Unauthorized:
         return RedirectResponse(LOGIN_PATH, status_code=303)
     # Relative asset URLs keep working when Horae is served below a path prefix.
