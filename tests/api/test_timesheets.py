@@ -413,6 +413,23 @@ def test_tags_are_a_comma_string_and_unknown_names_are_dropped(make_user, catalo
     assert cleared["tags"] == []
 
 
+def test_tag_names_match_their_tags_in_any_case(make_user, catalog):
+    user = make_user()
+    work = catalog.work()
+    catalog.tag("Design")
+    catalog.tag("review")
+    with user.client() as client:
+        body = client.post(
+            "/api/timesheets",
+            json=new_body(work, yesterday_at(8), yesterday_at(9), tags="design,Review,DESIGN,nope"),
+        ).json()
+        assert body["tags"] == ["Design", "review"]
+        exact = client.post(
+            "/api/timesheets", json=new_body(work, yesterday_at(10), yesterday_at(11), tags="review,Design")
+        ).json()
+    assert exact["tags"] == ["Design", "review"]
+
+
 def test_empty_description_is_stored_as_null(make_user, catalog):
     user = make_user()
     with user.client() as client:

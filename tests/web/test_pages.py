@@ -11,6 +11,7 @@ import pytest
 from horae.app import create_app
 from horae.db import utcnow
 from horae.settings import Settings
+from horae.teams.models import TeamMember
 from horae.web.dashboard import calendar_periods
 from horae.web.headers import CONTENT_SECURITY_POLICY
 
@@ -207,6 +208,10 @@ def test_the_dashboard_without_entries_says_so(make_user, web_session):
     assert 'data-seconds="0"' in page
 
 
+def _statements(counter) -> list[str]:
+    return [sql for sql in counter.statements if sql not in ("BEGIN", "COMMIT")]
+
+
 def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_session, work_entry):
     user = make_user()
     session = web_session(user)
@@ -214,10 +219,45 @@ def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_s
         work_entry(user, utcnow() - timedelta(hours=number + 1), 30)
     counter = backend.count_queries()
     assert session.get("/dashboard").status_code == 200
-    # Session and user (3), the header's timers, the totals, the month's projects for the chart,
-    # the latest entries, the recent activities with their eager loads, and at most one reload
-    # of the permission matrix.
-    assert len(counter) <= 19, counter.statements
+    # Session and user (3), the header's timers, the sums of every period, the month's projects
+    # for the chart, the latest entries, the recent activities, and at most one reload of the
+    # permission matrix.
+    assert len(_statements(counter)) <= 9, counter.statements
+
+
+def test_a_teamleads_dashboard_needs_fewer_than_ten_queries_whatever_the_team(
+    make_user, make_team, backend, web_session, work_entry
+):
+    """The teamlead's default dashboard: their own and their team's periods, the week chart,
+    latest entries, recent activities and the team's running timers, in a fixed number of
+    statements (W6 of the benchmarks)."""
+    lead = make_user("ROLE_TEAMLEAD")
+    members = [make_user() for _ in range(4)]
+    team = make_team(leads=[lead], members=members[:1])
+    session = web_session(lead)
+    now = utcnow()
+    for number in range(6):
+        work_entry(lead, now - timedelta(hours=number + 1), 30)
+        work_entry(members[0], now - timedelta(hours=number + 1), 30)
+    work_entry(members[0], now - timedelta(minutes=20), None)
+    assert session.get("/dashboard").status_code == 200  # the permission matrix read once
+    counts = []
+    for size in (1, 4):
+        with backend.db.session() as writing:
+            for member in members[1:size]:
+                writing.add(TeamMember(team_id=team.id, user_id=member.id, teamlead=False))
+        for member in members[1:size]:
+            work_entry(member, now - timedelta(hours=2), 45)
+            work_entry(member, now - timedelta(minutes=10), None)
+        counter = backend.count_queries()
+        page = session.get("/dashboard")
+        counter.active = False
+        assert page.status_code == 200
+        running = page.text.split('id="team-title"')[1].split("</section>")[0]
+        assert running.count("<li>") == size
+        counts.append(len(_statements(counter)))
+    assert counts[0] == counts[1]
+    assert counts[0] < 10, counter.statements
 
 
 def test_the_dashboard_formats_dates_in_the_users_locale(make_user, backend, web_session, work_entry):

@@ -33,7 +33,10 @@ class Timesheet(Base):
         Index("ix_timesheets_user_id_begin", "user_id", "begin", "end", "duration", "rate"),
         Index("ix_timesheets_begin_end", "begin", "end"),
         Index("ix_timesheets_user_id_project_id_activity_id", "user_id", "project_id", "activity_id"),
-        Index("ix_timesheets_user_id_end", "user_id", "end"),
+        # The running records of a user or team (`end IS NULL`) with their begin, read from the
+        # index alone: without `begin` SQLite preferred the covering index above and walked
+        # every record of each user.
+        Index("ix_timesheets_user_id_end", "user_id", "end", "begin"),
         Index("ix_timesheets_project_id_begin", "project_id", "begin"),
         Index("ix_timesheets_activity_id_begin", "activity_id", "begin"),
         Index("ix_timesheets_modified_at", "modified_at"),

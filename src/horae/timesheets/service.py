@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -66,6 +67,23 @@ from horae.timesheets.search import (
 from horae.users.models import User
 from horae.users.service import set_preference, user_timezone
 
+# Sorts before every end of a record.
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RecentPair:
+    """A project and activity the caller booked lately, as the pages show it (`recent_pairs`)."""
+
+    id: int  # the newest record of the pair
+    project_id: int
+    activity_id: int
+    end: datetime | None
+    customer: str
+    project: str
+    activity: str
+
+
 MAX_ID = 2**31 - 1
 CANNOT_STOP = "You have an active time record which cannot be stopped automatically."
 FAVORITES_PREFERENCE = "favorite_timesheets"
@@ -92,9 +110,17 @@ class TimesheetService:
         self.session = session
         self.actor = actor
         self.now = now or utcnow()
-        self.settings = TimesheetSettings.load(session)
-        self.access = TimesheetAccess(actor, lockdown_check(actor, self.settings.lockdown, self.now))
         self._caller: User | None = None
+
+    # The system settings are read when a use case first needs them (a page that only lists
+    # recent pairs reads none).
+    @cached_property
+    def settings(self) -> TimesheetSettings:
+        return TimesheetSettings.load(self.session)
+
+    @cached_property
+    def access(self) -> TimesheetAccess:
+        return TimesheetAccess(self.actor, lockdown_check(self.actor, self.settings.lockdown, self.now))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -185,10 +211,43 @@ class TimesheetService:
             query = query.where(*term_conditions(filters.term))
         return query.where(entity_filter(actor))
 
-    def recent(self, begin: datetime | None, size: int, *, expanded: bool = True) -> list[Timesheet]:
-        """The caller's latest record per project and activity (contract §5.6); `expanded` also
-        loads the custom fields of their projects, customers and activities (the API shows
-        them, the pages do not)."""
+    def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
+        """The caller's latest record per project and activity (contract §5.6), loaded for the
+        API's expanded shape (with the custom fields of their projects, customers, activities)."""
+        ids = [row.id for row in self.session.execute(self._latest_per_pair(begin, size))]
+        if not ids:
+            return []
+        records = self.session.scalars(
+            select(Timesheet)
+            .where(Timesheet.id.in_(ids))
+            .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
+            .options(*self._loaders(True))
+        ).unique()
+        return list(records)
+
+    def recent_pairs(self, size: int) -> list[RecentPair]:
+        """The same records for the pages, which show their customer, project and activity
+        names only: one statement, in the same order."""
+        latest = self._latest_per_pair(None, size)
+        query = (
+            latest.add_columns(
+                Timesheet.end,
+                Customer.name.label("customer"),
+                Project.name.label("project"),
+                Activity.name.label("activity"),
+            )
+            .join(Timesheet, Timesheet.id == latest.selected_columns.id)
+            .join(Customer, Customer.id == Project.customer_id)
+        )
+        pairs = [RecentPair(**row._mapping) for row in self.session.execute(query)]
+        # The order of `recent`: finished records by end, newest first, then running ones.
+        pairs.sort(key=lambda pair: pair.id, reverse=True)
+        pairs.sort(key=lambda pair: pair.end or _NEVER, reverse=True)
+        pairs.sort(key=lambda pair: pair.end is None)
+        return pairs
+
+    def _latest_per_pair(self, begin: datetime | None, size: int) -> Select[Any]:
+        """The newest record id per project and activity of the caller, newest first."""
         self.require_own_view()
         # Grouped first (on the user's covering index), then each group's project and activity
         # checked once instead of once per record.
@@ -198,8 +257,8 @@ class TimesheetService:
         if begin is not None:
             groups = groups.where(Timesheet.begin >= begin)
         latest = groups.group_by(Timesheet.project_id, Timesheet.activity_id).subquery("latest_per_pair")
-        query = (
-            select(latest.c.latest)
+        return (
+            select(latest.c.latest.label("id"), latest.c.project_id, latest.c.activity_id)
             .select_from(latest)
             .join(Project, Project.id == latest.c.project_id)
             .join(Activity, Activity.id == latest.c.activity_id)
@@ -207,16 +266,6 @@ class TimesheetService:
             .order_by(latest.c.latest.desc())
             .limit(size)
         )
-        ids = list(self.session.scalars(query))
-        if not ids:
-            return []
-        records = self.session.scalars(
-            select(Timesheet)
-            .where(Timesheet.id.in_(ids))
-            .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
-            .options(*self._loaders(expanded))
-        ).unique()
-        return list(records)
 
     def active(self) -> list[Timesheet]:
         """The caller's running records, newest begin first."""
@@ -611,10 +660,14 @@ class TimesheetService:
         """Existing tags by name; unknown names are dropped (the API never creates tags)."""
         if not names:
             return []
-        found = self.session.scalars(
-            select(Tag).where(func.lower(Tag.name).in_([n.lower() for n in names]))
-        ).all()
-        by_name = {tag.name.lower(): tag for tag in found}
+        # Names as stored are found on the unique index; only the others are compared without
+        # case, which reads every tag.
+        found = list(self.session.scalars(select(Tag).where(Tag.name.in_(names))))
+        matched = {tag.name.lower() for tag in found}
+        others = {name.lower() for name in names} - matched
+        if others:
+            found += self.session.scalars(select(Tag).where(func.lower(Tag.name).in_(others)))
+        by_name = {tag.name.lower(): tag for tag in reversed(found)}
         result: list[Tag] = []
         for name in names:
             tag = by_name.get(name.lower())

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select, true, union_all
+from sqlalchemy import ColumnElement, and_, case, cast, distinct, func, literal, null, select, true, union_all
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -111,35 +111,48 @@ class PeriodSums:
 
 
 def period_sums(
-    session: Session, user_id: int, periods: list[Period], now: datetime, owners: Any = None
-) -> PeriodSums:
-    """Seconds and money of each period: finished entries by begin (one statement, a branch per
-    period that reads only its own range of the owner's begin index, instead of one scan of
-    the widest period that sorts every row into the periods), running ones up to now (seconds).
+    session: Session, scopes: list[tuple[ColumnElement[bool], list[Period]]], now: datetime
+) -> list[PeriodSums]:
+    """Seconds and money of each scope's periods, one statement for all of them.
 
-    `owners` replaces the one user by a condition on Timesheet.user_id (everyone one may see)."""
-    owner = Timesheet.user_id == user_id if owners is None else owners
-    branches = [
-        select(
-            literal(index).label("period"),
-            func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
-            func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
-        ).where(owner, Timesheet.end.is_not(None), Timesheet.begin >= p.start, Timesheet.begin < p.end)
-        for index, p in enumerate(periods)
+    A scope is a condition on the records' owner (`Timesheet.user_id == me`, or everyone one may
+    see) and its periods. Finished records count by begin, a branch per period that reads only
+    its own range of the owner's begin index (instead of one scan of the widest period that
+    sorts every row into the periods); each scope's running records come back as their begins
+    and count up to now (seconds only)."""
+    begin_type = Timesheet.begin.type
+    branches: list[Any] = []
+    for number, (owner, periods) in enumerate(scopes):
+        for index, p in enumerate(periods):
+            branches.append(
+                select(
+                    literal(number).label("scope"),
+                    literal(index).label("period"),
+                    func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
+                    func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
+                    cast(null(), begin_type).label("running"),
+                ).where(
+                    owner, Timesheet.end.is_not(None), Timesheet.begin >= p.start, Timesheet.begin < p.end
+                )
+            )
+        branches.append(
+            select(literal(number), literal(-1), literal(0), literal(0), Timesheet.begin).where(
+                owner, Timesheet.end.is_(None), Timesheet.begin < now
+            )
+        )
+    sums = [
+        PeriodSums({p.key: 0 for p in periods}, {p.key: Decimal(0) for p in periods}) for _, periods in scopes
     ]
-    sums = PeriodSums({p.key: 0 for p in periods}, {p.key: Decimal(0) for p in periods})
-    for index, seconds, money in session.execute(union_all(*branches)):
-        key = periods[index].key
-        sums.seconds[key] = int(seconds or 0)
-        sums.money[key] = Decimal(str(money or 0))
-    running = session.scalars(
-        select(Timesheet.begin).where(owner, Timesheet.end.is_(None), Timesheet.begin < now)
-    ).all()
-    for begin in running:
+    for number, index, seconds, money, running in session.execute(union_all(*branches)):
+        found, periods = sums[number], scopes[number][1]
+        if index >= 0:
+            found.seconds[periods[index].key] += int(seconds or 0)
+            found.money[periods[index].key] += Decimal(str(money or 0))
+            continue
         for p in periods:
-            overlap = (min(now, p.end) - max(begin, p.start)).total_seconds()
+            overlap = (min(now, p.end) - max(running, p.start)).total_seconds()
             if overlap > 0:
-                sums.seconds[p.key] += int(overlap)
+                found.seconds[p.key] += int(overlap)
     return sums
 
 
@@ -371,16 +384,19 @@ def _widget_context(
     ]
     context: dict[str, Any] = {"widgets": widgets, "scope": scope_label(actor)}
     chart = any(w.kind == "chart" for w in widgets)
-    own = period_sums(session, actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]], now)
+    scopes = [(Timesheet.user_id == actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]])]
+    if seen_periods:
+        owners = visible_owners(actor)
+        scopes.append((owners, seen_periods))
+    own, *seen_sums = period_sums(session, scopes, now)
     own_seconds = own.seconds
     context["own_seconds"] = own_seconds
     own_rates = shows_rates(actor, only_own=True)
     seen_rates = shows_rates(actor, only_own=False)
     if own_rates and own_periods:
         context["own_money"] = {p.key: own.money[p.key] for p in own_periods}
-    if seen_periods:
-        owners = visible_owners(actor)
-        seen = period_sums(session, actor.id, seen_periods, now, owners)
+    if seen_sums:
+        seen = seen_sums[0]
         context["seen_seconds"] = seen.seconds
         if seen_rates and any(w.scope == "visible" and w.measure != "active" for w in stats):
             context["seen_money"] = seen.money
@@ -409,7 +425,7 @@ def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
         context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
         context.update(
             entries=latest_entries(session, web_user.actor.id),
-            recent=TimesheetService(session, web_user.actor).recent(None, RECENT_ACTIVITIES, expanded=False),
+            recent=TimesheetService(session, web_user.actor).recent_pairs(RECENT_ACTIVITIES),
             can_start=web_user.actor.can("create_own_timesheet"),
         )
     if web_user.actor.led_team_ids and web_user.actor.can("view_other_timesheet"):

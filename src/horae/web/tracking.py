@@ -176,7 +176,7 @@ def _timer_page(
 ) -> Response:
     _require_tracking(web_user)
     service = TimesheetService(session, web_user.actor)
-    recent = service.recent(None, RECENT_SIZE, expanded=False)
+    recent = service.recent_pairs(RECENT_SIZE)
     return render(
         web_user.ui,
         "timer.html",
@@ -551,15 +551,15 @@ class GridRow:
 def _grid(service: TimesheetService, week: Week, zone: ZoneInfo) -> list[GridRow]:
     rows: dict[tuple[int, int], GridRow] = {}
 
-    def row_for(record: Timesheet) -> GridRow:
-        key = (record.project_id, record.activity_id)
+    def row_for(project_id: int, activity_id: int, customer: str, project: str, activity: str) -> GridRow:
+        key = (project_id, activity_id)
         if key not in rows:
             rows[key] = GridRow(
-                record.project_id,
-                record.activity_id,
-                record.project.customer.name,
-                record.project.name,
-                record.activity.name,
+                project_id,
+                activity_id,
+                customer,
+                project,
+                activity,
                 [GridCell(f"cell-{key[0]}-{key[1]}-{index}", day) for index, day in enumerate(week.days)],
             )
         return rows[key]
@@ -567,12 +567,18 @@ def _grid(service: TimesheetService, week: Week, zone: ZoneInfo) -> list[GridRow
     for record in _week_records(service, week):
         if record.user_id != service.actor.id:
             continue
-        row = row_for(record)
+        row = row_for(
+            record.project_id,
+            record.activity_id,
+            record.project.customer.name,
+            record.project.name,
+            record.activity.name,
+        )
         index = (record.begin.astimezone(zone).date() - week.start).days
         if 0 <= index < 7:
             row.cells[index].records.append(record)
-    for record in service.recent(None, RECENT_SIZE, expanded=False):
-        row_for(record)
+    for pair in service.recent_pairs(RECENT_SIZE):
+        row_for(pair.project_id, pair.activity_id, pair.customer, pair.project, pair.activity)
     return sorted(rows.values(), key=lambda r: (r.customer.lower(), r.project.lower(), r.activity.lower()))
 
 

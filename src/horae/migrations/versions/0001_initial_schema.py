@@ -560,7 +560,7 @@ def upgrade() -> None:
             "ix_timesheets_user_id_begin", ["user_id", "begin", "end", "duration", "rate"], unique=False
         )
         batch_op.create_index("ix_timesheets_user_id_date", ["user_id", "date"], unique=False)
-        batch_op.create_index("ix_timesheets_user_id_end", ["user_id", "end"], unique=False)
+        batch_op.create_index("ix_timesheets_user_id_end", ["user_id", "end", "begin"], unique=False)
         batch_op.create_index(
             "ix_timesheets_user_id_project_id_activity_id",
             ["user_id", "project_id", "activity_id"],
