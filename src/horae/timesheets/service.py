@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -111,16 +110,26 @@ class TimesheetService:
         self.actor = actor
         self.now = now or utcnow()
         self._caller: User | None = None
+        self._settings: TimesheetSettings | None = None
+        self._access: TimesheetAccess | None = None
 
     # The system settings are read when a use case first needs them (a page that only lists
-    # recent pairs reads none).
-    @cached_property
+    # recent pairs reads none). Not functools.cached_property: on Python 3.11 its lock is shared
+    # by every instance, so a request waiting for the database while reading its settings
+    # would hold up every other request's settings.
+    @property
     def settings(self) -> TimesheetSettings:
-        return TimesheetSettings.load(self.session)
+        if self._settings is None:
+            self._settings = TimesheetSettings.load(self.session)
+        return self._settings
 
-    @cached_property
+    @property
     def access(self) -> TimesheetAccess:
-        return TimesheetAccess(self.actor, lockdown_check(self.actor, self.settings.lockdown, self.now))
+        if self._access is None:
+            self._access = TimesheetAccess(
+                self.actor, lockdown_check(self.actor, self.settings.lockdown, self.now)
+            )
+        return self._access
 
     # --- reading ------------------------------------------------------------------------------
 
