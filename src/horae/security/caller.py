@@ -2,7 +2,7 @@
 
 Every authenticated request loads its caller: the account, its preferences (timezone, language)
 and its team memberships. Through the mapper's eager loaders that costs more CPU than the whole
-query of a small answer, so the caller is read here with three column statements and assembled
+query of a small answer, so the caller is read here with two column statements and assembled
 into `User`, `UserPreference` and `TeamMember` instances made detached, exactly as if a session
 had loaded them and closed. Their columns, `preferences` and `memberships` are set; the other
 relationships (the supervisor, a membership's team) are not loaded and raise when read: code that
@@ -15,7 +15,18 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    inspect,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,16 +52,53 @@ def detached(model: type[M], values: Mapping[Any, Any]) -> M:
 
 
 @cache
-def _related(model: Any) -> Any:
-    """One statement per related model, built once: its columns for one user, by id."""
-    return select(*columns(model)).where(model.user_id == bindparam("user_id")).order_by(model.id)
+def _preferences_and_memberships() -> Any:
+    """One statement, built once: the user's preferences, then their memberships, by id.
+
+    The two row kinds share one column list (a preference's `name`/`value`, a membership's
+    `team_id`/`teamlead`; the other pair is NULL), so a request reads its caller's settings
+    and teams in one round trip."""
+    user_id = bindparam("user_id")
+    text, flag, number = String(), Boolean(), Integer()
+    preferences = select(
+        literal(0).label("kind"),
+        UserPreference.id.label("id"),
+        UserPreference.name.label("name"),
+        UserPreference.value.label("value"),
+        type_coerce(null(), number).label("team_id"),
+        type_coerce(null(), flag).label("teamlead"),
+    ).where(UserPreference.user_id == user_id)
+    memberships = select(
+        literal(1),
+        TeamMember.id,
+        type_coerce(null(), text),
+        type_coerce(null(), text),
+        TeamMember.team_id,
+        TeamMember.teamlead,
+    ).where(TeamMember.user_id == user_id)
+    both = union_all(preferences, memberships).subquery()
+    return select(both).order_by(both.c.kind, both.c.id)
 
 
 def load_caller(session: Session, values: Mapping[Any, Any]) -> User:
     """The account of a row read with `columns(User)`, with its preferences and memberships."""
     user = detached(User, values)
-    connection = session.connection()
-    for key, model in (("preferences", UserPreference), ("memberships", TeamMember)):
-        rows = connection.execute(_related(model), {"user_id": user.id}).mappings()
-        set_committed_value(user, key, [detached(model, row) for row in rows])
+    preferences: list[UserPreference] = []
+    memberships: list[TeamMember] = []
+    for row in session.connection().execute(_preferences_and_memberships(), {"user_id": user.id}):
+        if row.kind == 0:
+            preferences.append(
+                detached(
+                    UserPreference, {"id": row.id, "user_id": user.id, "name": row.name, "value": row.value}
+                )
+            )
+        else:
+            memberships.append(
+                detached(
+                    TeamMember,
+                    {"id": row.id, "user_id": user.id, "team_id": row.team_id, "teamlead": row.teamlead},
+                )
+            )
+    set_committed_value(user, "preferences", preferences)
+    set_committed_value(user, "memberships", memberships)
     return user
