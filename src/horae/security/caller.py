@@ -58,7 +58,7 @@ def _preferences_and_memberships() -> Any:
     The two row kinds share one column list (a preference's `name`/`value`, a membership's
     `team_id`/`teamlead`; the other pair is NULL), so a request reads its caller's settings
     and teams in one round trip."""
-    user_id = bindparam("user_id")
+    user_id: BindParameter[int] = bindparam("user_id")
     text, flag, number = String(), Boolean(), Integer()
     preferences = select(
         literal(0).label("kind"),
