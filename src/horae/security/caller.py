@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Integer,
     String,
