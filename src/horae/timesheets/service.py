@@ -255,6 +255,41 @@ class TimesheetService:
         pairs.sort(key=lambda pair: pair.end is None)
         return pairs
 
+    def own_entries(self, begin: datetime, end: datetime, limit: int) -> list[Any]:
+        """The caller's records that begin between `begin` and `end` (both included, as the
+        list filters compare), oldest first, as rows: the record's columns the week pages use
+        and its customer's, project's and activity's names and colors, one statement."""
+        self.require_own_view()
+        return list(
+            self.session.execute(
+                select(
+                    Timesheet.id,
+                    Timesheet.project_id,
+                    Timesheet.activity_id,
+                    Timesheet.begin,
+                    Timesheet.end,
+                    Timesheet.duration,
+                    Timesheet.timezone,
+                    Customer.name.label("customer"),
+                    Project.name.label("project"),
+                    Project.color.label("project_color"),
+                    Activity.name.label("activity"),
+                    Activity.color.label("activity_color"),
+                )
+                .join(Project, Project.id == Timesheet.project_id)
+                .join(Customer, Customer.id == Project.customer_id)
+                .join(Activity, Activity.id == Timesheet.activity_id)
+                .where(
+                    Timesheet.user_id == self.actor.id,
+                    Timesheet.begin >= begin,
+                    Timesheet.begin <= end,
+                    entity_filter(self.actor),
+                )
+                .order_by(Timesheet.begin, Timesheet.id)
+                .limit(limit)
+            )
+        )
+
     def _latest_per_pair(self, begin: datetime | None, size: int) -> Select[Any]:
         """The newest record id per project and activity of the caller, newest first."""
         self.require_own_view()

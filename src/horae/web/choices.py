@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -45,8 +46,25 @@ def booking_choices(session: Session, actor: Actor) -> BookingChoices:
     # Thousands of activities, each with the team rules: read once per catalog generation.
     key = ("booking_choices", actor.sees_all, tuple(sorted(actor.team_ids)))
     answer = cached_answer(session, CATALOG, key, lambda: orjson.dumps(_read_choices(session, actor)))
+    return _parsed(answer)
+
+
+@lru_cache(maxsize=32)
+def _parsed(answer: bytes) -> BookingChoices:
+    """The lists of a kept answer, parsed once: a kept answer is the same bytes object on every
+    request (its hash is computed once), so the pages reuse the lists and their written tags."""
     customers, projects, activities = orjson.loads(answer)
-    return BookingChoices(customers, projects, activities)
+    return BookingChoices(Options(customers), Options(projects), Options(activities))
+
+
+class Options(tuple[Any, ...]):
+    """Option rows of a booking select, with their <option> tags written once (`option_tags`)."""
+
+    def written(self, parents: bool) -> str:
+        cached: dict[bool, str] = self.__dict__.setdefault("_written", {})
+        if parents not in cached:
+            cached[parents] = _write(self, parents)
+        return cached[parents]
 
 
 def _read_choices(session: Session, actor: Actor) -> list[list[Any]]:
@@ -78,12 +96,20 @@ def option_tags(options: Iterable[Any], selected: Any, *, parents: bool = False)
     """The <option> tags of a booking select (options or rows of id, name and parent), written
     in one pass (a template loop over thousands of activities costs more than the rest of the
     page); `selected` is the chosen id, compared as text as the form holds it."""
+    written = options.written(parents) if isinstance(options, Options) else _write(options, parents)
     chosen = str(selected)
+    start = written.find(f'<option value="{chosen}"') if chosen else -1
+    if start >= 0:
+        end = written.index(">", start)
+        written = f"{written[:end]} selected{written[end:]}"
+    return Markup(written)
+
+
+def _write(options: Iterable[Any], parents: bool) -> str:
     tags = []
     for option_id, name, parent_id in options:
         parent = ""
         if parents:
             parent = f' data-parent="{"" if parent_id is None else parent_id}"'
-        mark = " selected" if str(option_id) == chosen else ""
-        tags.append(f'<option value="{option_id}"{parent}{mark}>{escape(name)}</option>')
-    return Markup("\n".join(tags))
+        tags.append(f'<option value="{option_id}"{parent}>{escape(name)}</option>')
+    return "\n".join(tags)

@@ -500,25 +500,16 @@ def _week(web_user: WebUser, value: str | None) -> Week:
     return Week(start, days, midnight(start), midnight(start + timedelta(days=7)))
 
 
-def _week_records(service: TimesheetService, week: Week) -> list[Timesheet]:
-    records, _ = service.search(
-        TimesheetFilter(
-            begin=week.start_utc,
-            end=week.end_utc - timedelta(seconds=1),
-            order_by="begin",
-            descending=False,
-            page=Page(1, WEEK_LIMIT),
-        ),
-        expanded=False,
-    )
-    return records
+def _week_records(service: TimesheetService, week: Week) -> list[Any]:
+    """The person's own records of the week, as rows with their names (`own_entries`)."""
+    return service.own_entries(week.start_utc, week.end_utc - timedelta(seconds=1), WEEK_LIMIT)
 
 
 @dataclass
 class GridCell:
     name: str
     day: date
-    records: list[Timesheet] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
 
     @property
     def seconds(self) -> int:
@@ -565,15 +556,7 @@ def _grid(service: TimesheetService, week: Week, zone: ZoneInfo) -> list[GridRow
         return rows[key]
 
     for record in _week_records(service, week):
-        if record.user_id != service.actor.id:
-            continue
-        row = row_for(
-            record.project_id,
-            record.activity_id,
-            record.project.customer.name,
-            record.project.name,
-            record.activity.name,
-        )
+        row = row_for(record.project_id, record.activity_id, record.customer, record.project, record.activity)
         index = (record.begin.astimezone(zone).date() - week.start).days
         if 0 <= index < 7:
             row.cells[index].records.append(record)
@@ -742,7 +725,7 @@ CALENDAR_LAST_HOUR = 20
 
 @dataclass
 class CalendarEntry:
-    record: Timesheet
+    record: Any
     start_minute: int
     end_minute: int
 
@@ -757,8 +740,6 @@ def calendar_page(request: Request, session: SessionDep, web_user: SignedInDep) 
     columns: list[list[CalendarEntry]] = [[] for _ in week.days]
     first, last = CALENDAR_FIRST_HOUR * 60, CALENDAR_LAST_HOUR * 60
     for record in _week_records(service, week):
-        if record.user_id != web_user.actor.id:
-            continue
         begin = record.begin.astimezone(zone)
         index = (begin.date() - week.start).days
         if not 0 <= index < 7:
