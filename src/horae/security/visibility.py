@@ -7,6 +7,7 @@ The SQL predicates serve lists; the object checks serve single records.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select, true
@@ -32,19 +33,21 @@ def _open_or_shared(
 def customer_visible(actor: Actor, customer_id: Any = None) -> ColumnElement[bool]:
     if actor.sees_all:
         return true()
-    column = customer_id if customer_id is not None else Customer.id
-    return _open_or_shared(team_customers, "customer_id", column, actor.team_ids)
+    if customer_id is None:
+        return _customer_visible(actor.team_ids)
+    return _open_or_shared(team_customers, "customer_id", customer_id, actor.team_ids)
 
 
 def project_visible(actor: Actor, project_id: Any = None, customer_id: Any = None) -> ColumnElement[bool]:
     """Needs the project's customer column in the query (Project.customer_id by default)."""
     if actor.sees_all:
         return true()
-    pid = project_id if project_id is not None else Project.id
-    cid = customer_id if customer_id is not None else Project.customer_id
-    return and_(
-        _open_or_shared(team_projects, "project_id", pid, actor.team_ids),
-        customer_visible(actor, cid),
+    if project_id is None and customer_id is None:
+        return _project_visible(actor.team_ids)
+    return _project_predicate(
+        actor.team_ids,
+        project_id if project_id is not None else Project.id,
+        customer_id if customer_id is not None else Project.customer_id,
     )
 
 
@@ -53,18 +56,51 @@ def activity_visible(actor: Actor, activity_id: Any = None) -> ColumnElement[boo
     Project, or checked with a subquery)."""
     if actor.sees_all:
         return true()
-    aid = activity_id if activity_id is not None else Activity.id
+    if activity_id is None:
+        return _activity_visible(actor.team_ids)
+    return _activity_predicate(actor.team_ids, activity_id)
+
+
+# The predicates on the models' own columns depend only on the caller's teams: built once per
+# set of teams and shared, so a request neither builds them again nor recomputes their cache
+# keys (SQLAlchemy memoizes those on the expression).
+_SHARED_PREDICATES = 512
+
+
+@lru_cache(maxsize=_SHARED_PREDICATES)
+def _customer_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
+    return _open_or_shared(team_customers, "customer_id", Customer.id, team_ids)
+
+
+@lru_cache(maxsize=_SHARED_PREDICATES)
+def _project_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
+    return _project_predicate(team_ids, Project.id, Project.customer_id)
+
+
+@lru_cache(maxsize=_SHARED_PREDICATES)
+def _activity_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
+    return _activity_predicate(team_ids, Activity.id)
+
+
+def _project_predicate(team_ids: frozenset[int], project_id: Any, customer_id: Any) -> ColumnElement[bool]:
+    return and_(
+        _open_or_shared(team_projects, "project_id", project_id, team_ids),
+        _open_or_shared(team_customers, "customer_id", customer_id, team_ids),
+    )
+
+
+def _activity_predicate(team_ids: frozenset[int], activity_id: Any) -> ColumnElement[bool]:
     parent_ok = or_(
         Activity.project_id.is_(None),
         exists(
             select(1)
             .select_from(Project)
-            .where(Project.id == Activity.project_id, project_visible(actor))
+            .where(Project.id == Activity.project_id, _project_visible(team_ids))
             # Keeps its own Project when the outer query joins projects too (timesheet lists).
             .correlate_except(Project)
         ),
     )
-    return and_(_open_or_shared(team_activities, "activity_id", aid, actor.team_ids), parent_ok)
+    return and_(_open_or_shared(team_activities, "activity_id", activity_id, team_ids), parent_ok)
 
 
 def nothing() -> ColumnElement[bool]:

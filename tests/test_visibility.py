@@ -1,0 +1,44 @@
+"""The team predicates of security/visibility.py: shared per set of teams, exact per caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.dialects import sqlite
+
+from horae.projects.models import Project
+from horae.security.visibility import activity_visible, customer_visible, project_visible
+
+
+@dataclass
+class Caller:
+    team_ids: frozenset[int]
+    sees_all: bool = False
+
+
+def sql(predicate) -> str:
+    return str(predicate.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def test_callers_with_the_same_teams_share_one_predicate():
+    for visible in (customer_visible, project_visible, activity_visible):
+        assert visible(Caller(frozenset({1, 2}))) is visible(Caller(frozenset({2, 1})))
+        assert visible(Caller(frozenset({1, 2}))) is not visible(Caller(frozenset({1, 3})))
+
+
+def test_a_shared_predicate_names_its_callers_teams_only():
+    assert "IN (4, 7)" in sql(project_visible(Caller(frozenset({4, 7}))))
+    assert "IN (5)" in sql(activity_visible(Caller(frozenset({5}))))
+    without_teams = sql(customer_visible(Caller(frozenset())))
+    assert "NOT (EXISTS" in without_teams and " IN (" not in without_teams
+
+
+def test_predicates_on_other_columns_are_built_for_them():
+    other = project_visible(Caller(frozenset({1})), project_id=Project.id + 0)
+    assert other is not project_visible(Caller(frozenset({1})))
+    assert "projects.id + 0" in sql(other)
+
+
+def test_view_all_data_sees_everything():
+    for visible in (customer_visible, project_visible, activity_visible):
+        assert sql(visible(Caller(frozenset({1}), sees_all=True))) == "1"
