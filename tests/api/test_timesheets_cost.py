@@ -41,6 +41,26 @@ def test_a_page_costs_the_same_queries_for_5_and_50_rows(make_user, catalog, tim
     assert counts[0] <= 19
 
 
+def test_a_page_of_ones_own_records_reads_no_settings(make_user, catalog, timesheets, backend):
+    """W1 of the benchmarks: after the token, the caller's preferences and teams (one
+    statement), the count, the page, its tags and its custom fields; the system settings only
+    matter to changes (lockdown), so a list does not read them."""
+    user = make_user()
+    catalog.team(members=[user])
+    work = catalog.work()
+    for day in range(8):
+        timesheets.create(
+            user, work, yesterday_at(8) - timedelta(days=day), yesterday_at(9) - timedelta(days=day)
+        )
+    with user.client() as client:
+        client.get("/api/timesheets")
+        counter = backend.count_queries()
+        assert len(client.get("/api/timesheets", params={"size": "5"}).json()) == 5
+    statements = domain_queries(counter)
+    assert not [s for s in statements if "configuration" in s]
+    assert len([s for s in statements if s.startswith("SELECT")]) <= 5, statements
+
+
 def _start_and_stop_costs(client, backend, work) -> tuple[int, int]:
     body = {"project": work.project.id, "activity": work.activity.id}
     counter = backend.count_queries()

@@ -112,6 +112,7 @@ class TimesheetService:
         self._caller: User | None = None
         self._settings: TimesheetSettings | None = None
         self._access: TimesheetAccess | None = None
+        self._lockdown: Callable[[Any], bool] | None = None
 
     # The system settings are read when a use case first needs them (a page that only lists
     # recent pairs reads none). Not functools.cached_property: on Python 3.11 its lock is shared
@@ -126,10 +127,14 @@ class TimesheetService:
     @property
     def access(self) -> TimesheetAccess:
         if self._access is None:
-            self._access = TimesheetAccess(
-                self.actor, lockdown_check(self.actor, self.settings.lockdown, self.now)
-            )
+            self._access = TimesheetAccess(self.actor, self._is_locked)
         return self._access
+
+    def _is_locked(self, record: Any) -> bool:
+        # Only the decisions on changes ask, so a list that shows rates reads no settings.
+        if self._lockdown is None:
+            self._lockdown = lockdown_check(self.actor, self.settings.lockdown, self.now)
+        return self._lockdown(record)
 
     # --- reading ------------------------------------------------------------------------------
 
