@@ -223,7 +223,10 @@ class _KeyReader(dict[Any, Any]):
 
 @dataclass(frozen=True)
 class GroupingSets:
-    """The levels a report re-aggregates its grain CTE at; each level is a tuple of key names."""
+    """The levels a report re-aggregates its grain CTE at; each level is a tuple of key names.
+
+    The grain groups the entries by exactly `keys` and sums METRICS under their names.
+    """
 
     keys: tuple[str, ...]
     levels: tuple[tuple[str, ...], ...]
@@ -242,10 +245,14 @@ class GroupingSets:
                 grain.c[key] if key in level else cast(null(), grain.c[key].type).label(key)
                 for key in self.keys
             ]
-            columns += [func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in METRICS]
-            part = select(*columns)
-            if level:
-                part = part.group_by(*(grain.c[key] for key in level))
+            if set(level) == set(self.keys):
+                # The grain's own rows: it is grouped by every key already.
+                part = select(*columns, *(grain.c[name] for name in METRICS))
+            else:
+                sums = [func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in METRICS]
+                part = select(*columns, *sums)
+                if level:
+                    part = part.group_by(*(grain.c[key] for key in level))
             parts.append(part)
         return union_all(*parts)
 
