@@ -107,14 +107,20 @@ def money_sum(value: Any) -> Decimal:
 
 
 def money_number(value: Any) -> float | None:
-    """A money sum (as `Totals` keeps it) as a JSON number: the float of `money_sum(value)`,
-    None when hidden. A float is rounded without a Decimal (":.4f" formatting rounds its exact
-    binary value half to even, as the quantization does), so that thousands of cells stay cheap."""
+    """A money sum (as `Totals` keeps it) as a JSON number: the float of `money_sum(value)`, or
+    None when hidden. A float is rounded without a Decimal, as thousands of cells need."""
     if value is None:
         return None
     kind = type(value)
     if kind is float:
-        # The digits of the quantized Decimal, read back: as exact as round(value, 4), faster.
+        # value * 10⁴ is off the exact product by less than 0.002 below 10¹³, so an integer that
+        # lies more than 0.49 from a tie is the one Decimal's half-even quantization picks, and
+        # dividing it by 10⁴ gives the float nearest to that quantized Decimal. Near a tie, at 0
+        # (which keeps its sign) or for larger sums, the ":.4f" digits are that Decimal's digits.
+        scaled = value * 10000.0
+        whole = round(scaled)
+        if whole and -1e13 < scaled < 1e13 and -0.49 < scaled - whole < 0.49:
+            return whole / 10000.0
         return float(f"{value:.4f}")
     if kind is int:
         return float(value)
