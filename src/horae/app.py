@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -66,6 +67,26 @@ def _include(app: FastAPI, module_name: str) -> None:
         install(app)
 
 
+_startup_heap_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Moves the objects that exist once the app is built (modules, models, routes: some 170,000)
+    out of the cyclic collector's reach, once per process.
+
+    A full collection runs whenever a quarter as many objects as it last found have outlived the
+    younger generations, and walks every object. The all-users month report keeps some 10,000
+    objects through its request, so every few such requests the collector walked the whole
+    startup heap again: 30 to 70 ms each time, about 12 ms a request on average. Frozen objects
+    are still freed by reference counting; only cycles among them are never collected.
+    """
+    global _startup_heap_frozen
+    if not _startup_heap_frozen:
+        gc.collect()
+        gc.freeze()
+        _startup_heap_frozen = True
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
@@ -78,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_heap()
         yield
         if db is None:
             database.dispose()

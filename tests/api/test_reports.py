@@ -203,3 +203,62 @@ def test_reports_are_tagged_as_a_horae_extension_in_the_api_document(tmp_path: A
     for operations in paths.values():
         assert operations["get"]["tags"] == ["Horae extension"]
         assert operations["get"]["x-horae-extension"] is True
+
+
+def test_users_report_cells_show_float_sums_quantized_to_four_places(
+    backend: Any, scenario: Scenario
+) -> None:
+    # SQLite sums money as floats: 0.1 + 0.2 is 0.30000000000000004 there, 1.1 + 2.2 is
+    # 3.3000000000000003; the report shows the sums to four places on every backend.
+    entry = scenario.ledger.entry
+    for day, hour, rate, billable in (
+        (3, 8, "0.1", True),
+        (3, 9, "0.2", True),
+        (3, 10, "0.3", False),
+        (4, 8, "1.1", True),
+        (4, 9, "2.2", True),
+    ):
+        entry(
+            scenario.bob.id,
+            scenario.website,
+            scenario.design,
+            f"2024-06-{day:02d}T{hour:02d}:00",
+            f"2024-06-{day:02d}T{hour:02d}:30",
+            rate=rate,
+            internal_rate=rate,
+            billable=billable,
+        )
+    with scenario.admin.client() as client:
+        body = client.get("/api/horae/reports/users/month", params={"date": "2024-06-01"}).json()
+
+    bob = next(row for row in body["rows"] if row["user"]["username"] == "bob")
+    assert bob["values"]["2024-06-03"] == {
+        "duration": 3 * 1800,
+        "billableDuration": 2 * 1800,
+        "rate": 0.6,
+        "billableRate": 0.3,
+        "internalRate": 0.6,
+    }
+    assert bob["values"]["2024-06-04"]["rate"] == 3.3
+    assert body["columnTotals"]["2024-06-04"]["internalRate"] == 3.3
+    assert bob["total"]["rate"] == body["total"]["rate"] == 3.9
+    assert body["total"]["billableRate"] == 3.6
+
+
+def test_users_report_hides_money_without_the_rate_permission(
+    backend: Any, scenario: Scenario, set_permission: Any
+) -> None:
+    set_permission("ROLE_ADMIN", "view_rate_other_timesheet", False)
+    with scenario.admin.client() as client:
+        body = client.get("/api/horae/reports/users/month", params={"date": "2024-03-01"}).json()
+
+    assert body["showRates"] is False
+    figures = [body["total"], *body["columnTotals"].values()]
+    figures += [row["total"] for row in body["rows"]]
+    figures += [cell for row in body["rows"] for cell in row["values"].values()]
+    assert len(figures) > 5
+    assert all(f["rate"] is None and f["billableRate"] is None and f["internalRate"] is None for f in figures)
+    assert (
+        body["total"]["duration"]
+        == total(counted(scenario.entries, begin=date(2024, 3, 1), end=date(2024, 3, 31)))["duration"]
+    )

@@ -33,12 +33,13 @@ def key_text(key: date | int) -> str:
 
 
 def totals_json(totals: Totals) -> dict[str, Any]:
+    rate, billable_rate, internal_rate = totals.money_numbers()
     return {
         "duration": totals.duration,
         "billableDuration": totals.billable_duration,
-        "rate": money(totals.rate),
-        "billableRate": money(totals.billable_rate),
-        "internalRate": money(totals.internal_rate),
+        "rate": rate,
+        "billableRate": billable_rate,
+        "internalRate": internal_rate,
     }
 
 
@@ -86,10 +87,13 @@ def column_json(column: Column) -> dict[str, Any]:
     return {"key": key_text(column.key), "year": column.key // 100, "month": column.key % 100}
 
 
-def values_json(values: dict[date | int, Totals]) -> dict[str, Any]:
-    return {
-        key_text(key): totals_json(totals) for key, totals in sorted(values.items(), key=lambda kv: kv[0])
-    }
+def values_json(
+    values: dict[date | int, Totals], texts: dict[date | int, str] | None = None
+) -> dict[str, Any]:
+    """The cells in key order; `texts` may hold the keys' texts, made once for many rows."""
+    if texts is None:
+        texts = {key: key_text(key) for key in values}
+    return {texts[key]: totals_json(values[key]) for key in sorted(values)}
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:
@@ -144,6 +148,7 @@ def user_period_json(report: UserPeriodReport) -> dict[str, Any]:
 
 
 def users_period_json(report: UsersPeriodReport) -> dict[str, Any]:
+    texts = {column.key: key_text(column.key) for column in report.columns}
     return {
         "report": f"users_{report.period.kind}",
         "period": period_json(report.period),
@@ -152,10 +157,14 @@ def users_period_json(report: UsersPeriodReport) -> dict[str, Any]:
         "showRates": report.show_rates,
         "columns": [column_json(c) for c in report.columns],
         "rows": [
-            {"user": user_json(row.user), "values": values_json(row.values), "total": totals_json(row.total)}
+            {
+                "user": user_json(row.user),
+                "values": values_json(row.values, texts),
+                "total": totals_json(row.total),
+            }
             for row in report.rows
         ],
-        "columnTotals": values_json(report.column_totals),
+        "columnTotals": values_json(report.column_totals, texts),
         "total": totals_json(report.total),
     }
 

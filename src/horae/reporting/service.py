@@ -107,11 +107,6 @@ def _stopped_within(period: Period) -> ColumnElement[bool]:
     return and_(t.end.is_not(None), t.date >= period.begin, t.date <= period.end)
 
 
-def _normal_key(value: Any) -> date | int:
-    # yyyymm arrives as int, Decimal or str depending on the backend and the union's typing.
-    return value if isinstance(value, date) else int(value)
-
-
 def user_period_report(
     session: Session, actor: Actor, *, kind: str, day: date | None = None, user_id: int | None = None
 ) -> UserPeriodReport:
@@ -150,28 +145,23 @@ def user_period_report(
             (),
         ),
     )
-    levels = sets.split(session.execute(sets.select(grain)).all())
-    cells, by_activity, by_project, by_customer, by_column, by_weekday, grand = levels.values()
+    levels = sets.read(session, grain, show_rates)
+    cells, by_activity, by_project, by_customer, by_column, by_weekday, grand = levels
 
-    projects = load_projects(session, (row.project_id for row in by_activity))
-    activities = load_activities(session, (row.activity_id for row in by_activity))
+    # Each row: col, customer_id, project_id, activity_id, weekday, Totals.
+    projects = load_projects(session, (row[2] for row in by_activity))
+    activities = load_activities(session, (row[3] for row in by_activity))
 
     rows: dict[tuple[int, int], ActivityRow] = {}
-    for row in by_activity:
-        rows[(row.project_id, row.activity_id)] = ActivityRow(
-            projects[row.project_id], activities[row.activity_id], total=Totals.from_row(row, show_rates)
+    for _, _, project_id, activity_id, _, totals in by_activity:
+        rows[(project_id, activity_id)] = ActivityRow(
+            projects[project_id], activities[activity_id], total=totals
         )
-    for row in cells:
-        rows[(row.project_id, row.activity_id)].values[_normal_key(row.col)] = Totals.from_row(
-            row, show_rates
-        )
-    project_totals = [
-        ProjectTotal(projects[row.project_id], Totals.from_row(row, show_rates)) for row in by_project
-    ]
+    for col, _, project_id, activity_id, _, totals in cells:
+        rows[(project_id, activity_id)].values[col] = totals
+    project_totals = [ProjectTotal(projects[row[2]], row[-1]) for row in by_project]
     customer_refs = {ref.customer.id: ref.customer for ref in projects.values()}
-    customer_totals = [
-        CustomerTotal(customer_refs[row.customer_id], Totals.from_row(row, show_rates)) for row in by_customer
-    ]
+    customer_totals = [CustomerTotal(customer_refs[row[1]], row[-1]) for row in by_customer]
     return UserPeriodReport(
         subject=subject,
         period=period,
@@ -191,9 +181,9 @@ def user_period_report(
             project_totals, key=lambda r: (sort_key(r.project.customer.name), sort_key(r.project.name))
         ),
         customers=sorted(customer_totals, key=lambda r: sort_key(r.customer.name)),
-        column_totals={_normal_key(row.col): Totals.from_row(row, show_rates) for row in by_column},
-        weekdays={int(row.weekday): Totals.from_row(row, show_rates) for row in by_weekday},
-        total=Totals.from_row(grand[0], show_rates),
+        column_totals={row[0]: row[-1] for row in by_column},
+        weekdays={row[4]: row[-1] for row in by_weekday},
+        total=grand[0][-1],
     )
 
 
@@ -239,9 +229,9 @@ def users_period_report(
         .cte("grain")
     )
     sets = GroupingSets(keys=("col", "user_id"), levels=(("col", "user_id"), ("user_id",), ("col",), ()))
-    cells, by_user, by_column, grand = sets.split(session.execute(sets.select(grain)).all()).values()
+    cells, by_user, by_column, grand = sets.read(session, grain, show_rates)
 
-    booked = {row.user_id for row in by_user}
+    booked = {user_id for _, user_id, _ in by_user}
     u = USERS.c
     listed = session.execute(
         select(u.id, u.username, u.alias, u.color, u.enabled).where(
@@ -249,18 +239,18 @@ def users_period_report(
         )
     ).all()
     rows = {row.id: UserRow(user_ref(row), total=Totals.zero(show_rates)) for row in listed}
-    for row in by_user:
-        rows[row.user_id].total = Totals.from_row(row, show_rates)
-    for row in cells:
-        rows[row.user_id].values[_normal_key(row.col)] = Totals.from_row(row, show_rates)
+    for _, user_id, totals in by_user:
+        rows[user_id].total = totals
+    for col, user_id, totals in cells:
+        rows[user_id].values[col] = totals
     return UsersPeriodReport(
         period=period,
         first_weekday=first_weekday,
         show_rates=show_rates,
         columns=_columns(period, first_weekday),
         rows=sorted(rows.values(), key=lambda r: (sort_key(r.user.display_name), r.user.id)),
-        column_totals={_normal_key(row.col): Totals.from_row(row, show_rates) for row in by_column},
-        total=Totals.from_row(grand[0], show_rates),
+        column_totals={col: totals for col, _, totals in by_column},
+        total=grand[0][-1],
     )
 
 
@@ -562,25 +552,23 @@ def project_details(
         keys=("activity_id", "user_id", "ym"),
         levels=(("activity_id", "user_id"), ("activity_id",), ("user_id",), ("ym",), ()),
     )
-    levels = sets.split(session.execute(sets.select(grain)).all())
-    by_activity_user, by_activity, by_user, by_month, grand = levels.values()
-    activities = load_activities(session, (row.activity_id for row in by_activity))
-    users = load_users(session, (row.user_id for row in by_user))
+    # Each row: activity_id, user_id, ym, Totals.
+    by_activity_user, by_activity, by_user, by_month, grand = sets.read(session, grain, show_rates)
+    activities = load_activities(session, (row[0] for row in by_activity))
+    users = load_users(session, (row[1] for row in by_user))
 
     per_activity_users: dict[int, list[tuple[UserRef, Totals]]] = {}
-    for row in by_activity_user:
-        per_activity_users.setdefault(row.activity_id, []).append(
-            (users[row.user_id], Totals.from_row(row, show_rates))
-        )
+    for activity_id, user_id, _, totals in by_activity_user:
+        per_activity_users.setdefault(activity_id, []).append((users[user_id], totals))
     for entries in per_activity_users.values():
         entries.sort(key=lambda e: (sort_key(e[0].display_name), e[0].id))
 
-    months = sorted(((int(row.ym), Totals.from_row(row, show_rates)) for row in by_month), key=lambda m: m[0])
+    months = sorted(((row[2], row[-1]) for row in by_month), key=lambda m: m[0])
     this_month = day.year * 100 + day.month
     month = next((totals for key, totals in months if key == this_month), None)
     if month is None:
         month = Totals.zero(show_rates)
-    total = Totals.from_row(grand[0], show_rates)
+    total = grand[0][-1]
     budget = Budget(
         type=project.budget_type,
         money=(Decimal(project.budget) if project.budget and Decimal(project.budget) > 0 else None)
@@ -597,18 +585,11 @@ def project_details(
         budget=budget,
         month=month,
         activities=sorted(
-            (
-                (
-                    activities[row.activity_id],
-                    Totals.from_row(row, show_rates),
-                    per_activity_users.get(row.activity_id, []),
-                )
-                for row in by_activity
-            ),
+            ((activities[row[0]], row[-1], per_activity_users.get(row[0], [])) for row in by_activity),
             key=lambda a: (sort_key(a[0].name), a[0].id),
         ),
         users=sorted(
-            ((users[row.user_id], Totals.from_row(row, show_rates)) for row in by_user),
+            ((users[row[1]], row[-1]) for row in by_user),
             key=lambda u: (sort_key(u[0].display_name), u[0].id),
         ),
         months=months,
@@ -682,41 +663,32 @@ def customer_month_report(
         grain = grain.where(p.customer_id == customer_id)
     keys = ("customer_id", "project_id", "activity_id", "user_id")
     sets = GroupingSets(keys=keys, levels=(keys, keys[:3], keys[:2], keys[:1], ()))
-    by_user, by_activity, by_project, by_customer, grand = sets.split(
-        session.execute(sets.select(grain.cte("grain"))).all()
-    ).values()
-    projects = load_projects(session, (row.project_id for row in by_project))
-    activities = load_activities(session, (row.activity_id for row in by_activity))
-    users = load_users(session, (row.user_id for row in by_user))
+    # Each row: customer_id, project_id, activity_id, user_id, Totals.
+    by_user, by_activity, by_project, by_customer, grand = sets.read(session, grain.cte("grain"), show_rates)
+    projects = load_projects(session, (row[1] for row in by_project))
+    activities = load_activities(session, (row[2] for row in by_activity))
+    users = load_users(session, (row[3] for row in by_user))
 
     users_of: dict[tuple[int, int], list[tuple[UserRef, Totals]]] = {}
-    for row in by_user:
-        users_of.setdefault((row.project_id, row.activity_id), []).append(
-            (users[row.user_id], Totals.from_row(row, show_rates))
-        )
+    for _, project_id, activity_id, user_id, totals in by_user:
+        users_of.setdefault((project_id, activity_id), []).append((users[user_id], totals))
     activities_of: dict[int, list[CustomerMonthActivity]] = {}
-    for row in by_activity:
+    for _, project_id, activity_id, _, totals in by_activity:
         entries = sorted(
-            users_of[(row.project_id, row.activity_id)], key=lambda e: (sort_key(e[0].display_name), e[0].id)
+            users_of[(project_id, activity_id)], key=lambda e: (sort_key(e[0].display_name), e[0].id)
         )
-        activities_of.setdefault(row.project_id, []).append(
-            CustomerMonthActivity(activities[row.activity_id], Totals.from_row(row, show_rates), entries)
+        activities_of.setdefault(project_id, []).append(
+            CustomerMonthActivity(activities[activity_id], totals, entries)
         )
     projects_of: dict[int, list[CustomerMonthProject]] = {}
-    for row in by_project:
-        acts = sorted(activities_of[row.project_id], key=lambda a: (sort_key(a.activity.name), a.activity.id))
-        projects_of.setdefault(row.customer_id, []).append(
-            CustomerMonthProject(projects[row.project_id], Totals.from_row(row, show_rates), acts)
+    for customer_id, project_id, _, _, totals in by_project:
+        acts = sorted(activities_of[project_id], key=lambda a: (sort_key(a.activity.name), a.activity.id))
+        projects_of.setdefault(customer_id, []).append(
+            CustomerMonthProject(projects[project_id], totals, acts)
         )
     customers = []
-    for row in by_customer:
-        entries_p = sorted(
-            projects_of[row.customer_id], key=lambda e: (sort_key(e.project.name), e.project.id)
-        )
-        customers.append(
-            CustomerMonthCustomer(entries_p[0].project.customer, Totals.from_row(row, show_rates), entries_p)
-        )
+    for customer_id, _, _, _, totals in by_customer:
+        entries_p = sorted(projects_of[customer_id], key=lambda e: (sort_key(e.project.name), e.project.id))
+        customers.append(CustomerMonthCustomer(entries_p[0].project.customer, totals, entries_p))
     customers.sort(key=lambda e: (sort_key(e.customer.name), e.customer.id))
-    return CustomerMonthReport(
-        period=period, show_rates=show_rates, customers=customers, total=Totals.from_row(grand[0], show_rates)
-    )
+    return CustomerMonthReport(period=period, show_rates=show_rates, customers=customers, total=grand[0][-1])

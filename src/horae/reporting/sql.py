@@ -8,13 +8,16 @@ PostgreSQL and MariaDB all accept it, and it keeps every total in the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
     CTE,
+    Date,
     Integer,
     Numeric,
     case,
@@ -28,9 +31,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.types import TypeEngine
 
 from horae.timesheets.models import Timesheet
 
@@ -89,47 +94,152 @@ def metric_sums() -> list[ColumnElement[Any]]:
     ]
 
 
-@dataclass
-class Totals:
-    """The sums of one report cell; money is None when the viewer may not see rates."""
+_FOUR_PLACES = Decimal("0.0001")
 
-    duration: int = 0
-    billable_duration: int = 0
-    rate: Decimal | None = Decimal(0)
-    billable_rate: Decimal | None = Decimal(0)
-    internal_rate: Decimal | None = Decimal(0)
+
+def money_sum(value: Any) -> Decimal:
+    """A money sum as the reports show it, to four decimal places (0 when nothing was booked).
+
+    The driver hands a float or an int (SQLite) or a Decimal (PostgreSQL, MariaDB); a float is
+    read at its exact binary value, so the rounding is the one of formatting it with ":.4f".
+    """
+    return Decimal(0) if value is None else Decimal(value).quantize(_FOUR_PLACES)
+
+
+def money_number(value: Any) -> float | None:
+    """A money sum (as `Totals` keeps it) as a JSON number: the float of `money_sum(value)`, or
+    None when hidden. A float is rounded without a Decimal, as thousands of cells need."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is float:
+        # value * 10⁴ is off the exact product by less than 0.002 below 10¹³, so an integer that
+        # lies more than 0.49 from a tie is the one Decimal's half-even quantization picks, and
+        # dividing it by 10⁴ gives the float nearest to that quantized Decimal. Near a tie, at 0
+        # (which keeps its sign) or for larger sums, the ":.4f" digits are that Decimal's digits.
+        scaled = value * 10000.0
+        whole = round(scaled)
+        if whole and -1e13 < scaled < 1e13 and -0.49 < scaled - whole < 0.49:
+            return whole / 10000.0
+        return float(f"{value:.4f}")
+    if kind is int:
+        return float(value)
+    return float(Decimal(value).quantize(_FOUR_PLACES))
+
+
+class Totals:
+    """The sums of one report cell; money is None when the viewer may not see rates.
+
+    Money is kept as summed (a float or an int from SQLite, a Decimal from the other backends, or
+    a Decimal given here) and read as a Decimal to four places: `rate`, `billable_rate` and
+    `internal_rate`. `money_numbers()` gives the JSON numbers without making Decimals; a report
+    has thousands of cells, and its JSON variant needs none.
+    """
+
+    __slots__ = ("_billable_rate", "_internal_rate", "_rate", "billable_duration", "duration")
+
+    def __init__(
+        self,
+        duration: int = 0,
+        billable_duration: int = 0,
+        rate: Decimal | float | None = 0,
+        billable_rate: Decimal | float | None = 0,
+        internal_rate: Decimal | float | None = 0,
+    ) -> None:
+        self.duration = duration
+        self.billable_duration = billable_duration
+        self._rate = rate
+        self._billable_rate = billable_rate
+        self._internal_rate = internal_rate
 
     @classmethod
     def zero(cls, show_rates: bool = True) -> Totals:
         return cls() if show_rates else cls(rate=None, billable_rate=None, internal_rate=None)
 
     @classmethod
-    def from_row(cls, row: Any, show_rates: bool = True) -> Totals:
-        def money(name: str) -> Decimal | None:
-            if not show_rates:
-                return None
-            value = getattr(row, name)
-            return Decimal(0) if value is None else Decimal(value).quantize(Decimal("0.0001"))
-
+    def of(
+        cls,
+        duration: Any,
+        billable_duration: Any,
+        rate: Any,
+        billable_rate: Any,
+        internal_rate: Any,
+        show_rates: bool,
+    ) -> Totals:
+        """From the driver's sums (None where nothing was summed)."""
+        if not show_rates:
+            return cls(int(duration or 0), int(billable_duration or 0), None, None, None)
         return cls(
-            duration=int(row.duration or 0),
-            billable_duration=int(row.billable_duration or 0),
-            rate=money("rate"),
-            billable_rate=money("billable_rate"),
-            internal_rate=money("internal_rate"),
+            int(duration or 0),
+            int(billable_duration or 0),
+            0 if rate is None else rate,
+            0 if billable_rate is None else billable_rate,
+            0 if internal_rate is None else internal_rate,
         )
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if self._rate is None else money_sum(self._rate)
+
+    @property
+    def billable_rate(self) -> Decimal | None:
+        return None if self._billable_rate is None else money_sum(self._billable_rate)
+
+    @property
+    def internal_rate(self) -> Decimal | None:
+        return None if self._internal_rate is None else money_sum(self._internal_rate)
+
+    def money_numbers(self) -> tuple[float | None, float | None, float | None]:
+        """rate, billable rate and internal rate as JSON numbers (None when hidden)."""
+        return money_number(self._rate), money_number(self._billable_rate), money_number(self._internal_rate)
+
+    def _figures(self) -> tuple[Any, ...]:
+        return self.duration, self.billable_duration, self.rate, self.billable_rate, self.internal_rate
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Totals) and self._figures() == other._figures()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        names = ("duration", "billable_duration", "rate", "billable_rate", "internal_rate")
+        figures = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._figures(), strict=True))
+        return f"Totals({figures})"
+
+
+class _KeyReader(dict[Any, Any]):
+    """A grouping key's values as the driver hands them → one Python type on every backend; each
+    distinct value is converted once (a report has thousands of rows but few distinct keys)."""
+
+    def __init__(self, kind: TypeEngine[Any]) -> None:
+        super().__init__()
+        self.date = isinstance(kind, Date)
+        self.integer = isinstance(kind, Integer)
+
+    def __missing__(self, raw: Any) -> Any:
+        value = raw
+        if raw is not None:
+            if self.date and not isinstance(raw, date):
+                value = date.fromisoformat(raw)  # SQLite hands the stored text
+            elif self.integer and type(raw) is not int:
+                value = int(raw)  # yyyymm may arrive as Decimal or str, depending on the backend
+        self[raw] = value
+        return value
 
 
 @dataclass(frozen=True)
 class GroupingSets:
-    """The levels a report re-aggregates its grain CTE at; each level is a tuple of key names."""
+    """The levels a report re-aggregates its grain CTE at; each level is a tuple of key names.
+
+    The grain groups the entries by exactly `keys` and sums METRICS under their names.
+    """
 
     keys: tuple[str, ...]
     levels: tuple[tuple[str, ...], ...]
-    metrics: tuple[str, ...] = field(default=METRICS)
 
     def select(self, grain: CTE) -> CompoundSelect:
-        """One UNION ALL over the levels; each row starts with its level's index ("level")."""
+        """One UNION ALL over the levels; each row is its level's index, the keys (NULL where the
+        level does not group by them), then the sums of METRICS."""
         parts = []
         for index, level in enumerate(self.levels):
             unknown = set(level) - set(self.keys)
@@ -141,18 +251,37 @@ class GroupingSets:
                 grain.c[key] if key in level else cast(null(), grain.c[key].type).label(key)
                 for key in self.keys
             ]
-            columns += [
-                func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in self.metrics
-            ]
-            part = select(*columns)
-            if level:
-                part = part.group_by(*(grain.c[key] for key in level))
+            if set(level) == set(self.keys):
+                # The grain's own rows: it is grouped by every key already.
+                part = select(*columns, *(grain.c[name] for name in METRICS))
+            else:
+                sums = [func.sum(grain.c[name], type_=grain.c[name].type).label(name) for name in METRICS]
+                part = select(*columns, *sums)
+                if level:
+                    part = part.group_by(*(grain.c[key] for key in level))
             parts.append(part)
         return union_all(*parts)
 
-    def split(self, rows: Sequence[Any]) -> dict[tuple[str, ...], list[Any]]:
-        """The union's rows sorted by level; a level with no rows maps to an empty list."""
-        result: dict[tuple[str, ...], list[Any]] = {level: [] for level in self.levels}
-        for row in rows:
-            result[self.levels[row.level]].append(row)
+    def read(self, session: Session, grain: CTE, show_rates: bool) -> list[list[tuple[Any, ...]]]:
+        """Runs the union; per level (in the order of `levels`) its rows as (*keys, Totals).
+
+        Keys the level does not group by are None; a level with no rows is an empty list.
+        """
+        # The driver's own rows: for thousands of cells, SQLAlchemy's rows and result conversions
+        # (a Decimal per sum, a date per key on SQLite) cost as much as a third of the statement.
+        with closing(session.connection().execute(self.select(grain))) as executed:
+            rows = executed.cursor.fetchall()
+        result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
+        if not rows:
+            return result
+        width = len(self.keys)
+        # Column by column: the keys through their readers, the sums into Totals.
+        columns = list(zip(*rows, strict=True))
+        keys = [
+            map(_KeyReader(grain.c[name].type).__getitem__, column)
+            for name, column in zip(self.keys, columns[1 : width + 1], strict=True)
+        ]
+        totals = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
+        for level, item in zip(columns[0], zip(*keys, totals, strict=True), strict=True):
+            result[level].append(item)
         return result

@@ -1,0 +1,71 @@
+"""Money sums as the reports show them: four decimal places, as a Decimal or as a JSON number.
+
+SQLite sums money as floats, the other backends as decimals; the JSON variants must show the
+float of the same quantized Decimal the pages show, whichever way the figure was rounded.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from horae.reporting.sql import Totals, money_number, money_sum
+
+
+def same_number(got: float | None, expected: float) -> bool:
+    # repr tells -0.0 from 0.0, which JSON keeps apart.
+    return repr(got) == repr(expected)
+
+
+# Sums of amounts with up to four decimal places, added as floats the way SQLite adds them.
+amounts = st.integers(min_value=-(10**10), max_value=10**10).map(lambda n: float(Decimal(n).scaleb(-4)))
+float_sums = st.lists(amounts, min_size=1, max_size=30).map(sum)
+# Values at (or next to) a tie between two four-place results.
+ties = st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: (n + 0.5) / 10000)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(float_sums, ties, st.floats(min_value=-1e16, max_value=1e16, allow_nan=False)))
+def test_a_float_sum_is_shown_as_its_quantized_decimal(value: float) -> None:
+    assert same_number(money_number(value), float(money_sum(value)))
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_an_integer_sum_is_shown_as_itself(value: int) -> None:
+    assert same_number(money_number(value), float(value))
+    assert money_sum(value) == Decimal(value) and str(money_sum(value)).endswith(".0000")
+
+
+def test_decimal_sums_are_quantized_half_to_even() -> None:
+    assert money_sum(Decimal("1.00005")) == Decimal("1.0000")
+    assert money_sum(Decimal("1.00015")) == Decimal("1.0002")
+    assert money_number(Decimal("2.50015")) == 2.5002
+    assert money_number(Decimal("-0.00001")) == 0.0
+
+
+def test_tiny_sums_keep_their_sign() -> None:
+    assert same_number(money_number(-1e-9), -0.0)
+    assert same_number(money_number(1e-9), 0.0)
+    assert same_number(money_number(0.1 + 0.2 - 0.3), 0.0)
+
+
+def test_totals_read_money_as_quantized_decimals_and_numbers() -> None:
+    totals = Totals.of(7200, 3600, 0.1 + 0.2, None, 12, True)
+
+    assert (totals.duration, totals.billable_duration) == (7200, 3600)
+    assert str(totals.rate) == "0.3000"
+    assert str(totals.billable_rate) == "0.0000"
+    assert str(totals.internal_rate) == "12.0000"
+    assert totals.money_numbers() == (0.3, 0.0, 12.0)
+    assert totals == Totals(7200, 3600, Decimal("0.3"), Decimal(0), Decimal(12))
+
+
+def test_hidden_money_stays_hidden() -> None:
+    totals = Totals.of(60, 0, 10.5, 10.5, 3, False)
+
+    assert (totals.rate, totals.billable_rate, totals.internal_rate) == (None, None, None)
+    assert totals.money_numbers() == (None, None, None)
+    assert Totals.zero(False).money_numbers() == (None, None, None)
+    assert Totals.zero().money_numbers() == (0.0, 0.0, 0.0)
