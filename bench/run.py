@@ -460,7 +460,7 @@ WORKLOADS = [
              target="≥ 0.5 x floor write throughput; ahead of TimeTagger"),
     Workload("W5", "monthly totals of all users (the report)", [
         _api("/api/horae/reports/users/month?date={month_start}", _admin),
-        _web("/reporting/users/month?date={month_start}", _admin),
+        _web("/reports/users/month?date={month_start}", _admin),
     ], "sql", target="≤ 1.5 x raw SQL"),
     Workload("W6", "a teamlead's dashboard", [
         _web("/dashboard", _lead),
