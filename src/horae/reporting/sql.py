@@ -8,6 +8,7 @@ PostgreSQL and MariaDB all accept it, and it keeps every total in the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -177,6 +178,12 @@ class Totals:
             0 if internal_rate is None else internal_rate,
         )
 
+    @classmethod
+    def of_sums(cls, sums: tuple[Any, ...], show_rates: bool) -> Totals:
+        """From the driver's sums of METRICS as one tuple."""
+        duration, billable_duration, rate, billable_rate, internal_rate = sums
+        return cls.of(duration, billable_duration, rate, billable_rate, internal_rate, show_rates)
+
     @property
     def rate(self) -> Decimal | None:
         return None if self._rate is None else money_sum(self._rate)
@@ -267,21 +274,72 @@ class GroupingSets:
 
         Keys the level does not group by are None; a level with no rows is an empty list.
         """
+        return self._read(session, grain, self.select(grain), None, show_rates)
+
+    def read_sums(
+        self, session: Session, grain: CTE, statement: CompoundSelect, parameters: dict[str, Any]
+    ) -> list[list[tuple[Any, ...]]]:
+        """Runs `statement` (this union over `grain`, built once by the caller) with `parameters`;
+        per level its rows as (*keys, sums): the driver's sums of METRICS as one tuple, for
+        `Sums` to read (a report with thousands of cells makes no `Totals` it does not show)."""
+        return self._read(session, grain, statement, parameters, None)
+
+    def _read(
+        self,
+        session: Session,
+        grain: CTE,
+        statement: CompoundSelect,
+        parameters: dict[str, Any] | None,
+        show_rates: bool | None,
+    ) -> list[list[tuple[Any, ...]]]:
         # The driver's own rows: for thousands of cells, SQLAlchemy's rows and result conversions
         # (a Decimal per sum, a date per key on SQLite) cost as much as a third of the statement.
-        with closing(session.connection().execute(self.select(grain))) as executed:
+        with closing(session.connection().execute(statement, parameters)) as executed:
             rows = executed.cursor.fetchall()
         result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
         if not rows:
             return result
         width = len(self.keys)
-        # Column by column: the keys through their readers, the sums into Totals.
+        # Column by column: the keys through their readers, the sums into Totals (or one tuple).
         columns = list(zip(*rows, strict=True))
         keys = [
             map(_KeyReader(grain.c[name].type).__getitem__, column)
             for name, column in zip(self.keys, columns[1 : width + 1], strict=True)
         ]
-        totals = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
-        for level, item in zip(columns[0], zip(*keys, totals, strict=True), strict=True):
+        if show_rates is None:
+            sums: Any = zip(*columns[width + 1 :], strict=True)
+        else:
+            sums = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
+        for level, item in zip(columns[0], zip(*keys, sums, strict=True), strict=True):
             result[level].append(item)
         return result
+
+
+class Sums(Mapping[Any, Totals]):
+    """Report cells by key, kept as the driver's sums of METRICS: a `Totals` is made only when a
+    cell is read. The JSON variant reads `raw` itself."""
+
+    __slots__ = ("raw", "show_rates")
+
+    def __init__(self, show_rates: bool, raw: dict[Any, tuple[Any, ...]] | None = None) -> None:
+        self.show_rates = show_rates
+        self.raw: dict[Any, tuple[Any, ...]] = {} if raw is None else raw
+
+    def __getitem__(self, key: Any) -> Totals:
+        return Totals.of_sums(self.raw[key], self.show_rates)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        sums = self.raw.get(key)
+        return default if sums is None else Totals.of_sums(sums, self.show_rates)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return f"Sums({dict(self)!r})"
