@@ -96,10 +96,23 @@ def sums_json(sums: tuple[Any, ...], show_rates: bool) -> dict[str, Any]:
     if type(billable_duration) is not int:
         billable_duration = int(billable_duration or 0)
     if show_rates:
-        # `Totals.of` keeps a missing sum as 0, which `money_number` gives as 0.0.
-        rate = 0.0 if rate is None else money_number(rate)
-        billable_rate = 0.0 if billable_rate is None else money_number(billable_rate)
-        internal_rate = 0.0 if internal_rate is None else money_number(internal_rate)
+        # `Totals.of` keeps a missing sum as 0, which `money_number` gives as 0.0; an int (SQLite's
+        # sum of whole amounts) is its float there too, made here without the call.
+        rate = float(rate) if type(rate) is int else 0.0 if rate is None else money_number(rate)
+        billable_rate = (
+            float(billable_rate)
+            if type(billable_rate) is int
+            else 0.0
+            if billable_rate is None
+            else money_number(billable_rate)
+        )
+        internal_rate = (
+            float(internal_rate)
+            if type(internal_rate) is int
+            else 0.0
+            if internal_rate is None
+            else money_number(internal_rate)
+        )
     else:
         rate = billable_rate = internal_rate = None
     return {

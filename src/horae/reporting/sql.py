@@ -274,7 +274,7 @@ class GroupingSets:
 
         Keys the level does not group by are None; a level with no rows is an empty list.
         """
-        return self._read(session, grain, self.select(grain), None, show_rates)
+        return self._read(session, grain, self.select(grain), show_rates)
 
     def read_sums(
         self, session: Session, grain: CTE, statement: CompoundSelect, parameters: dict[str, Any]
@@ -282,34 +282,41 @@ class GroupingSets:
         """Runs `statement` (this union over `grain`, built once by the caller) with `parameters`;
         per level its rows as (*keys, sums): the driver's sums of METRICS as one tuple, for
         `Sums` to read (a report with thousands of cells makes no `Totals` it does not show)."""
-        return self._read(session, grain, statement, parameters, None)
+        with closing(session.connection().execute(statement, parameters)) as executed:
+            rows = executed.cursor.fetchall()
+        result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
+        width = len(self.keys)
+        readers = [_KeyReader(grain.c[name].type).__getitem__ for name in self.keys]
+        appends = [level.append for level in result]
+        # Row by row, each key through its reader and the sums sliced off as they come.
+        if width == 2:
+            first, second = readers
+            for row in rows:
+                appends[row[0]]((first(row[1]), second(row[2]), row[3:]))
+        else:
+            for row in rows:
+                keys = tuple(read(key) for read, key in zip(readers, row[1 : width + 1], strict=True))
+                appends[row[0]]((*keys, row[width + 1 :]))
+        return result
 
     def _read(
-        self,
-        session: Session,
-        grain: CTE,
-        statement: CompoundSelect,
-        parameters: dict[str, Any] | None,
-        show_rates: bool | None,
+        self, session: Session, grain: CTE, statement: CompoundSelect, show_rates: bool
     ) -> list[list[tuple[Any, ...]]]:
         # The driver's own rows: for thousands of cells, SQLAlchemy's rows and result conversions
         # (a Decimal per sum, a date per key on SQLite) cost as much as a third of the statement.
-        with closing(session.connection().execute(statement, parameters)) as executed:
+        with closing(session.connection().execute(statement)) as executed:
             rows = executed.cursor.fetchall()
         result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
         if not rows:
             return result
         width = len(self.keys)
-        # Column by column: the keys through their readers, the sums into Totals (or one tuple).
+        # Column by column: the keys through their readers, the sums into Totals.
         columns = list(zip(*rows, strict=True))
         keys = [
             map(_KeyReader(grain.c[name].type).__getitem__, column)
             for name, column in zip(self.keys, columns[1 : width + 1], strict=True)
         ]
-        if show_rates is None:
-            sums: Any = zip(*columns[width + 1 :], strict=True)
-        else:
-            sums = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
+        sums = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
         for level, item in zip(columns[0], zip(*keys, sums, strict=True), strict=True):
             result[level].append(item)
         return result
