@@ -279,7 +279,7 @@ def test_users_report_is_the_json_of_its_figures_as_totals(
     # another date in UTC, float sums on SQLite, users with no booking and days with none: the
     # answer is, byte for byte, the JSON of the report with every cell read as a `Totals`.
     entry = scenario.ledger.entry
-    for hour, rate in ((8, "0.1"), (9, "0.2"), (10, "1.0005"), (11, "2.2")):
+    for hour, rate in ((8, "0.1"), (9, "0.2"), (10, "1.1"), (11, "2.2"), (12, "0.0005")):
         begin, end = f"2024-03-04T{hour:02d}:00", f"2024-03-04T{hour:02d}:30"
         bob, website, design = scenario.bob.id, scenario.website, scenario.design
         entry(bob, website, design, begin, end, timezone="America/New_York", rate=rate, internal_rate=rate)
