@@ -274,7 +274,24 @@ class GroupingSets:
 
         Keys the level does not group by are None; a level with no rows is an empty list.
         """
-        return self._read(session, grain, self.select(grain), show_rates)
+        # The driver's own rows: for thousands of cells, SQLAlchemy's rows and result conversions
+        # (a Decimal per sum, a date per key on SQLite) cost as much as a third of the statement.
+        with closing(session.connection().execute(self.select(grain))) as executed:
+            rows = executed.cursor.fetchall()
+        result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
+        if not rows:
+            return result
+        width = len(self.keys)
+        # Column by column: the keys through their readers, the sums into Totals.
+        columns = list(zip(*rows, strict=True))
+        keys = [
+            map(_KeyReader(grain.c[name].type).__getitem__, column)
+            for name, column in zip(self.keys, columns[1 : width + 1], strict=True)
+        ]
+        totals = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
+        for level, item in zip(columns[0], zip(*keys, totals, strict=True), strict=True):
+            result[level].append(item)
+        return result
 
     def read_sums(
         self, session: Session, grain: CTE, statement: CompoundSelect, parameters: dict[str, Any]
@@ -297,28 +314,6 @@ class GroupingSets:
             for row in rows:
                 keys = tuple(read(key) for read, key in zip(readers, row[1 : width + 1], strict=True))
                 appends[row[0]]((*keys, row[width + 1 :]))
-        return result
-
-    def _read(
-        self, session: Session, grain: CTE, statement: CompoundSelect, show_rates: bool
-    ) -> list[list[tuple[Any, ...]]]:
-        # The driver's own rows: for thousands of cells, SQLAlchemy's rows and result conversions
-        # (a Decimal per sum, a date per key on SQLite) cost as much as a third of the statement.
-        with closing(session.connection().execute(statement)) as executed:
-            rows = executed.cursor.fetchall()
-        result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
-        if not rows:
-            return result
-        width = len(self.keys)
-        # Column by column: the keys through their readers, the sums into Totals.
-        columns = list(zip(*rows, strict=True))
-        keys = [
-            map(_KeyReader(grain.c[name].type).__getitem__, column)
-            for name, column in zip(self.keys, columns[1 : width + 1], strict=True)
-        ]
-        sums = map(Totals.of, *columns[width + 1 :], repeat(show_rates))
-        for level, item in zip(columns[0], zip(*keys, sums, strict=True), strict=True):
-            result[level].append(item)
         return result
 
 
