@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from horae.api.responses import KimaiJSONResponse
 from horae.app import create_app
+from horae.reporting.schemas import users_period_json
+from horae.reporting.service import users_period_report
 from horae.settings import Settings
-from tests.factories.reporting import Scenario
+from tests.factories.reporting import Scenario, actor_of
 from tests.reporting.expected import counted, grouped, total
 
 
@@ -262,3 +266,50 @@ def test_users_report_hides_money_without_the_rate_permission(
         body["total"]["duration"]
         == total(counted(scenario.entries, begin=date(2024, 3, 1), end=date(2024, 3, 31)))["duration"]
     )
+
+
+@pytest.mark.parametrize("show_rates", [True, False])
+@pytest.mark.parametrize(
+    ("kind", "day"), [("month", "2024-03-01"), ("week", "2024-03-31"), ("year", "2024-03-31")]
+)
+def test_users_report_is_the_json_of_its_figures_as_totals(
+    backend: Any, scenario: Scenario, set_permission: Any, kind: str, day: str, show_rates: bool
+) -> None:
+    # March 2024 holds the spring-forward change in Berlin and New York, entries that fall on
+    # another date in UTC, float sums on SQLite, users with no booking and days with none: the
+    # answer is, byte for byte, the JSON of the report with every cell read as a `Totals`.
+    entry = scenario.ledger.entry
+    for hour, rate in ((8, "0.1"), (9, "0.2"), (10, "1.1"), (11, "2.2"), (12, "0.0005")):
+        begin, end = f"2024-03-04T{hour:02d}:00", f"2024-03-04T{hour:02d}:30"
+        bob, website, design = scenario.bob.id, scenario.website, scenario.design
+        entry(bob, website, design, begin, end, timezone="America/New_York", rate=rate, internal_rate=rate)
+    if not show_rates:
+        set_permission("ROLE_ADMIN", "view_rate_other_timesheet", False)
+    with scenario.admin.client() as client:
+        response = client.get(f"/api/horae/reports/users/{kind}", params={"date": day})
+    with backend.db.session(write=False) as session:
+        report = users_period_report(
+            session, actor_of(backend, scenario.admin), kind=kind, day=date.fromisoformat(day)
+        )
+    for row in report.rows:
+        row.values = dict(row.values)
+    report.column_totals = dict(report.column_totals)
+
+    assert response.status_code == 200
+    assert response.content == KimaiJSONResponse(users_period_json(report)).body
+    body = response.json()
+    assert body["showRates"] is show_rates
+    begin, end = date.fromisoformat(body["period"]["begin"]), date.fromisoformat(body["period"]["end"])
+    entries = counted(scenario.entries, begin=begin, end=end)
+    key = (lambda d: f"{d.year:04d}-{d.month:02d}") if kind == "year" else (lambda d: d.isoformat())
+    expected = grouped(entries, lambda e: (e.user_id, key(e.local_date)))
+    cells = {(row["user"]["id"], k): v for row in body["rows"] for k, v in row["values"].items()}
+    assert set(cells) == set(expected)
+    for cell_key, figures in expected.items():
+        cell = cells[cell_key]
+        assert (cell["duration"], cell["billableDuration"]) == (
+            figures["duration"],
+            figures["billable_duration"],
+        )
+        shown_rate = float(figures["rate"].quantize(Decimal("0.0001"))) if show_rates else None
+        assert cell["rate"] == shown_rate

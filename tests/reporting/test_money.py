@@ -6,12 +6,17 @@ float of the same quantized Decimal the pages show, whichever way the figure was
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from horae.reporting.sql import Totals, money_number, money_sum
+from horae.reporting.schemas import sums_json, totals_json, values_json
+from horae.reporting.sql import Sums, Totals, money_number, money_sum
 
 
 def same_number(got: float | None, expected: float) -> bool:
@@ -69,3 +74,59 @@ def test_hidden_money_stays_hidden() -> None:
     assert totals.money_numbers() == (None, None, None)
     assert Totals.zero(False).money_numbers() == (None, None, None)
     assert Totals.zero().money_numbers() == (0.0, 0.0, 0.0)
+
+
+# The driver's sums of one cell, as SQLite (int, float) and the other backends (Decimal) hand them.
+durations = st.one_of(st.none(), st.integers(0, 10**9), st.integers(0, 10**9).map(Decimal))
+money_sums = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    float_sums,
+    ties,
+    st.decimals(min_value=-(10**12), max_value=10**12, places=8, allow_nan=False, allow_infinity=False),
+)
+cell_sums = st.tuples(durations, durations, money_sums, money_sums, money_sums)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(cell_sums, st.booleans())
+def test_a_cell_from_its_sums_is_the_json_of_its_totals(sums: tuple[Any, ...], show_rates: bool) -> None:
+    assert orjson.dumps(sums_json(sums, show_rates)) == orjson.dumps(
+        totals_json(Totals.of_sums(sums, show_rates))
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.dates(date(2000, 1, 1), date(2030, 12, 31)), cell_sums, max_size=40), st.booleans())
+def test_cells_kept_as_sums_read_as_their_totals(raw: dict[date, tuple[Any, ...]], show_rates: bool) -> None:
+    cells = Sums(show_rates, raw)
+    as_totals = {key: Totals.of_sums(sums, show_rates) for key, sums in raw.items()}
+
+    assert dict(cells) == as_totals and len(cells) == len(raw) and list(cells) == list(raw)
+    assert orjson.dumps(values_json(cells)) == orjson.dumps(values_json(as_totals))
+    for key in raw:
+        assert key in cells and cells.get(key) == cells[key] == as_totals[key]
+    missing = date(1999, 12, 31)
+    assert missing not in cells and cells.get(missing) is None and cells.get(missing, 0) == 0
+    with pytest.raises(KeyError):
+        cells[missing]
+
+
+def test_a_missing_sum_is_zero_when_money_shows_and_null_when_it_does_not() -> None:
+    assert sums_json((None, None, None, None, None), True) == {
+        "duration": 0,
+        "billableDuration": 0,
+        "rate": 0.0,
+        "billableRate": 0.0,
+        "internalRate": 0.0,
+    }
+    assert sums_json((Decimal(5), 3, Decimal("1.00005"), 0.1 + 0.2, 2), False) == {
+        "duration": 5,
+        "billableDuration": 3,
+        "rate": None,
+        "billableRate": None,
+        "internalRate": None,
+    }
+    assert orjson.dumps(sums_json((1, 1, -1e-9, Decimal("-0.00001"), 0), True)) == (
+        b'{"duration":1,"billableDuration":1,"rate":-0.0,"billableRate":-0.0,"internalRate":0.0}'
+    )

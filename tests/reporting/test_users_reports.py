@@ -6,9 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from horae.errors import Forbidden
 from horae.reporting.service import users_period_report
+from horae.reporting.sql import Totals
+from horae.teams.models import TeamMember
 from tests.factories.reporting import Scenario, actor_of, statements
 from tests.reporting.expected import as_dict, counted, grouped, month_key, total
 
@@ -113,3 +116,55 @@ def test_the_users_report_runs_a_fixed_number_of_statements(backend: Any, scenar
             counter.active = False
     # the aggregate and the users
     assert counts == [2, 2]
+
+
+def test_reports_of_different_scopes_and_periods_are_kept_apart(
+    backend: Any, scenario: Scenario, make_user: Any
+) -> None:
+    # The report's statements are built once per scope of users and kind of column: each
+    # viewer and period must still get its own figures, in any order and on a second pass.
+    loner = make_user("ROLE_TEAMLEAD", username="loner")
+    scenario.ledger.entry(loner.id, scenario.website, scenario.design, "2024-04-03T09:00", "2024-04-03T10:00")
+    viewers = [
+        (scenario.admin, None),
+        (scenario.lead, [scenario.alice.id, scenario.lead.id]),
+        (loner, [loner.id]),
+        (scenario.super, None),
+    ]
+    periods = [
+        ("month", date(2024, 3, 9), date(2024, 3, 1), date(2024, 3, 31)),
+        ("year", date(2024, 7, 4), date(2024, 1, 1), date(2024, 12, 31)),
+        ("month", date(2024, 4, 30), date(2024, 4, 1), date(2024, 4, 30)),
+        ("week", date(2024, 4, 1), date(2024, 4, 1), date(2024, 4, 7)),
+    ]
+    for _ in range(2):
+        for viewer, users in viewers:
+            for kind, day, begin, end in periods:
+                report = report_as(backend, viewer, kind=kind, day=day)
+                entries = counted(scenario.entries, users=users, begin=begin, end=end)
+                assert_matches_entries(report, entries, by_month=kind == "year")
+
+
+def test_a_teamlead_sees_members_who_joined_after_an_earlier_report(backend: Any, scenario: Scenario) -> None:
+    before = report_as(backend, scenario.lead, kind="month", day=date(2024, 3, 1))
+    with backend.db.session() as session:
+        team_id = session.scalar(
+            select(TeamMember.team_id).where(TeamMember.user_id == scenario.lead.id, TeamMember.teamlead)
+        )
+        session.add(TeamMember(team_id=team_id, user_id=scenario.carol.id, teamlead=False))
+
+    after = report_as(backend, scenario.lead, kind="month", day=date(2024, 3, 1))
+
+    assert [row.user.username for row in before.rows] == ["alice", "lead"]
+    assert [row.user.username for row in after.rows] == ["alice", "carol", "lead"]
+    users = [scenario.alice.id, scenario.carol.id, scenario.lead.id]
+    entries = counted(scenario.entries, users=users, begin=date(2024, 3, 1), end=date(2024, 3, 31))
+    assert_matches_entries(after, entries, by_month=False)
+
+
+def test_a_user_without_bookings_has_empty_cells_and_zero_totals(backend: Any, scenario: Scenario) -> None:
+    report = report_as(backend, scenario.admin, kind="month", day=date(2024, 3, 1))
+
+    anna = next(row for row in report.rows if row.user.username == "admin_anna")
+    assert dict(anna.values) == {} and anna.values.get(date(2024, 3, 5)) is None
+    assert as_dict(anna.total) == as_dict(Totals.zero(True))

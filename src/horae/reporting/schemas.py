@@ -6,6 +6,7 @@ Durations are seconds, money a JSON number (null when the viewer may not see rat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,7 @@ from horae.reporting.service import (
     UserPeriodReport,
     UsersPeriodReport,
 )
-from horae.reporting.sql import Totals
+from horae.reporting.sql import Sums, Totals, money_number
 
 
 def key_text(key: date | int) -> str:
@@ -87,12 +88,51 @@ def column_json(column: Column) -> dict[str, Any]:
     return {"key": key_text(column.key), "year": column.key // 100, "month": column.key % 100}
 
 
+def sums_json(sums: tuple[Any, ...], show_rates: bool) -> dict[str, Any]:
+    """`totals_json(Totals.of_sums(sums, show_rates))` for a cell's driver sums, without the `Totals`."""
+    duration, billable_duration, rate, billable_rate, internal_rate = sums
+    if type(duration) is not int:
+        duration = int(duration or 0)
+    if type(billable_duration) is not int:
+        billable_duration = int(billable_duration or 0)
+    if show_rates:
+        # `Totals.of` keeps a missing sum as 0, which `money_number` gives as 0.0; an int (SQLite's
+        # sum of whole amounts) is its float there too, made here without the call.
+        rate = float(rate) if type(rate) is int else 0.0 if rate is None else money_number(rate)
+        billable_rate = (
+            float(billable_rate)
+            if type(billable_rate) is int
+            else 0.0
+            if billable_rate is None
+            else money_number(billable_rate)
+        )
+        internal_rate = (
+            float(internal_rate)
+            if type(internal_rate) is int
+            else 0.0
+            if internal_rate is None
+            else money_number(internal_rate)
+        )
+    else:
+        rate = billable_rate = internal_rate = None
+    return {
+        "duration": duration,
+        "billableDuration": billable_duration,
+        "rate": rate,
+        "billableRate": billable_rate,
+        "internalRate": internal_rate,
+    }
+
+
 def values_json(
-    values: dict[date | int, Totals], texts: dict[date | int, str] | None = None
+    values: Mapping[date | int, Totals], texts: dict[date | int, str] | None = None
 ) -> dict[str, Any]:
     """The cells in key order; `texts` may hold the keys' texts, made once for many rows."""
     if texts is None:
         texts = {key: key_text(key) for key in values}
+    if isinstance(values, Sums):
+        raw, show_rates = values.raw, values.show_rates
+        return {texts[key]: sums_json(raw[key], show_rates) for key in sorted(raw)}
     return {texts[key]: totals_json(values[key]) for key in sorted(values)}
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, or_, select, true
@@ -51,6 +52,13 @@ def reportable_users(actor: Actor, user_id: ColumnElement[int]) -> ColumnElement
     if not actor.led_team_ids:
         return user_id == actor.id
     return or_(user_id == actor.id, user_id.in_(led_team_members(actor)))
+
+
+def reportable_scope(actor: Actor) -> Hashable:
+    """What `reportable_users` depends on: equal scopes give the same condition."""
+    if actor.sees_all:
+        return "all"
+    return (actor.id, tuple(sorted(actor.led_team_ids)))
 
 
 def report_subject(session: Session, actor: Actor, user_id: int | None) -> UserRef:

@@ -8,6 +8,7 @@ PostgreSQL and MariaDB all accept it, and it keeps every total in the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -177,6 +178,12 @@ class Totals:
             0 if internal_rate is None else internal_rate,
         )
 
+    @classmethod
+    def of_sums(cls, sums: tuple[Any, ...], show_rates: bool) -> Totals:
+        """From the driver's sums of METRICS as one tuple."""
+        duration, billable_duration, rate, billable_rate, internal_rate = sums
+        return cls.of(duration, billable_duration, rate, billable_rate, internal_rate, show_rates)
+
     @property
     def rate(self) -> Decimal | None:
         return None if self._rate is None else money_sum(self._rate)
@@ -285,3 +292,56 @@ class GroupingSets:
         for level, item in zip(columns[0], zip(*keys, totals, strict=True), strict=True):
             result[level].append(item)
         return result
+
+    def read_sums(
+        self, session: Session, grain: CTE, statement: CompoundSelect, parameters: dict[str, Any]
+    ) -> list[list[tuple[Any, ...]]]:
+        """Runs `statement` (this union over `grain`, built once by the caller) with `parameters`;
+        per level its rows as (*keys, sums): the driver's sums of METRICS as one tuple, for
+        `Sums` to read (a report with thousands of cells makes no `Totals` it does not show)."""
+        with closing(session.connection().execute(statement, parameters)) as executed:
+            rows = executed.cursor.fetchall()
+        result: list[list[tuple[Any, ...]]] = [[] for _ in self.levels]
+        width = len(self.keys)
+        readers = [_KeyReader(grain.c[name].type).__getitem__ for name in self.keys]
+        appends = [level.append for level in result]
+        # Row by row, each key through its reader and the sums sliced off as they come.
+        if width == 2:
+            first, second = readers
+            for row in rows:
+                appends[row[0]]((first(row[1]), second(row[2]), row[3:]))
+        else:
+            for row in rows:
+                keys = tuple(read(key) for read, key in zip(readers, row[1 : width + 1], strict=True))
+                appends[row[0]]((*keys, row[width + 1 :]))
+        return result
+
+
+class Sums(Mapping[Any, Totals]):
+    """Report cells by key, kept as the driver's sums of METRICS: a `Totals` is made only when a
+    cell is read. The JSON variant reads `raw` itself."""
+
+    __slots__ = ("raw", "show_rates")
+
+    def __init__(self, show_rates: bool, raw: dict[Any, tuple[Any, ...]] | None = None) -> None:
+        self.show_rates = show_rates
+        self.raw: dict[Any, tuple[Any, ...]] = {} if raw is None else raw
+
+    def __getitem__(self, key: Any) -> Totals:
+        return Totals.of_sums(self.raw[key], self.show_rates)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        sums = self.raw.get(key)
+        return default if sums is None else Totals.of_sums(sums, self.show_rates)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return f"Sums({dict(self)!r})"

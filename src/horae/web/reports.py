@@ -8,7 +8,7 @@ permissions. The period picker moves by whole periods (previous/next links) or t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -273,7 +273,7 @@ def metric_value(totals: Totals | None, metric: str) -> Decimal | int:
     return totals.duration
 
 
-def metric_cells(ui: Ui, values: dict[Any, Totals], keys: list[Any], metric: str) -> list[tuple[str, str]]:
+def metric_cells(ui: Ui, values: Mapping[Any, Totals], keys: list[Any], metric: str) -> list[tuple[str, str]]:
     """Each column's `data-value` and shown figure ("" for an empty cell), made in Python: the
     all-users month has 6,000 cells, and a template macro per cell cost more than the report."""
     show: Callable[[Decimal | int], str] = ui.formatter.format_number
