@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from horae.exports.writers.base import Document, Record
+from horae.exports.writers.base import Batch, Document
 
 CHUNK_BYTES = 64 * 1024
 FORMATS = {
@@ -44,7 +44,7 @@ def _excel_value(kind: str, value: Any) -> Any:
     return value
 
 
-def write_xlsx(document: Document, records: Iterable[Record]) -> Iterator[bytes]:
+def write_xlsx(document: Document, batches: Iterable[Batch]) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Timesheets")
     columns = document.columns
@@ -62,7 +62,7 @@ def write_xlsx(document: Document, records: Iterable[Record]) -> Iterator[bytes]
 
     kinds = [column.kind for column in columns]
     styled = [kind in FORMATS for kind in kinds]
-    for values, _currency in records:
+    for values, _currency in (record for batch in batches for record in batch.records()):
         row: list[Any] = []
         for kind, value, has_format in zip(kinds, values, styled, strict=True):
             value = _excel_value(kind, value)
