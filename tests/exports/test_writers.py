@@ -1,7 +1,9 @@
 """The writers against the plain cell-by-cell way of writing the same records.
 
 The CSV, HTML and PDF writers format a batch column by column, reusing texts already made; they
-must write what formatting each cell on its own (`cell_texts`) gives. Records come in several
+must write what formatting each cell on its own (`cell_texts`) gives. The XLSX writer writes the
+rows' XML itself; its workbook must hold exactly what openpyxl writes from a cell per value.
+Records come in several
 batches and hold what makes formatting differ: missing values, zero and negative zero amounts,
 several currencies, equal instants in different timezones, text a spreadsheet would run.
 """
@@ -9,18 +11,28 @@ several currencies, equal instants in different timezones, text a spreadsheet wo
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from horae.exports.columns import STANDARD_COLUMNS, meta_column
 from horae.exports.formatting import Formatter
 from horae.exports.writers.base import Batch, Document, cell_texts
 from horae.exports.writers.csv_writer import FORMULA_STARTS, write_csv
+from horae.exports.writers.xlsx_writer import FORMATS, WIDTHS, write_xlsx
 
 BERLIN, KOLKATA, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")
 
@@ -115,3 +127,107 @@ def test_csv_writes_what_cell_by_cell_formatting_writes(locale: str) -> None:
     written = b"".join(write_csv(document(locale), batches(document(locale), RECORDS)))
 
     assert written == csv_cell_by_cell(document(locale), RECORDS)
+
+
+def xlsx_cell_by_cell(doc: Document, records: list[tuple[dict[str, Any], str | None]]) -> bytes:
+    """The workbook as openpyxl writes it from a cell object per value (write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Timesheets")
+    for position, column in enumerate(doc.columns, start=1):
+        width = WIDTHS.get(column.kind, 40 if column.key == "description" else 18)
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in doc.columns:
+        cell = WriteOnlyCell(sheet, value=column.label)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for values, _currency in records:
+        row: list[Any] = []
+        for column in doc.columns:
+            value = values[column.key]
+            if value is not None and column.kind == "time":
+                value = value.replace(tzinfo=None)
+            elif value is not None and column.kind == "duration":
+                value = int(value) / 86400
+            if column.kind in FORMATS and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = FORMATS[column.kind]
+                row.append(cell)
+            elif column.kind == "text" and isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                row.append(cell)
+            else:
+                row.append(value)
+        sheet.append(row)
+    target = io.BytesIO()
+    workbook.save(target)
+    return target.getvalue()
+
+
+def parts(data: bytes) -> Iterator[tuple[str, bytes, tuple[Any, ...]]]:
+    """Each part of a workbook: name, content and how it is stored (its creation time aside)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            stored = (info.compress_type, info.external_attr, info.create_system, info.extract_version)
+            content = archive.read(info)
+            if info.filename == "docProps/core.xml":
+                content = content.split(b"<dcterms:created")[0]
+            yield info.filename, content, stored
+
+
+@pytest.mark.parametrize("size", [1, 5, 100])
+def test_xlsx_holds_what_openpyxl_writes_cell_by_cell(size: int) -> None:
+    doc = document()
+    written = b"".join(write_xlsx(doc, batches(doc, RECORDS, size)))
+
+    assert list(parts(written)) == list(parts(xlsx_cell_by_cell(document(), RECORDS)))
+
+
+def test_xlsx_styles_follow_the_order_values_first_appear_in() -> None:
+    doc = document()
+    # A money value before any date or time, then a date alone, then a time.
+    records = [
+        record(1, date=None, begin=None, end=None, duration=None, hourly_rate=None, internal_rate=None),
+        record(2, begin=None, end=None, duration=None),
+        record(3),
+    ]
+
+    written = b"".join(write_xlsx(doc, batches(doc, records, 3)))
+
+    assert list(parts(written)) == list(parts(xlsx_cell_by_cell(document(), records)))
+
+
+def test_an_empty_xlsx_holds_the_header_row_only() -> None:
+    doc = document()
+
+    assert list(parts(b"".join(write_xlsx(doc, [])))) == list(parts(xlsx_cell_by_cell(document(), [])))
+
+
+def test_xlsx_refuses_control_characters_as_openpyxl_does() -> None:
+    doc = document()
+    records = [record(1, description="bell \x07")]
+
+    with pytest.raises(IllegalCharacterError):
+        xlsx_cell_by_cell(document(), records)
+    with pytest.raises(IllegalCharacterError):
+        b"".join(write_xlsx(doc, batches(doc, records)))
+
+
+def test_a_failed_xlsx_export_leaves_no_temporary_file(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    doc = document()
+
+    def failing() -> Iterator[Batch]:
+        yield from batches(doc, RECORDS[:5])
+        raise ConnectionError("the database went away")
+
+    with pytest.raises(ConnectionError):
+        b"".join(write_xlsx(doc, failing()))
+    gc.collect()
+
+    assert list(tmp_path.iterdir()) == []
