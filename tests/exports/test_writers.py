@@ -231,3 +231,13 @@ def test_a_failed_xlsx_export_leaves_no_temporary_file(
     gc.collect()
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_xlsx_rows_without_any_value_are_written_as_openpyxl_writes_them() -> None:
+    def sparse() -> Document:
+        columns = [c for c in STANDARD_COLUMNS if c.key in ("fixed_rate", "vat_id")]
+        return Document(columns=columns, formatter=Formatter("en"), title="Timesheets")
+
+    written = b"".join(write_xlsx(sparse(), batches(sparse(), RECORDS, 4)))
+
+    assert list(parts(written)) == list(parts(xlsx_cell_by_cell(sparse(), RECORDS)))

@@ -40,12 +40,14 @@ def _local(label: str) -> Callable[[Fields], list[datetime | None]]:
     """An instant (read as naive UTC) as the wall-clock time of the record's own timezone."""
 
     def read(fields: Fields) -> list[datetime | None]:
-        names = fields["timezone"]
-        zones = {name: zone(name) for name in set(names)}
-        return [
-            None if instant is None else instant.replace(tzinfo=UTC).astimezone(zones[name])
-            for instant, name in zip(fields[label], names, strict=True)
-        ]
+        # Records of a batch share many instants (sorted by begin): each is converted once.
+        pairs = list(zip(fields[label], fields["timezone"], strict=True))
+        zones = {name: zone(name) for name in set(fields["timezone"])}
+        local = {
+            (instant, name): None if instant is None else instant.replace(tzinfo=UTC).astimezone(zones[name])
+            for instant, name in set(pairs)
+        }
+        return [local[pair] for pair in pairs]
 
     return read
 

@@ -114,7 +114,9 @@ class _Cells:
     def __init__(self, sheet: WriteOnlyWorksheet) -> None:
         self.sheet = sheet
         self._styles: dict[tuple[str, type], str] = {}
-        self._formatted = {kind: self._memo(kind) for kind in FORMATS}
+        self._formatted = {kind: self._memo(kind) for kind in ("date", "duration", "money")}
+        # Keyed by (local time, its zone), see `column`.
+        self._times = Memo(lambda key: self._formatted_fragment("time", _excel_value("time", key[0])))
         # One per kind: True, 1 and 1.0 are equal keys.
         self._plain = {kind: Memo(plain_fragment) for kind in ("text", "bool")}
 
@@ -141,9 +143,10 @@ class _Cells:
 
     def column(self, kind: str, values: Sequence[Any]) -> list[Fragment]:
         if kind == "time":
-            times = self._formatted["time"]
-            # Keyed by the wall-clock time: aware datetimes of different zones compare as instants.
-            return [None if v is None else times[v.replace(tzinfo=None)] for v in values]
+            times = self._times
+            # Keyed with the zone: aware datetimes of different zones compare as instants, those
+            # of one zone by their wall-clock time, which is what the cell holds.
+            return [None if v is None else times[v, v.tzinfo] for v in values]
         if kind == "money":
             amounts = self._formatted["money"]
             # Zero amounts each time: 0 and -0 are equal keys but are written differently.
