@@ -11,7 +11,8 @@ openpyxl writes it (the same elements, attributes, styles and escaping: `tests/e
 the two), a column of a batch at a time, reusing the XML of values already met. The workbook,
 header row, styles and sheet settings still come from openpyxl: once the rows are written to a
 temporary file, openpyxl saves the workbook with its header row only, and the final archive is
-that one with the rows put into the sheet's `<sheetData>`.
+that one with the rows put into the sheet's `<sheetData>` (compressed faster than openpyxl's
+default: see SHEET_COMPRESSION).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from horae.exports.writers.base import Batch, Document
 
 CHUNK_BYTES = 64 * 1024
 COPY_BYTES = 1024 * 1024
+# zlib's level for the sheet (openpyxl leaves zlib's default, 6). The rows' XML is most of an
+# export's bytes and very repetitive: level 2 compresses a quarter's 70 MB of it in 0.3 s
+# instead of 0.73 s, into 10.3 MB instead of 8.3 MB. The other parts keep the default.
+SHEET_COMPRESSION = 2
 FORMATS = {
     "date": "mm-dd-yy",  # built-in format 14: the reader's short date
     "time": "h:mm",
@@ -212,6 +217,9 @@ def _assemble(template: io.BytesIO, sheet_path: str, rows: IO[bytes], target: IO
             cut = data.rindex(END_OF_ROWS)
             # The size decides, as when openpyxl adds the sheet from its file, whether ZIP64 is used.
             info.file_size = len(data) + rows_size
+            # ZipFile.open(info, "w") compresses at the entry's level (ZipInfo.compress_level from
+            # Python 3.13 on, `_compresslevel` before and still).
+            info._compresslevel = SHEET_COMPRESSION  # type: ignore[attr-defined]
             with archive.open(info, "w") as member:
                 member.write(data[:cut])
                 rows.seek(0)
