@@ -83,3 +83,42 @@ def test_dates_and_times_follow_the_locale() -> None:
 
 def test_an_unknown_locale_falls_back_to_english() -> None:
     assert Formatter("xx_YY").date(date(2024, 1, 2)) == "1/2/2024"
+
+
+COLUMN_LOCALES = ["en", "de", "de_CH", "fr", "en_IN", "ja", "ar", "fa", "hi"]
+# Repeated values (texts reused), zero and negative zero (equal keys written differently),
+# values Babel rounds, and missing values.
+COLUMN_AMOUNTS = [
+    Decimal(v) if v is not None else None
+    for v in ("12.5", "0", "-0", "12.50", "-1234.5", None, "0.005", "-0.00", "999999.995", "12.5", "0")
+]
+COLUMN_CURRENCIES = ["EUR", "USD", "JPY", "CHF", "KWD", "INR", None, "EUR", "USD", "EUR", "JPY"]
+
+
+@pytest.mark.parametrize("locale", COLUMN_LOCALES)
+def test_a_formatted_column_equals_its_cells_formatted_one_by_one(locale: str) -> None:
+    values = {
+        "money": COLUMN_AMOUNTS,
+        "date": [date(2024, 3, 31), None, date(1999, 12, 1), date(2024, 3, 31), date(2024, 1, 2)],
+        "time": [datetime(2024, 3, 31, h, m) for h, m in ((0, 0), (9, 5), (12, 0), (23, 59), (9, 5))]
+        + [None],
+        "duration": [0, 59, 3600, -5400, None, 3600, 359999],
+        "bool": [True, False, None, True],
+        "text": ["a", "", None, "=x", 12, "a"],
+        "integer": [1, None, 2**40],
+    }
+    for kind, column in values.items():
+        currencies = (COLUMN_CURRENCIES * 2)[: len(column)]
+        # Twice over, so that the second pass reads every text back from the memo.
+        for _ in range(2):
+            formatter = Formatter(locale)
+            assert formatter.column(kind, column, currencies) == [
+                Formatter(locale).cell(kind, value, currency)
+                for value, currency in zip(column, currencies, strict=True)
+            ], kind
+
+
+def test_negative_zero_keeps_its_sign_after_zero_was_formatted() -> None:
+    formatter = Formatter("en")
+    texts = formatter.column("money", [Decimal("0"), Decimal("-0")], ["USD", "USD"])
+    assert texts == [format_currency(Decimal(v), "USD", locale="en") for v in ("0", "-0")]

@@ -20,8 +20,6 @@ from horae.exports.formatting import parse_locale
 from horae.exports.writers import FORMATS
 from horae.settings import Settings
 
-PROGRESS_STEP = 250
-
 
 def _operator() -> Any:
     """An acting user that holds every permission and belongs to no team (never stored)."""
@@ -142,16 +140,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         )
         task = progress.add_task("export", total=total)
 
-        def advance() -> None:
+        def advance(rows: int) -> None:
             nonlocal written
-            written += 1
-            if written % PROGRESS_STEP == 0:
-                progress.update(task, completed=written)
+            written += rows
+            progress.update(task, completed=written)
 
         handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
         try:
             with progress, os.fdopen(handle, "wb") as out:
-                for chunk in run_export(db, prepared, on_row=advance):
+                for chunk in run_export(db, prepared, on_rows=advance):
                     out.write(chunk)
                 progress.update(task, completed=written)
             os.replace(temporary, output)

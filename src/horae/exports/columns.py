@@ -1,15 +1,18 @@
 """The columns an export can hold: Kimai's default export columns, optional extras, meta fields.
 
-Each column knows its kind (how writers format it) and how to read its value from an exported
-row. Rate columns need the permission to see rates; meta columns are the visible timesheet custom
+Each column knows its kind (how writers format it) and how to read its values from a batch of
+exported rows, column by column (`Fields`: the select's labels to their values in row order).
+Rate columns need the permission to see rates; meta columns are the visible timesheet custom
 fields, named `meta.<name>`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from horae.api.wire import zone
@@ -17,6 +20,8 @@ from horae.errors import BadRequest, Forbidden
 
 TAG_SEPARATOR = "\x1f"
 KINDS = ("text", "date", "time", "duration", "money", "bool", "integer")
+# A batch of exported rows, column by column: each label of the select to its values in row order.
+Fields = Mapping[str, Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -24,58 +29,79 @@ class ExportColumn:
     key: str
     label: str
     kind: str
-    read: Callable[[Any], Any]
+    # The column's values for every row of a batch, in row order.
+    read: Callable[[Fields], Sequence[Any]]
     needs_rates: bool = False
     # Relative width in the PDF layout.
     weight: float = 1.0
 
 
-def _local(instant: datetime | None, row: Any) -> datetime | None:
-    return None if instant is None else instant.astimezone(zone(row.timezone))
+def _local(label: str) -> Callable[[Fields], list[datetime | None]]:
+    """An instant (read as naive UTC) as the wall-clock time of the record's own timezone."""
+
+    def read(fields: Fields) -> list[datetime | None]:
+        # Records of a batch share many instants (sorted by begin): each is converted once.
+        pairs = list(zip(fields[label], fields["timezone"], strict=True))
+        zones = {name: zone(name) for name in set(fields["timezone"])}
+        local = {
+            (instant, name): None if instant is None else instant.replace(tzinfo=UTC).astimezone(zones[name])
+            for instant, name in set(pairs)
+        }
+        return [local[pair] for pair in pairs]
+
+    return read
 
 
-def _tags(row: Any) -> str:
-    if not row.tags:
-        return ""
-    return ", ".join(sorted(row.tags.split(TAG_SEPARATOR), key=str.casefold))
+@lru_cache(maxsize=4096)
+def _tag_list(names: str) -> str:
+    return ", ".join(sorted(names.split(TAG_SEPARATOR), key=str.casefold))
 
 
-def _user_name(row: Any) -> str:
-    return str(row.alias or row.username)
+def _tags(fields: Fields) -> list[str]:
+    return [_tag_list(names) if names else "" for names in fields["tags"]]
+
+
+def _user_name(fields: Fields) -> list[str]:
+    names = zip(fields["alias"], fields["username"], strict=True)
+    return [str(alias or username) for alias, username in names]
+
+
+def _flag(label: str) -> Callable[[Fields], list[bool]]:
+    return lambda fields: [bool(value) for value in fields[label]]
 
 
 STANDARD_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("id", "ID", "integer", lambda r: r.id, weight=0.6),
-    ExportColumn("date", "Date", "date", lambda r: r.date, weight=1.0),
-    ExportColumn("begin", "Begin", "time", lambda r: _local(r.begin, r), weight=0.7),
-    ExportColumn("end", "End", "time", lambda r: _local(r.end, r), weight=0.7),
-    ExportColumn("duration", "Duration", "duration", lambda r: r.duration, weight=0.8),
-    ExportColumn("break", "Break", "duration", lambda r: r.break_seconds, weight=0.7),
+    ExportColumn("id", "ID", "integer", itemgetter("id"), weight=0.6),
+    ExportColumn("date", "Date", "date", itemgetter("date"), weight=1.0),
+    ExportColumn("begin", "Begin", "time", _local("begin"), weight=0.7),
+    ExportColumn("end", "End", "time", _local("end"), weight=0.7),
+    ExportColumn("duration", "Duration", "duration", itemgetter("duration"), weight=0.8),
+    ExportColumn("break", "Break", "duration", itemgetter("break_seconds"), weight=0.7),
     ExportColumn("user", "User", "text", _user_name, weight=1.3),
-    ExportColumn("username", "Username", "text", lambda r: r.username, weight=1.3),
-    ExportColumn("account_number", "Account number", "text", lambda r: r.account_number, weight=1.0),
-    ExportColumn("customer", "Customer", "text", lambda r: r.customer_name, weight=1.5),
-    ExportColumn("customer_number", "Customer number", "text", lambda r: r.customer_number, weight=1.0),
-    ExportColumn("vat_id", "VAT ID", "text", lambda r: r.vat_id, weight=1.0),
-    ExportColumn("project", "Project", "text", lambda r: r.project_name, weight=1.5),
-    ExportColumn("project_number", "Project number", "text", lambda r: r.project_number, weight=1.0),
-    ExportColumn("order_number", "Order number", "text", lambda r: r.order_number, weight=1.0),
-    ExportColumn("activity", "Activity", "text", lambda r: r.activity_name, weight=1.3),
-    ExportColumn("activity_number", "Activity number", "text", lambda r: r.activity_number, weight=1.0),
-    ExportColumn("description", "Description", "text", lambda r: r.description, weight=4.0),
+    ExportColumn("username", "Username", "text", itemgetter("username"), weight=1.3),
+    ExportColumn("account_number", "Account number", "text", itemgetter("account_number"), weight=1.0),
+    ExportColumn("customer", "Customer", "text", itemgetter("customer_name"), weight=1.5),
+    ExportColumn("customer_number", "Customer number", "text", itemgetter("customer_number"), weight=1.0),
+    ExportColumn("vat_id", "VAT ID", "text", itemgetter("vat_id"), weight=1.0),
+    ExportColumn("project", "Project", "text", itemgetter("project_name"), weight=1.5),
+    ExportColumn("project_number", "Project number", "text", itemgetter("project_number"), weight=1.0),
+    ExportColumn("order_number", "Order number", "text", itemgetter("order_number"), weight=1.0),
+    ExportColumn("activity", "Activity", "text", itemgetter("activity_name"), weight=1.3),
+    ExportColumn("activity_number", "Activity number", "text", itemgetter("activity_number"), weight=1.0),
+    ExportColumn("description", "Description", "text", itemgetter("description"), weight=4.0),
     ExportColumn("tags", "Tags", "text", _tags, weight=1.2),
     ExportColumn(
-        "hourly_rate", "Hourly rate", "money", lambda r: r.hourly_rate, needs_rates=True, weight=1.0
+        "hourly_rate", "Hourly rate", "money", itemgetter("hourly_rate"), needs_rates=True, weight=1.0
     ),
-    ExportColumn("fixed_rate", "Fixed rate", "money", lambda r: r.fixed_rate, needs_rates=True, weight=1.0),
-    ExportColumn("rate", "Rate", "money", lambda r: r.rate, needs_rates=True, weight=1.1),
+    ExportColumn("fixed_rate", "Fixed rate", "money", itemgetter("fixed_rate"), needs_rates=True, weight=1.0),
+    ExportColumn("rate", "Rate", "money", itemgetter("rate"), needs_rates=True, weight=1.1),
     ExportColumn(
-        "internal_rate", "Internal rate", "money", lambda r: r.internal_rate, needs_rates=True, weight=1.1
+        "internal_rate", "Internal rate", "money", itemgetter("internal_rate"), needs_rates=True, weight=1.1
     ),
-    ExportColumn("currency", "Currency", "text", lambda r: r.currency, weight=0.4),
-    ExportColumn("exported", "Exported", "bool", lambda r: bool(r.exported), weight=0.6),
-    ExportColumn("billable", "Billable", "bool", lambda r: bool(r.billable), weight=0.6),
-    ExportColumn("category", "Category", "text", lambda r: r.category, weight=0.7),
+    ExportColumn("currency", "Currency", "text", itemgetter("currency"), weight=0.4),
+    ExportColumn("exported", "Exported", "bool", _flag("exported"), weight=0.6),
+    ExportColumn("billable", "Billable", "bool", _flag("billable"), weight=0.6),
+    ExportColumn("category", "Category", "text", itemgetter("category"), weight=0.7),
 )
 BY_KEY = {column.key: column for column in STANDARD_COLUMNS}
 # Kimai's default export, in its order; meta columns follow.
@@ -87,10 +113,8 @@ META_PREFIX = "meta."
 
 
 def meta_column(name: str, label: str | None, position: int) -> ExportColumn:
-    attribute = f"meta_{position}"
-    return ExportColumn(
-        f"{META_PREFIX}{name}", label or name, "text", lambda r: getattr(r, attribute), weight=1.2
-    )
+    read = itemgetter(f"meta_{position}")
+    return ExportColumn(f"{META_PREFIX}{name}", label or name, "text", read, weight=1.2)
 
 
 def choose_columns(

@@ -3,11 +3,14 @@
 Dates use the locale's numeric pattern with a four-digit year (`yMd`: 3/31/2024, 31.3.2024),
 times its short pattern (2:30 PM, 14:30), money its currency pattern with the record's currency
 (€1,234.50, 1.234,50 €). Durations are hours and minutes (7:05) in every locale, as Kimai
-writes them. Patterns are looked up once per export and values cached where they repeat.
+writes them. Patterns are looked up once per export and values cached where they repeat: a
+column of a batch is formatted in one pass (`Formatter.column`), reusing the text of every value
+already met (dates, clock times, durations and amounts repeat across a large export).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -27,6 +30,8 @@ from babel.numbers import (
 from horae.users.models import User
 
 DEFAULT_LOCALE = "en"
+# How many texts each kind keeps for reuse; a full memo starts over, so memory stays bounded.
+MEMO_SIZE = 4096
 
 
 def locale_of(user: User, fallback: str = DEFAULT_LOCALE) -> str:
@@ -91,6 +96,21 @@ class _MoneyShape:
         return f"{self.prefix[negative]}{number}{self.suffix[negative]}"
 
 
+class Memo(dict[Any, str]):
+    """Texts made by `make`, kept for keys met before; emptied when `size` keys are held."""
+
+    def __init__(self, make: Callable[[Any], str], size: int = MEMO_SIZE) -> None:
+        super().__init__()
+        self.make = make
+        self.size = size
+
+    def __missing__(self, key: Any) -> str:
+        if len(self) >= self.size:
+            self.clear()
+        text = self[key] = self.make(key)
+        return text
+
+
 class Formatter:
     """Formats export cells for one locale."""
 
@@ -99,6 +119,13 @@ class Formatter:
         self.date = lru_cache(maxsize=4096)(self._date)
         self.clock = lru_cache(maxsize=2048)(self._clock)
         self._money_shapes: dict[str, _MoneyShape] = {}
+        self._dates = Memo(lambda value: self.cell("date", value, None))
+        # Keyed by the minute of the day: only the hour and minute are shown.
+        self._clocks = Memo(lambda minute: self.clock(minute // 60, minute % 60))
+        self._durations = Memo(format_duration)
+        # Keyed by (amount, currency); zero amounts are formatted each time, since 0 and -0 are
+        # equal keys but Babel writes them differently.
+        self._amounts = Memo(lambda key: self.money(*key))
 
     def _date(self, value: date) -> str:
         return format_skeleton("yMd", value, locale=self.locale)
@@ -148,3 +175,25 @@ class Formatter:
         if kind == "bool":
             return self.boolean(value)
         return str(value)
+
+    def column(self, kind: str, values: Sequence[Any], currencies: Sequence[str | None]) -> list[str]:
+        """`cell` for every value of one column of a batch; `currencies[i]` is the currency of
+        the record `values[i]` belongs to."""
+        if kind == "text":
+            return ["" if v is None else v if v.__class__ is str else str(v) for v in values]
+        if kind == "date":
+            return list(map(self._dates.__getitem__, values))
+        if kind == "time":
+            clocks = self._clocks
+            return ["" if v is None else clocks[v.hour * 60 + v.minute] for v in values]
+        if kind == "duration":
+            return list(map(self._durations.__getitem__, values))
+        if kind == "money":
+            amounts, money = self._amounts, self.money
+            return [
+                "" if v is None else amounts[v, c] if v else money(v, c)
+                for v, c in zip(values, currencies, strict=True)
+            ]
+        if kind == "bool":
+            return ["" if v is None else "yes" if v else "no" for v in values]
+        return ["" if v is None else str(v) for v in values]

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -26,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from horae.db import Database, utcnow
 from horae.errors import BadRequest, Forbidden
-from horae.exports.columns import ExportColumn, choose_columns
+from horae.exports.columns import ExportColumn, Fields, choose_columns
 from horae.exports.filters import ExportFilter, sees_other_users
 from horae.exports.formatting import Formatter, locale_of
 from horae.exports.source import count_rows, export_rows, id_table, matching_ids, stream
 from horae.exports.writers import FORMATS, ExportFormat
-from horae.exports.writers.base import Document, Record
+from horae.exports.writers.base import Batch, Document
 from horae.meta.models import MetaFieldDefinition
 from horae.reporting.scope import shows_rates
 from horae.security.permissions import Actor
@@ -131,20 +130,21 @@ def count_export(session: Session, prepared: PreparedExport) -> int:
     return int(session.scalar(count_rows(prepared.actor, prepared.request.filter, OTHER_PERMISSION)) or 0)
 
 
-def _records(
-    rows: Iterable[Any], columns: list[ExportColumn], on_row: Callable[[], None] | None
-) -> Iterator[Record]:
-    readers = [column.read for column in columns]
-    for row in rows:
-        yield [read(row) for read in readers], row.currency
-        if on_row is not None:
-            on_row()
+def _batches(
+    batches: Iterable[Fields], columns: list[ExportColumn], on_rows: Callable[[int], None] | None
+) -> Iterator[Batch]:
+    for fields in batches:
+        batch = Batch([column.read(fields) for column in columns], fields["currency"])
+        yield batch
+        if on_rows is not None:
+            on_rows(len(batch))
 
 
 def run_export(
-    db: Database, prepared: PreparedExport, on_row: Callable[[], None] | None = None
+    db: Database, prepared: PreparedExport, on_rows: Callable[[int], None] | None = None
 ) -> Generator[bytes, None, None]:
-    """The export file in chunks, read from a server-side cursor in its own unit of work."""
+    """The export file in chunks, read from a server-side cursor in its own unit of work;
+    `on_rows` hears how many more rows have been written after each batch."""
     actor, request = prepared.actor, prepared.request
     mark = request.mark_exported
     with db.session(write=mark) as session:
@@ -163,7 +163,7 @@ def run_export(
         try:
             # One chunk is held back, so that the marks are committed before the file is complete.
             held: bytes | None = None
-            for chunk in prepared.format.write(prepared.document, _records(rows, prepared.columns, on_row)):
+            for chunk in prepared.format.write(prepared.document, _batches(rows, prepared.columns, on_rows)):
                 if held is not None:
                     yield held
                 held = chunk

@@ -1,8 +1,9 @@
-"""What every writer gets: the document's columns and texts, and running totals."""
+"""What every writer gets: the document's columns and texts, the records in batches, and running
+totals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +15,24 @@ from horae.exports.formatting import Formatter, format_duration
 # One exported record: its values in column order, and the currency its money is in.
 Record = tuple[list[Any], str | None]
 NUMERIC_KINDS = frozenset({"duration", "money", "integer"})
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive exported records, column by column: `columns[i]` holds the values of column i
+    for every record, in order; `currencies` the currency each record's money is in."""
+
+    columns: list[Sequence[Any]]
+    currencies: Sequence[str | None]
+
+    def __len__(self) -> int:
+        return len(self.currencies)
+
+    def records(self) -> Iterator[Record]:
+        """The batch record by record."""
+        rows = zip(*self.columns, strict=True) if self.columns else [()] * len(self)
+        for values, currency in zip(rows, self.currencies, strict=True):
+            yield list(values), currency
 
 
 @dataclass
@@ -31,7 +50,7 @@ class Document:
 
 
 class Writer(Protocol):
-    def __call__(self, document: Document, records: Iterable[Record]) -> Iterator[bytes]: ...
+    def __call__(self, document: Document, batches: Iterable[Batch]) -> Iterator[bytes]: ...
 
 
 class RunningTotals:
@@ -76,4 +95,19 @@ def cell_texts(document: Document, values: list[Any], currency: str | None) -> l
     return [
         formatter.cell(column.kind, value, currency)
         for column, value in zip(document.columns, values, strict=True)
+    ]
+
+
+def rows_of_texts(document: Document, batch: Batch) -> Iterator[tuple[str, ...]]:
+    """The cell texts of a batch, record by record."""
+    texts = column_texts(document, batch)
+    return zip(*texts, strict=True) if texts else iter([()] * len(batch))
+
+
+def column_texts(document: Document, batch: Batch) -> list[list[str]]:
+    """The cell texts of a batch, column by column: what `cell_texts` gives for each record."""
+    formatter = document.formatter
+    return [
+        formatter.column(column.kind, values, batch.currencies)
+        for column, values in zip(document.columns, batch.columns, strict=True)
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from html import escape
 
-from horae.exports.writers.base import NUMERIC_KINDS, Document, Record, RunningTotals, cell_texts
+from horae.exports.writers.base import NUMERIC_KINDS, Batch, Document, RunningTotals, rows_of_texts
 
 CHUNK_ROWS = 500
 STYLE = """
@@ -33,7 +33,7 @@ def _classes(kind: str, key: str) -> str:
     return ""
 
 
-def write_html(document: Document, records: Iterable[Record]) -> Iterator[bytes]:
+def write_html(document: Document, batches: Iterable[Batch]) -> Iterator[bytes]:
     columns = document.columns
     classes = [_classes(column.kind, column.key) for column in columns]
     head = [
@@ -56,17 +56,17 @@ def write_html(document: Document, records: Iterable[Record]) -> Iterator[bytes]
 
     totals = RunningTotals(columns)
     parts: list[str] = []
-    for values, currency in records:
-        totals.add(values, currency)
-        cells = cell_texts(document, values, currency)
-        parts.append(
-            "<tr>"
-            + "".join(f"<td{cls}>{escape(text)}</td>" for cls, text in zip(classes, cells, strict=True))
-            + "</tr>"
-        )
-        if len(parts) >= CHUNK_ROWS:
-            yield ("\n" + "\n".join(parts)).encode("utf-8")
-            parts.clear()
+    for batch in batches:
+        for (values, currency), cells in zip(batch.records(), rows_of_texts(document, batch), strict=True):
+            totals.add(values, currency)
+            parts.append(
+                "<tr>"
+                + "".join(f"<td{cls}>{escape(text)}</td>" for cls, text in zip(classes, cells, strict=True))
+                + "</tr>"
+            )
+            if len(parts) >= CHUNK_ROWS:
+                yield ("\n" + "\n".join(parts)).encode("utf-8")
+                parts.clear()
 
     footer = totals.texts(document.formatter)
     footer[0] = footer[0] or f"{totals.count} entries"

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from horae.exports.writers.base import NUMERIC_KINDS, Document, Record, RunningTotals, cell_texts
+from horae.exports.writers.base import NUMERIC_KINDS, Batch, Document, RunningTotals, rows_of_texts
 from horae.exports.writers.pdf_fonts import BOLD_FACTOR, HELVETICA
 
 PAGE_WIDTH, PAGE_HEIGHT = 841.89, 595.28
@@ -298,7 +298,7 @@ class _Table:
         yield from self._finish_page()
 
 
-def write_pdf(document: Document, records: Iterable[Record]) -> Iterator[bytes]:
+def write_pdf(document: Document, batches: Iterable[Batch]) -> Iterator[bytes]:
     stream = PdfStream()
     catalog, pages, regular, bold, info = (stream.reserve() for _ in range(5))
     yield stream.emit(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -310,9 +310,10 @@ def write_pdf(document: Document, records: Iterable[Record]) -> Iterator[bytes]:
 
     table = _Table(document, stream, pages, (regular, bold))
     totals = RunningTotals(document.columns)
-    for values, currency in records:
-        totals.add(values, currency)
-        yield from table.add(cell_texts(document, values, currency))
+    for batch in batches:
+        for (values, currency), cells in zip(batch.records(), rows_of_texts(document, batch), strict=True):
+            totals.add(values, currency)
+            yield from table.add(list(cells))
     footer = totals.texts(document.formatter)
     if document.columns:
         footer[0] = footer[0] or f"{totals.count} entries"
