@@ -67,6 +67,23 @@ def test_xlsx_export_over_http(backend: Any, export_scenario: ExportScenario) ->
     ]
 
 
+def test_a_description_with_control_characters_exports_to_xlsx(
+    backend: Any, export_scenario: ExportScenario
+) -> None:
+    s = export_scenario.base
+    first = min((e for e in export_scenario.entries if e.user_id == s.bob.id), key=lambda e: e.begin)
+    with backend.db.session() as session:
+        session.get(Timesheet, first.id).description = "bell\x07 vertical\x0btab"
+    with s.admin.client() as client:
+        response = client.get(
+            "/api/export/timesheets.xlsx", params={"user": str(s.bob.id), "columns[]": "description"}
+        )
+
+    assert response.status_code == 200
+    _, rows = read_xlsx(response.content)
+    assert rows[0][0] == "bell verticaltab"
+
+
 def test_the_list_search_term_filters_the_export(backend: Any, export_scenario: ExportScenario) -> None:
     with export_scenario.base.admin.client() as client:
         response = client.get(

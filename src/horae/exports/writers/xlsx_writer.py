@@ -32,7 +32,6 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from horae.exports.formatting import Memo
@@ -89,10 +88,9 @@ def _number(value: Any) -> str:
 
 def text_fragment(value: str) -> str:
     """A text cell as openpyxl writes it: an inline string, or an error value for Excel's error
-    codes. Text is cut to Excel's limit; control characters are refused, as openpyxl refuses them."""
-    value = value[:MAX_TEXT]
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+    codes. Text is cut to Excel's limit. Control characters (a description may hold them; XML 1.0
+    cannot) are left out, where openpyxl would refuse the cell and fail the whole export."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value[:MAX_TEXT])
     if not value:
         return ' t="inlineStr" />'
     if value in ERROR_CODES:
