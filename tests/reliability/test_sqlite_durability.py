@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import event, text
 
 from horae.app import create_app
 from horae.db import Database
+from horae.migrate import upgrade
 from horae.settings import Settings
 
 NORMAL, FULL = 1, 2  # the values PRAGMA synchronous reports
@@ -61,3 +65,55 @@ def test_the_body_limit_and_log_level_come_from_the_environment(monkeypatch):
         "WARNING",
         "FULL",
     )
+
+
+def _write(db: Database, value: str, hold: threading.Event | None = None) -> None:
+    with db.session() as session:
+        session.execute(text("INSERT INTO configuration (name, value) VALUES (:n, :n)"), {"n": value})
+        if hold is not None:
+            hold.wait(10)
+
+
+def test_writers_of_one_process_queue_on_its_lock_not_in_sqlites_busy_handler(tmp_path: Path):
+    """A second writer does not send BEGIN IMMEDIATE (and sleep in SQLite's busy handler)
+    while the first holds the write lock: it is woken when the first has committed."""
+    db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    upgrade(db.engine)
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda _c, _u, sql, *_rest: sent.append(sql))
+    event.listen(db.engine, "commit", lambda _connection: sent.append("COMMIT"))
+    release = threading.Event()
+    first = threading.Thread(target=_write, args=(db, "first", release))
+    try:
+        first.start()
+        while not any(sql.startswith("INSERT") for sql in sent):
+            time.sleep(0.01)
+        second = threading.Thread(target=_write, args=(db, "second"))
+        second.start()
+        time.sleep(0.3)  # the second writer reaches its BEGIN
+        release.set()
+        first.join(10)
+        second.join(10)
+    finally:
+        release.set()
+        db.dispose()
+    transactions = [sql for sql in sent if sql in ("BEGIN IMMEDIATE", "COMMIT")]
+    assert transactions == ["BEGIN IMMEDIATE", "COMMIT", "BEGIN IMMEDIATE", "COMMIT"]
+
+
+def test_a_connection_keeps_the_writer_lock_across_its_transactions(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    upgrade(db.engine)
+    try:
+        with db.engine.execution_options(horae_write=True).connect() as connection:
+            for value in ("one", "two"):
+                with connection.begin():
+                    connection.execute(
+                        text("INSERT INTO configuration (name, value) VALUES (:n, :n)"), {"n": value}
+                    )
+        _write(db, "three")
+        with db.session(write=False) as session:
+            names = session.scalars(text("SELECT name FROM configuration ORDER BY name")).all()
+    finally:
+        db.dispose()
+    assert names == ["one", "three", "two"]
