@@ -43,7 +43,6 @@ from horae.timesheets.models import Timesheet
 TIMESHEETS = Timesheet.__table__
 MONEY = Numeric(18, 4)
 METRICS = ("duration", "billable_duration", "rate", "billable_rate", "internal_rate")
-MONEY_METRICS = frozenset({"rate", "billable_rate", "internal_rate"})
 
 
 class iso_weekday(FunctionElement[int]):
