@@ -9,6 +9,7 @@ from typing import Any
 
 from horae.db import utcnow
 from horae.security.permissions import permission_matrix
+from horae.teams.models import TeamMember
 from horae.users.models import User
 from horae.users.service import set_preference
 
@@ -80,6 +81,32 @@ def test_a_teamlead_sees_the_teams_time_and_own_time_apart(
     active = page.split('id="active-total"')[1].split('class="stat-value">')[1].split("<")[0]
     assert active == "2"
     assert "Core" in page and "Teamlead" in page
+
+
+def test_teamleads_with_the_same_widgets_see_only_their_own_teams(
+    backend, make_user, web_session, work_entry, ledger
+):
+    """The sums' statement is kept per shape; each lead's own records and led teams still
+    decide, also after the lead takes on another team."""
+    first_lead, second_lead = make_user("ROLE_TEAMLEAD"), make_user("ROLE_TEAMLEAD")
+    first_member, second_member = make_user(), make_user()
+    ledger.team("First", leads=[first_lead.id], members=[first_member.id])
+    second = ledger.team("Second", leads=[second_lead.id], members=[second_member.id])
+    begin = utcnow() - timedelta(hours=3)
+    for user, minutes in ((first_lead, 10), (first_member, 20), (second_lead, 40), (second_member, 80)):
+        work_entry(user, begin, minutes)
+
+    def totals(lead: Any) -> tuple[int, int]:
+        choose(backend, lead, "userDurationTotal,DurationTotal")
+        page = web_session(lead).get("/dashboard").text
+        return seconds_of(page, "own-total-total") // 60, seconds_of(page, "total-total") // 60
+
+    assert totals(first_lead) == (10, 30)
+    assert totals(second_lead) == (40, 120)
+    with backend.db.session() as session:
+        session.add(TeamMember(team_id=second, user_id=first_lead.id, teamlead=True))
+    assert totals(first_lead) == (10, 150)
+    assert totals(second_lead) == (40, 130)  # the first lead is a member of Second now
 
 
 def test_money_widgets_sum_each_period_for_oneself_and_the_team(backend, make_user, web_session, ledger):

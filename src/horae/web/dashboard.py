@@ -13,6 +13,7 @@ and for teamleads the running timers of their teams' members: a fixed number of 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,7 +21,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import ColumnElement, and_, case, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -29,7 +43,7 @@ from horae.api.deps import SessionDep
 from horae.customers.models import Customer
 from horae.db import utcnow
 from horae.projects.models import Project
-from horae.reporting.scope import reportable_users, shows_rates
+from horae.reporting.scope import reportable_scope, reportable_users, shows_rates
 from horae.security.permissions import Actor
 from horae.teams.models import Team, TeamMember, team_projects
 from horae.timesheets.models import Timesheet
@@ -110,41 +124,46 @@ class PeriodSums:
     money: dict[str, Decimal]
 
 
-def period_sums(
-    session: Session, scopes: list[tuple[ColumnElement[bool], list[Period]]], now: datetime
-) -> list[PeriodSums]:
+@dataclass(frozen=True)
+class SumScope:
+    """Whose records a set of periods sums: `owner` builds the condition on their owner, which
+    depends on `key` alone (the statement is kept per key and number of periods)."""
+
+    key: Hashable
+    owner: Callable[[], ColumnElement[bool]]
+    periods: list[Period]
+
+
+# Built statements by the shape of their scopes; the period bounds are bound at execution.
+_SUM_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_SUM_STATEMENTS_KEPT = 256
+
+
+def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list[PeriodSums]:
     """Seconds and money of each scope's periods, one statement for all of them.
 
-    A scope is a condition on the records' owner (`Timesheet.user_id == me`, or everyone one may
-    see) and its periods. Finished records count by begin, a branch per period that reads only
-    its own range of the owner's begin index (instead of one scan of the widest period that
-    sorts every row into the periods); each scope's running records come back as their begins
-    and count up to now (seconds only)."""
-    begin_type = Timesheet.begin.type
-    branches: list[Any] = []
-    for number, (owner, periods) in enumerate(scopes):
-        for index, p in enumerate(periods):
-            branches.append(
-                select(
-                    literal(number).label("scope"),
-                    literal(index).label("period"),
-                    func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
-                    func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
-                    cast(null(), begin_type).label("running"),
-                ).where(
-                    owner, Timesheet.end.is_not(None), Timesheet.begin >= p.start, Timesheet.begin < p.end
-                )
-            )
-        branches.append(
-            select(literal(number), literal(-1), literal(0), literal(0), Timesheet.begin).where(
-                owner, Timesheet.end.is_(None), Timesheet.begin < now
-            )
-        )
+    Finished records count by begin, a branch per period that reads only its own range of the
+    owner's begin index (instead of one scan of the widest period that sorts every row into the
+    periods); each scope's running records come back as their begins and count up to now
+    (seconds only). The statement is built once per shape: building and keying a dozen
+    branches cost about 2 ms a page."""
+    shape = tuple((scope.key, len(scope.periods)) for scope in scopes)
+    statement = _SUM_STATEMENTS.get(shape)
+    if statement is None:
+        if len(_SUM_STATEMENTS) >= _SUM_STATEMENTS_KEPT:
+            _SUM_STATEMENTS.clear()
+        statement = _SUM_STATEMENTS[shape] = _sums_statement(scopes)
+    values: dict[str, Any] = {"now": now}
+    for number, scope in enumerate(scopes):
+        for index, p in enumerate(scope.periods):
+            values[f"start_{number}_{index}"] = p.start
+            values[f"end_{number}_{index}"] = p.end
     sums = [
-        PeriodSums({p.key: 0 for p in periods}, {p.key: Decimal(0) for p in periods}) for _, periods in scopes
+        PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
+        for scope in scopes
     ]
-    for number, index, seconds, money, running in session.execute(union_all(*branches)):
-        found, periods = sums[number], scopes[number][1]
+    for number, index, seconds, money, running in session.execute(statement, values):
+        found, periods = sums[number], scopes[number].periods
         if index >= 0:
             found.seconds[periods[index].key] += int(seconds or 0)
             found.money[periods[index].key] += Decimal(str(money or 0))
@@ -154,6 +173,34 @@ def period_sums(
             if overlap > 0:
                 found.seconds[p.key] += int(overlap)
     return sums
+
+
+def _sums_statement(scopes: list[SumScope]) -> Any:
+    begin_type = Timesheet.begin.type
+    branches: list[Any] = []
+    for number, scope in enumerate(scopes):
+        owner = scope.owner()
+        for index in range(len(scope.periods)):
+            branches.append(
+                select(
+                    literal(number).label("scope"),
+                    literal(index).label("period"),
+                    func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
+                    func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
+                    cast(null(), begin_type).label("running"),
+                ).where(
+                    owner,
+                    Timesheet.end.is_not(None),
+                    Timesheet.begin >= bindparam(f"start_{number}_{index}", type_=begin_type),
+                    Timesheet.begin < bindparam(f"end_{number}_{index}", type_=begin_type),
+                )
+            )
+        branches.append(
+            select(literal(number), literal(-1), literal(0), literal(0), Timesheet.begin).where(
+                owner, Timesheet.end.is_(None), Timesheet.begin < bindparam("now", type_=begin_type)
+            )
+        )
+    return union_all(*branches)
 
 
 def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) -> list[Any]:
@@ -384,10 +431,17 @@ def _widget_context(
     ]
     context: dict[str, Any] = {"widgets": widgets, "scope": scope_label(actor)}
     chart = any(w.kind == "chart" for w in widgets)
-    scopes = [(Timesheet.user_id == actor.id, [*own_periods, *(days if chart else [])] or [periods["today"]])]
+    me = actor.id
+    scopes = [
+        SumScope(
+            ("own", me),
+            lambda: Timesheet.user_id == me,
+            [*own_periods, *(days if chart else [])] or [periods["today"]],
+        )
+    ]
     if seen_periods:
         owners = visible_owners(actor)
-        scopes.append((owners, seen_periods))
+        scopes.append(SumScope(("seen", reportable_scope(actor)), lambda: owners, seen_periods))
     own, *seen_sums = period_sums(session, scopes, now)
     own_seconds = own.seconds
     context["own_seconds"] = own_seconds
