@@ -87,3 +87,23 @@ def test_starting_and_stopping_cost_the_same_with_few_or_many_records(
     assert few == many
     start, stop = few
     assert start <= 22 and stop <= 16
+
+
+def test_an_activitys_project_and_customer_are_chained_not_nested(make_user, catalog, timesheets, backend):
+    """Reading an activity joins its optional project and that project's customer as a chain of
+    outer joins. Nested (`LEFT JOIN (projects JOIN customers)`), SQLite first joins every project
+    to its customer, for each activity read: on every write and every expanded list."""
+    user = make_user()
+    work = catalog.work()
+    with user.client() as client:
+        counter = backend.count_queries()
+        started = client.post(
+            "/api/timesheets", json={"project": work.project.id, "activity": work.activity.id}
+        )
+        assert started.status_code == 200, started.text
+        listed = client.get("/api/timesheets", params={"full": "true"}).json()
+    assert listed[0]["activity"]["project"]["customer"]["id"] == work.customer.id
+    reads = [s for s in counter.statements if s.startswith("SELECT activities.")]
+    assert reads
+    for statement in reads:
+        assert "JOIN (" not in " ".join(statement.split()), statement

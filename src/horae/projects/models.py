@@ -40,7 +40,11 @@ class Project(BudgetColumns, Base):
     color: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
-    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    # Inner-joined where the project is loaded itself; outer-joined in a chain where the project
+    # is itself outer-joined (an activity's optional project), rather than nested as
+    # `LEFT JOIN (projects JOIN customers)`, which SQLite builds over every project first
+    # (1.6 ms for one activity on 500 projects). "unnested" is documented; the stubs say bool.
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin="unnested")  # type: ignore[arg-type]
     teams: Mapped[list[Team]] = relationship(
         secondary=team_projects, back_populates="projects", order_by="Team.id"
     )
