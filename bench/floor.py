@@ -104,8 +104,10 @@ class Floor:
 
     # --- W1: one page of the caller's timesheets --------------------------------------------------
 
-    def visible(self, caller: Caller) -> Any:
-        """The team filter on the record's project, customer and activity."""
+    def visible(
+        self, caller: Caller, project_id: Any = T.c.project_id, activity_id: Any = T.c.activity_id
+    ) -> Any:
+        """The team filter on the record's project, customer and activity (P joined)."""
 
         def open_or_shared(table: Any, column: str, entity: Any) -> Any:
             link = table.c[column]
@@ -116,10 +118,22 @@ class Floor:
             return or_(~restricted, shared)
 
         return and_(
-            open_or_shared(team_projects, "project_id", T.c.project_id),
+            open_or_shared(team_projects, "project_id", project_id),
             open_or_shared(team_customers, "customer_id", P.c.customer_id),
-            open_or_shared(team_activities, "activity_id", T.c.activity_id),
+            open_or_shared(team_activities, "activity_id", activity_id),
         )
+
+    def count(self, connection: Connection, caller: Caller, conditions: list[Any]) -> int:
+        """Counted per project and activity, the team filter checked once per pair (as Horae does)."""
+        pairs = (
+            select(T.c.project_id, T.c.activity_id, func.count().label("n"))
+            .where(T.c.user_id == caller.id, *conditions)
+            .group_by(T.c.project_id, T.c.activity_id)
+            .subquery()
+        )
+        visible = self.visible(caller, pairs.c.project_id, pairs.c.activity_id)
+        found = pairs.join(P, P.c.id == pairs.c.project_id)
+        return int(connection.scalar(select(func.sum(pairs.c.n)).select_from(found).where(visible)) or 0)
 
     def list_timesheets(self, caller: Caller, connection: Connection, query: dict[str, list[str]]) -> Any:
         size = min(int((query.get("size") or ["50"])[0] or 50) or 50, 500)
@@ -132,7 +146,7 @@ class Floor:
         if "end" in query:
             conditions.append(T.c.begin <= datetime.fromisoformat(query["end"][0]).replace(tzinfo=zone))
         base = T.join(P, P.c.id == T.c.project_id)
-        total = connection.scalar(select(func.count()).select_from(base).where(*conditions)) or 0
+        total = self.count(connection, caller, conditions[2:])
         pages = max(1, math.ceil(total / size))
         if page > pages:
             return NOT_FOUND

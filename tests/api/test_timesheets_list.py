@@ -423,3 +423,45 @@ def test_rate_keys_are_decided_per_record(make_user, catalog, timesheets, backen
         rows = {row["id"]: row for row in client.get("/api/timesheets", params={"user": "all"}).json()}
     assert "rate" not in rows[own.id] and "internalRate" not in rows[own.id]
     assert "rate" in rows[members.id] and "internalRate" in rows[members.id]
+
+
+def test_counts_and_pages_agree_under_every_team_rule(make_user, catalog, timesheets):
+    """The total is counted per project and activity before the team rules are applied: it must
+    still be the number of records the pages show, whichever rule hides a record."""
+    user, stranger = make_user(), make_user()
+    mine, theirs = catalog.team(members=[user]), catalog.team(members=[stranger])
+    customer = catalog.customer()
+    project = catalog.project(customer)
+    hidden_project = catalog.project(customer, teams=[theirs])
+    shared_customer, closed_customer = catalog.customer(teams=[mine]), catalog.customer(teams=[theirs])
+    shown = [
+        Work(customer, project, catalog.activity(project)),
+        Work(customer, project, catalog.activity(project)),
+        Work(customer, project, catalog.activity(None)),
+        Work(customer, project, catalog.activity(project, teams=[mine, theirs])),
+        Work(shared_customer, catalog.project(shared_customer), catalog.activity(None)),
+    ]
+    hidden = [
+        Work(closed_customer, catalog.project(closed_customer), catalog.activity(None)),
+        Work(customer, hidden_project, catalog.activity(hidden_project)),
+        Work(customer, project, catalog.activity(project, teams=[theirs])),
+        Work(customer, project, catalog.activity(None, teams=[theirs])),
+        # An open project with an activity of a project of another team.
+        Work(customer, project, catalog.activity(hidden_project)),
+    ]
+    expected = []
+    for n, work in enumerate(shown + hidden):
+        records = timesheets.many(user, work, 3, start=yesterday_at(8) - timedelta(days=10 * n))
+        expected += [record.id for record in records] if work in shown else []
+    with user.client() as client:
+        first = client.get("/api/timesheets", params={"size": 4})
+        assert first.headers["x-total-count"] == str(len(expected)) == "15", first.headers
+        listed = []
+        for page in range(1, int(first.headers["x-total-pages"]) + 1):
+            listed += ids(client.get("/api/timesheets", params={"size": 4, "page": page}))
+        assert sorted(listed) == sorted(expected)
+        # The customer filter joins the records' projects into the counted rows.
+        both = {"customers[]": [shared_customer.id, customer.id], "size": 4}
+        assert client.get("/api/timesheets", params=both).headers["x-total-count"] == "15"
+        one = {"customers[]": [shared_customer.id]}
+        assert client.get("/api/timesheets", params=one).headers["x-total-count"] == "3"

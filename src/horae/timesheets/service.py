@@ -195,35 +195,68 @@ class TimesheetService:
 
     def _page(self, filters: TimesheetFilter, total: int | None = None) -> tuple[Select[Any], int]:
         """The statement of one page and the total count of every page (counted unless given)."""
-        query = self._filtered(filters)
+        conditions = self._conditions(filters)
+        query = self._base_query().where(*conditions, entity_filter(self.actor))
         if total is None:
-            total = self.session.scalar(query.with_only_columns(func.count(Timesheet.id)).order_by(None)) or 0
+            total = int(self._aggregate(filters, conditions, func.count(Timesheet.id))[0] or 0)
         filters.page.check_in_range(total)
         query = query.order_by(*ordering(filters.order_by, filters.descending))
         return query.offset(filters.page.offset).limit(filters.page.size), total
 
     def totals(self, filters: TimesheetFilter) -> tuple[int, int, Decimal]:
         """Count, seconds and money of every record the filters select (all pages), one query."""
-        query = self._filtered(filters).with_only_columns(
+        count, seconds, money = self._aggregate(
+            filters,
+            self._conditions(filters),
             func.count(Timesheet.id),
-            func.coalesce(func.sum(Timesheet.duration), 0),
-            func.coalesce(func.sum(Timesheet.rate), 0),
+            func.sum(Timesheet.duration),
+            func.sum(Timesheet.rate),
         )
-        count, seconds, money = self.session.execute(query.order_by(None)).one()
         return int(count or 0), int(seconds or 0), Decimal(str(money or 0))
 
-    def _filtered(self, filters: TimesheetFilter) -> Select[Any]:
-        actor = self.actor
+    def _aggregate(
+        self, filters: TimesheetFilter, conditions: list[Any], *aggregates: Any
+    ) -> tuple[Any, ...]:
+        """Count and sums over every record the filters select, in one statement.
+
+        Under the team rules, the records are first counted and summed per project and
+        activity, and the rules checked once per pair on the pairs' sums: one user's 5,000
+        records have about 1,400 pairs, and checking the rules on every record was half the
+        time of a page. Counts and sums add up across pairs, so the result is the same."""
+        joined = bool(filters.customers)  # the customer filter reads the project's customer
+        rows = (self._base_query() if joined else select(Timesheet)).where(*conditions)
+        if self.actor.sees_all:
+            return tuple(self.session.execute(rows.with_only_columns(*aggregates)).one())
+        names = [f"a{i}" for i in range(len(aggregates))]
+        pairs = (
+            rows.with_only_columns(
+                Timesheet.project_id,
+                Timesheet.activity_id,
+                *(aggregate.label(name) for aggregate, name in zip(aggregates, names, strict=True)),
+            )
+            .group_by(Timesheet.project_id, Timesheet.activity_id)
+            .subquery("pairs")
+        )
+        query = (
+            select(*(func.sum(pairs.c[name]) for name in names))
+            .select_from(pairs)
+            .join(Project, Project.id == pairs.c.project_id)
+            .join(Activity, Activity.id == pairs.c.activity_id)
+            .where(entity_filter(self.actor))
+        )
+        return tuple(self.session.execute(query).one())
+
+    def _conditions(self, filters: TimesheetFilter) -> list[Any]:
+        """What the filters select, before the team rules on the records' customers, projects
+        and activities (`entity_filter`); the customer filter needs Project joined."""
         self.require_listing()
-        query = self._base_query()
-        query = query.where(self._user_condition(filters))
-        query = self._entity_conditions(query, filters)
+        conditions = [self._user_condition(filters), *self._entity_conditions(filters)]
         if filters.tags:
-            query = query.where(tagged_with(visible_tag_ids(self.session, filters.tags)))
-        query = query.where(*record_conditions(filters))
+            conditions.append(tagged_with(visible_tag_ids(self.session, filters.tags)))
+        conditions += record_conditions(filters)
         if filters.term:
-            query = query.where(*term_conditions(filters.term))
-        return query.where(entity_filter(actor))
+            conditions += term_conditions(filters.term)
+        return conditions
 
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6), loaded for the
@@ -857,18 +890,19 @@ class TimesheetService:
             return Timesheet.user_id == actor.id
         return Timesheet.user_id.in_([user.id for user in users])
 
-    def _entity_conditions(self, query: Select[Any], filters: TimesheetFilter) -> Select[Any]:
+    def _entity_conditions(self, filters: TimesheetFilter) -> list[Any]:
         """Customer/project/activity filters: unknown ids are dropped, inaccessible ones are 403."""
         checks: list[tuple[Iterable[int], Any, Any, Any]] = [
             (filters.customers, Customer, can_access_customer, Project.customer_id),
             (filters.projects, Project, can_access_project, Timesheet.project_id),
             (filters.activities, Activity, can_access_activity, Timesheet.activity_id),
         ]
+        conditions = []
         for ids, model, may_access, column in checks:
             found = accessible_ids(self.session, self.actor, model, ids, may_access)
             if found:
-                query = query.where(column.in_(found))
-        return query
+                conditions.append(column.in_(found))
+        return conditions
 
     def _loaders(self, expanded: bool, with_teams: bool = False) -> list[Any]:
         """Eager loading so a page costs the same number of queries for 5 or 500 rows."""
