@@ -1268,6 +1268,18 @@ How the figures are made, so that they can be reproduced and read as ratios rath
 """
 
 
+def cpu_reference_ms() -> float:
+    """The best of five runs of a fixed pure-Python loop on the server's CPU: machines of the
+    same kind differ by a factor of two, so absolute figures compare only between runs whose
+    reference is alike (ratios to the baselines of the same run compare anywhere)."""
+    code = "import time\nbest = 1e9\nfor _ in range(5):\n    t = time.perf_counter(); s = 0\n"
+    code += "    for i in range(2_000_000): s += i\n    best = min(best, time.perf_counter() - t)\n"
+    code += "print(best * 1000)"
+    command = [*cpus()[0], sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return round(float(done.stdout), 1)
+
+
 def busy(results: dict[str, Any]) -> bool:
     machine = results["machine"]
     return max(machine["load_average_before"], machine.get("load_average_after", 0)) > 1.5
@@ -1310,7 +1322,9 @@ def write_report(
         f"Machine: {results['machine']['cpus']} CPUs, Python {results['machine']['python']}, "
         f"wrk {results['machine']['wrk']}, load average {results['machine']['load_average_before']} before "
         f"and {results['machine']['load_average_after']} after the run"
-        f"{' (a busy machine: read the ratios, not the absolute figures)' if busy(results) else ''}. "
+        f"{' (a busy machine: read the ratios, not the absolute figures)' if busy(results) else ''}; "
+        f"CPU reference {_cell(results['machine'].get('cpu_reference_ms'))} ms "
+        "(a fixed pure-Python loop: compare it before comparing absolute figures between runs). "
         f"Dataset: {spec['timesheets']:,} timesheets, "
         f"{spec['users']} users in "
         f"{spec['teams']} teams, {spec['customers']} customers, {spec['projects']} projects, "
@@ -1483,6 +1497,7 @@ def run(
             "pinning": "server on CPU 1, wrk on CPU 0" if cpus()[0] else "none",
             # Other work on the machine skews every figure; the load says how quiet it was.
             "load_average_before": round(os.getloadavg()[0], 2),
+            "cpu_reference_ms": cpu_reference_ms(),
         },
         "dataset": {
             "spec": {**asdict(size.spec), "until": size.spec.until.isoformat()},
