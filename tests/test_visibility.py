@@ -42,3 +42,36 @@ def test_predicates_on_other_columns_are_built_for_them():
 def test_view_all_data_sees_everything():
     for visible in (customer_visible, project_visible, activity_visible):
         assert sql(visible(Caller(frozenset({1}), sees_all=True))) == "1"
+
+
+def test_kept_team_links_decide_as_the_entities_teams_do():
+    """`TeamLinks` answers `can_access_project`/`can_access_activity` from the link tables as
+    read; every combination of restricted customer, project, activity and parent project."""
+    from itertools import product
+    from types import SimpleNamespace
+
+    from horae.security.visibility import TeamLinks, can_access_activity, can_access_project
+
+    def team(team_id: int) -> SimpleNamespace:
+        return SimpleNamespace(id=team_id)
+
+    restrictions = [(), (1,), (2,), (1, 2)]
+    for customer_teams, project_teams, activity_teams, own_project in product(
+        restrictions, restrictions, restrictions, (False, True)
+    ):
+        customer = SimpleNamespace(id=10, teams=[team(t) for t in customer_teams])
+        project = SimpleNamespace(
+            id=20, customer_id=10, customer=customer, teams=[team(t) for t in project_teams]
+        )
+        activity = SimpleNamespace(
+            id=30, project=project if own_project else None, teams=[team(t) for t in activity_teams]
+        )
+        links = TeamLinks(
+            {10: frozenset(customer_teams)} if customer_teams else {},
+            {20: frozenset(project_teams)} if project_teams else {},
+            {30: frozenset(activity_teams)} if activity_teams else {},
+        )
+        for teams in (frozenset(), frozenset({1}), frozenset({2}), frozenset({3})):
+            for caller in (Caller(teams), Caller(teams, sees_all=True)):
+                assert links.reaches_project(caller, project) == can_access_project(caller, project)
+                assert links.reaches_activity(caller, activity) == can_access_activity(caller, activity)

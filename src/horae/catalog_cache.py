@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Connection, Engine, String, event, insert, select, update
@@ -38,6 +38,8 @@ from horae.db import Base
 
 if TYPE_CHECKING:
     from horae.security.permissions import Actor
+
+T = TypeVar("T")
 
 CATALOG = "catalog"
 TAGS = "tags"
@@ -144,6 +146,48 @@ def _advance_at_commit(session: Session) -> None:
 def _forget(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # a rolled-back transaction's changes are gone with it
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_READ, None)
+
+
+_READ = "catalog_generation_read"
+
+
+class KeptValues:
+    """Values derived from the catalog's tables (the timesheet settings, the team restrictions),
+    one per name, kept while the catalog's generation is unchanged.
+
+    Writes of time entries read them on every request; kept, they cost the generation's
+    primary-key read (once per transaction) instead of their statements. A unit of work that
+    itself changes the catalog builds them afresh: the generation moves only at its commit."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[int, Any]] = {}
+
+    def get(self, session: Session, name: str, build: Callable[[Session], T]) -> T:
+        if session.info.get(_TOUCHED) or _changes_catalog(session):
+            return build(session)
+        current = session.info.get(_READ)
+        if current is None:
+            current = session.info[_READ] = generation(session)
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == current:
+            value: T = kept[1]
+            return value
+        value = build(session)
+        self._kept[name] = (current, value)  # one assignment: readers see the old or the new pair
+        return value
+
+
+def _changes_catalog(session: Session) -> bool:
+    pending = (*session.new, *session.deleted, *session.dirty)
+    return any(getattr(instance, "__tablename__", None) in CATALOG_TABLES for instance in pending)
+
+
+def kept_value(session: Session, name: str, build: Callable[[Session], T]) -> T:
+    """`build(session)`, kept while the catalog is unchanged where the session's database keeps
+    values (every session of `Database`)."""
+    values = session.info.get("kept_values")
+    return build(session) if values is None else values.get(session, name, build)
 
 
 class AnswerCache:

@@ -160,7 +160,7 @@ class Database:
     ) -> None:
         # Every mapper must be known before the first query resolves relationships by name.
         import horae.models  # noqa: F401
-        from horae.catalog_cache import DEFAULT_BUDGET_BYTES, AnswerCache
+        from horae.catalog_cache import DEFAULT_BUDGET_BYTES, AnswerCache, KeptValues
 
         self.url = url
         self.engine = make_engine(url, echo=echo, sqlite_synchronous=sqlite_synchronous)
@@ -168,7 +168,7 @@ class Database:
         self.answer_cache = AnswerCache(
             DEFAULT_BUDGET_BYTES if answer_cache_bytes is None else answer_cache_bytes
         )
-        info = {"answer_cache": self.answer_cache}
+        info = {"answer_cache": self.answer_cache, "kept_values": KeptValues()}
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True, info=info)
         # On SQLite a writing unit of work starts with BEGIN IMMEDIATE (see _configure_sqlite);
         # the transaction begins lazily, at the first statement.

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.test_timesheets import yesterday_at
+from tests.api.test_timesheets import html5, yesterday_at
 
 
 def domain_queries(counter) -> list[str]:
@@ -79,6 +79,7 @@ def test_starting_and_stopping_cost_the_same_with_few_or_many_records(
     work = catalog.work()
     with user.client() as client:
         client.get("/api/ping")
+        _start_and_stop_costs(client, backend, work)  # the settings and team restrictions kept
         timesheets.create(user, work, datetime.now(UTC) - timedelta(hours=1))
         few = _start_and_stop_costs(client, backend, work)
         timesheets.many(user, work, 40)
@@ -107,3 +108,60 @@ def test_an_activitys_project_and_customer_are_chained_not_nested(make_user, cat
     assert reads
     for statement in reads:
         assert "JOIN (" not in " ".join(statement.split()), statement
+
+
+def test_writes_keep_the_settings_and_team_restrictions_while_the_catalog_is_unchanged(
+    make_user, catalog, backend
+):
+    """The settings and the teams' restrictions are read once per catalog generation: a second
+    booking reads neither the configuration nor any team link."""
+    user = make_user()
+    work = catalog.work()
+    body = {"project": work.project.id, "activity": work.activity.id, "begin": html5(yesterday_at(9))}
+    with user.client() as client:
+        first = client.post("/api/timesheets", json={**body, "end": html5(yesterday_at(10))})
+        assert first.status_code == 200, first.text
+        counter = backend.count_queries()
+        second = client.post(
+            "/api/timesheets",
+            json={**body, "begin": html5(yesterday_at(11)), "end": html5(yesterday_at(12))},
+        )
+        assert second.status_code == 200, second.text
+    read = " ".join(counter.statements)
+    for table in ("configuration", "team_projects", "team_customers", "team_activities"):
+        assert f"FROM {table}" not in read and f"{table}." not in read, counter.statements
+
+
+def _project_teams(catalog, project, teams) -> None:
+    from horae.projects.models import Project
+    from horae.teams.models import Team
+
+    with catalog.db.session() as session:
+        session.get(Project, project.id).teams = [session.get(Team, team.id) for team in teams]
+
+
+def test_a_changed_restriction_or_setting_counts_from_the_next_write(make_user, catalog):
+    """What a write keeps of the catalog is dropped as soon as the catalog changes, by any
+    process: the change moves the catalog's generation in the database."""
+    user = make_user()
+    work = catalog.work()
+    body = {"project": work.project.id, "activity": work.activity.id, "begin": html5(yesterday_at(9))}
+    invalid = {"errors": ["The selected choice is invalid."]}
+    with user.client() as client:
+        first = client.post("/api/timesheets", json={**body, "end": html5(yesterday_at(10))})
+        assert first.status_code == 200, first.text
+        # Restricted to a team the user is not in: the project is no longer a valid choice.
+        _project_teams(catalog, work.project, [catalog.team(members=[make_user()])])
+        refused = client.post("/api/timesheets", json={**body, "end": html5(yesterday_at(10))})
+        assert refused.status_code == 400
+        assert refused.json()["errors"]["children"]["project"] == invalid
+        # Shared with the user's own team: valid again.
+        _project_teams(catalog, work.project, [catalog.team(members=[user])])
+        again = client.post("/api/timesheets", json={**body, "end": html5(yesterday_at(11))})
+        assert again.status_code == 200, again.text
+        # A setting changed elsewhere counts for the next write, too.
+        catalog.setting("timesheet.rules.allow_future_times", "0")
+        future = datetime.now(UTC) + timedelta(days=2)
+        later = {"begin": html5(future), "end": html5(future + timedelta(hours=1))}
+        refused = client.post("/api/timesheets", json={**body, **later})
+        assert refused.status_code == 400, refused.text

@@ -7,10 +7,13 @@ The SQL predicates serve lists; the object checks serve single records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
@@ -125,3 +128,48 @@ def can_access_activity(actor: Actor, activity: Activity) -> bool:
     if not _shares(actor, activity.teams):
         return False
     return activity.project is None or can_access_project(actor, activity.project)
+
+
+@dataclass(frozen=True)
+class TeamLinks:
+    """The teams each restricted customer, project and activity is shared with (an entity not
+    listed is open to everyone): the object checks above without loading the entities' teams.
+    Read in three statements; kept while the catalog is unchanged (`catalog_cache.kept_value`)."""
+
+    customers: Mapping[int, frozenset[int]]
+    projects: Mapping[int, frozenset[int]]
+    activities: Mapping[int, frozenset[int]]
+
+    @classmethod
+    def load(cls, session: Session) -> TeamLinks:
+        def read(table: Table, column: str) -> dict[int, frozenset[int]]:
+            found: dict[int, set[int]] = {}
+            for entity_id, team_id in session.execute(select(table.c[column], table.c.team_id)):
+                found.setdefault(entity_id, set()).add(team_id)
+            return {entity_id: frozenset(teams) for entity_id, teams in found.items()}
+
+        return cls(
+            read(team_customers, "customer_id"),
+            read(team_projects, "project_id"),
+            read(team_activities, "activity_id"),
+        )
+
+    @staticmethod
+    def _open(links: Mapping[int, frozenset[int]], entity_id: int, team_ids: frozenset[int]) -> bool:
+        teams = links.get(entity_id)
+        return teams is None or not teams.isdisjoint(team_ids)
+
+    def reaches_project(self, actor: Actor, project: Project) -> bool:
+        """`can_access_project`."""
+        return actor.sees_all or (
+            self._open(self.projects, project.id, actor.team_ids)
+            and self._open(self.customers, project.customer_id, actor.team_ids)
+        )
+
+    def reaches_activity(self, actor: Actor, activity: Activity) -> bool:
+        """`can_access_activity`."""
+        if actor.sees_all:
+            return True
+        if not self._open(self.activities, activity.id, actor.team_ids):
+            return False
+        return activity.project is None or self.reaches_project(actor, activity.project)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from horae.db import utcnow
 from horae.security.permissions import ROLE_ADMIN, ROLE_TEAMLEAD, ROLE_USER, Actor
 from horae.security.visibility import (
+    TeamLinks,
     activity_visible,
     can_access_activity,
     can_access_project,
@@ -45,9 +46,26 @@ _PERMISSION_BASE = {
 class TimesheetAccess:
     """The voter for one caller; `is_locked` tells whether a begin lies in a locked period."""
 
-    def __init__(self, actor: Actor, is_locked: Callable[[Any], bool] | None = None) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        is_locked: Callable[[Any], bool] | None = None,
+        team_links: Callable[[], TeamLinks] | None = None,
+    ) -> None:
         self.actor = actor
         self._is_locked = is_locked or (lambda record: False)
+        self._team_links = team_links
+
+    def reaches_project(self, project: Any) -> bool:
+        """`can_access_project`, from the kept team restrictions where the service has them."""
+        if self._team_links is None:
+            return can_access_project(self.actor, project)
+        return self._team_links().reaches_project(self.actor, project)
+
+    def reaches_activity(self, activity: Any) -> bool:
+        if self._team_links is None:
+            return can_access_activity(self.actor, activity)
+        return self._team_links().reaches_activity(self.actor, activity)
 
     def owns(self, record: Any) -> bool:
         # A stored record answers by its column without loading its user; a draft by its user.
@@ -62,9 +80,9 @@ class TimesheetAccess:
         actor = self.actor
         if actor.sees_all or self.owns(record):
             return True
-        if record.project is not None and not can_access_project(actor, record.project):
+        if record.project is not None and not self.reaches_project(record.project):
             return False
-        if record.activity is not None and not can_access_activity(actor, record.activity):
+        if record.activity is not None and not self.reaches_activity(record.activity):
             return False
         owner_teams = {membership.team_id for membership in record.user.memberships}
         return not owner_teams or bool(owner_teams & actor.led_team_ids)
@@ -74,12 +92,12 @@ class TimesheetAccess:
         activity, project = record.activity, record.project
         if both_required and (activity is None or project is None):
             return False
-        if activity is not None and (not activity.visible or not can_access_activity(self.actor, activity)):
+        if activity is not None and (not activity.visible or not self.reaches_activity(activity)):
             return False
         if project is not None:
             if not project.visible or not project.customer.visible:
                 return False
-            if not can_access_project(self.actor, project):
+            if not self.reaches_project(project):
                 return False
         return True
 

@@ -23,7 +23,6 @@ from horae.config.service import load_config
 from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.security.permissions import Actor
-from horae.security.visibility import can_access_activity, can_access_project
 from horae.tags.models import Tag
 from horae.timesheets.access import TimesheetAccess
 from horae.timesheets.lockdown import Lockdown
@@ -307,10 +306,10 @@ def validate(draft: Draft, calculated: Calculated, ctx: RuleContext) -> list[Vio
 
     if not actor.sees_all:
         project_changed = project is not None and (original is None or original.project_id != project.id)
-        if project_changed and project is not None and not can_access_project(actor, project):
+        if project_changed and project is not None and not ctx.access.reaches_project(project):
             add("project", "You are not allowed to use this project.")
         activity_changed = activity is not None and (original is None or original.activity_id != activity.id)
-        if activity_changed and activity is not None and not can_access_activity(actor, activity):
+        if activity_changed and activity is not None and not ctx.access.reaches_activity(activity):
             add("activity", "You are not allowed to use this activity.")
 
     if not settings.allow_future_times and begin is not None:

@@ -22,13 +22,19 @@ from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 from horae.activities.models import Activity
 from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
 from horae.api.wire import localize, parse_local_datetime, zone
+from horae.catalog_cache import kept_value
 from horae.customers.models import Customer
 from horae.db import utcnow
 from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
 from horae.meta.models import MetaFieldDefinition, TimesheetMeta
 from horae.projects.models import Project
 from horae.security.permissions import Actor
-from horae.security.visibility import can_access_activity, can_access_customer, can_access_project
+from horae.security.visibility import (
+    TeamLinks,
+    can_access_activity,
+    can_access_customer,
+    can_access_project,
+)
 from horae.tags.models import Tag
 from horae.timesheets import listing
 from horae.timesheets.access import (
@@ -121,13 +127,17 @@ class TimesheetService:
     @property
     def settings(self) -> TimesheetSettings:
         if self._settings is None:
-            self._settings = TimesheetSettings.load(self.session)
+            self._settings = kept_value(self.session, "timesheet_settings", TimesheetSettings.load)
         return self._settings
+
+    @property
+    def team_links(self) -> TeamLinks:
+        return kept_value(self.session, "team_links", TeamLinks.load)
 
     @property
     def access(self) -> TimesheetAccess:
         if self._access is None:
-            self._access = TimesheetAccess(self.actor, self._is_locked)
+            self._access = TimesheetAccess(self.actor, self._is_locked, lambda: self.team_links)
         return self._access
 
     def _is_locked(self, record: Any) -> bool:
@@ -697,7 +707,7 @@ class TimesheetService:
             project.end is not None and project.end < today
         ):
             raise InvalidChoice()
-        if not can_access_project(self.actor, project):
+        if not self.access.reaches_project(project):
             raise InvalidChoice()
         return project
 
@@ -712,7 +722,9 @@ class TimesheetService:
         if original is not None and activity.id == original.activity_id:
             return activity
         parent = activity.project
-        if not activity.visible or not can_access_activity(self.actor, activity):
+        if not activity.visible:
+            raise InvalidChoice()
+        if not self.access.reaches_activity(activity):
             raise InvalidChoice()
         if parent is not None and (not parent.visible or not parent.customer.visible):
             raise InvalidChoice()
