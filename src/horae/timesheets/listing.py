@@ -141,11 +141,11 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
         session,
         Activity,
         {record.activity_id for record in records},
-        _options(Activity, expanded=expanded, teams=team_rule),
+        _options(Activity, expanded=expanded),
     )
     project_ids = {record.project_id for record in records}
     project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
-    projects = _load(session, Project, project_ids, _options(Project, expanded=expanded, teams=team_rule))
+    projects = _load(session, Project, project_ids, _options(Project, expanded=expanded))
     # The embedded user needs the preferences (loaded with every user), the team rule also the
     # memberships; never the supervisor chain the model joins by default.
     user_options = [lazyload(User.supervisor)] + ([] if team_rule else [lazyload(User.memberships)])
@@ -156,18 +156,15 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
         record.activity = activities[record.activity_id]
 
 
-def _options(model: Any, *, expanded: bool, teams: bool) -> list[Any]:
-    """Teams for the team rule, meta fields for the expanded shape; a project's customer always."""
+def _options(model: Any, *, expanded: bool) -> list[Any]:
+    """Meta fields for the expanded shape; a project's customer always. (The team rule reads the
+    teams' restrictions from the service's `team_links`.)"""
     options: list[Any] = []
-    if teams:
-        options.append(selectinload(model.teams))
     if expanded:
         options.append(selectinload(model.meta))
     if model is Project:
         customer = joinedload(Project.customer)
         options.append(customer)
-        if teams:
-            options.append(customer.selectinload(Customer.teams))
         if expanded:
             options.append(customer.selectinload(Customer.meta))
     return options

@@ -189,13 +189,14 @@ class TimesheetService:
         self._require(self.actor.can("view_own_timesheet"))
 
     def search(
-        self, filters: TimesheetFilter, *, expanded: bool, with_teams: bool = False, total: int | None = None
+        self, filters: TimesheetFilter, *, expanded: bool, total: int | None = None
     ) -> tuple[list[Timesheet], int]:
-        """One page of records and the total count (contract §5.1, §7.5). `with_teams` also loads
-        the teams the per-record action checks read (the web pages' row buttons); `total`, when
-        the caller has counted the same filters already (`totals`), saves counting again."""
+        """One page of records and the total count (contract §5.1, §7.5). `total`, when the
+        caller has counted the same filters already (`totals`), saves counting again. The
+        per-record checks read the teams' restrictions from `team_links`, not from the records'
+        customers, projects and activities."""
         query, total = self._page(filters, total)
-        records = self.session.scalars(query.options(*self._loaders(expanded, with_teams))).unique().all()
+        records = self.session.scalars(query.options(*self._loaders(expanded))).unique().all()
         return [*records], total
 
     def listing(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[ListedTimesheet], int]:
@@ -916,7 +917,7 @@ class TimesheetService:
                 conditions.append(column.in_(found))
         return conditions
 
-    def _loaders(self, expanded: bool, with_teams: bool = False) -> list[Any]:
+    def _loaders(self, expanded: bool) -> list[Any]:
         """Eager loading so a page costs the same number of queries for 5 or 500 rows."""
         options: list[Any] = [
             selectinload(Timesheet.tags),
@@ -931,15 +932,7 @@ class TimesheetService:
             .joinedload(Activity.project)
             .joinedload(Project.customer, innerjoin=False),
         ]
-        actor = self.actor
-        needs_teams = not actor.sees_all and (with_teams or actor.can("view_rate_other_timesheet"))
         project, activity = defaultload(Timesheet.project), defaultload(Timesheet.activity)
-        if needs_teams:
-            options += [
-                project.selectinload(Project.teams),
-                project.defaultload(Project.customer).selectinload(Customer.teams),
-                activity.selectinload(Activity.teams),
-            ]
         if expanded:
             options += [
                 project.selectinload(Project.meta),

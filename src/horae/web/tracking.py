@@ -312,9 +312,7 @@ def my_times(request: Request, session: SessionDep, web_user: SignedInDep) -> Re
     count, seconds, money = service.totals(_search_filter(filters, zone, Page(1, PAGE_SIZE)))
     pages = max(1, math.ceil(count / PAGE_SIZE))
     page = Page(min(filters.page, pages), PAGE_SIZE)
-    records, _ = service.search(
-        _search_filter(filters, zone, page), expanded=False, with_teams=True, total=count
-    )
+    records, _ = service.search(_search_filter(filters, zone, page), expanded=False, total=count)
     return render(
         web_user.ui,
         "timesheets.html",
