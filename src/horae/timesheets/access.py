@@ -63,6 +63,7 @@ class TimesheetAccess:
         return self._team_links().reaches_project(self.actor, project)
 
     def reaches_activity(self, activity: Any) -> bool:
+        """`can_access_activity`, likewise."""
         if self._team_links is None:
             return can_access_activity(self.actor, activity)
         return self._team_links().reaches_activity(self.actor, activity)

@@ -117,6 +117,7 @@ class TimesheetService:
         self.now = now or utcnow()
         self._caller: User | None = None
         self._settings: TimesheetSettings | None = None
+        self._team_links: TeamLinks | None = None
         self._access: TimesheetAccess | None = None
         self._lockdown: Callable[[Any], bool] | None = None
 
@@ -132,7 +133,11 @@ class TimesheetService:
 
     @property
     def team_links(self) -> TeamLinks:
-        return kept_value(self.session, "team_links", TeamLinks.load)
+        """The teams' restrictions, read once per use case like the settings (a page checks
+        each of its records)."""
+        if self._team_links is None:
+            self._team_links = kept_value(self.session, "team_links", TeamLinks.load)
+        return self._team_links
 
     @property
     def access(self) -> TimesheetAccess:
