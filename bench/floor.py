@@ -139,14 +139,15 @@ class Floor:
         size = min(int((query.get("size") or ["50"])[0] or 50) or 50, 500)
         page = max(int((query.get("page") or ["1"])[0] or 1), 1)
         full = (query.get("full") or ["false"])[0] in ("1", "true")
-        conditions = [T.c.user_id == caller.id, self.visible(caller)]
         zone = ZoneInfo(caller.timezone)
+        period = []
         if "begin" in query:
-            conditions.append(T.c.begin >= datetime.fromisoformat(query["begin"][0]).replace(tzinfo=zone))
+            period.append(T.c.begin >= datetime.fromisoformat(query["begin"][0]).replace(tzinfo=zone))
         if "end" in query:
-            conditions.append(T.c.begin <= datetime.fromisoformat(query["end"][0]).replace(tzinfo=zone))
+            period.append(T.c.begin <= datetime.fromisoformat(query["end"][0]).replace(tzinfo=zone))
+        conditions = [T.c.user_id == caller.id, self.visible(caller), *period]
         base = T.join(P, P.c.id == T.c.project_id)
-        total = self.count(connection, caller, conditions[2:])
+        total = self.count(connection, caller, period)
         pages = max(1, math.ceil(total / size))
         if page > pages:
             return NOT_FOUND
