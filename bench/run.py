@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -869,6 +870,80 @@ def measure(
     return figures
 
 
+# Horae and its floor alternate in this many slices per connection count (see `measure_against`).
+SLICES = 5
+_LATENCIES = ("p50_ms", "p90_ms", "p99_ms", "mean_ms")
+
+
+def _combined(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """One figure set of several slices: throughput over their total time, latencies as the
+    median of the slices' own, errors summed, the highest peak RSS."""
+    answered = [s for s in slices if s["requests"]]
+    requests, seconds = sum(s["requests"] for s in slices), sum(s["seconds"] for s in slices)
+    combined: dict[str, Any] = {
+        "connections": slices[0]["connections"],
+        "requests": requests,
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "errors": sum(s["errors"] for s in slices),
+        "error_detail": {
+            kind: sum(s["error_detail"].get(kind, 0) for s in slices) for kind in slices[0]["error_detail"]
+        },
+        "seconds": seconds,
+        "slices": len(slices),
+        "peak_rss_mb": max((s["peak_rss_mb"] for s in slices if s.get("peak_rss_mb")), default=None),
+    }
+    for key in _LATENCIES:
+        if answered:
+            combined[key] = statistics.median(s[key] for s in answered)
+    if answered:
+        combined["bytes_per_request"] = answered[0]["bytes_per_request"]
+    return combined
+
+
+def measure_against(
+    wrk: str, horae: Server, baseline: Server, request: Request, size: Size, say: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, float | None]]:
+    """Horae and its baseline at 1 and 10 connections, in alternating slices.
+
+    A shared machine's speed drifts by tens of percent within minutes, so running one server for
+    its whole time and then the other compares two machine states. Here each connection count
+    is split into SLICES pairs of runs, in the order A B, B A, A B … (a steady drift then weighs
+    on both alike), and the ratio is the median of the pairs' own throughput ratios. The figures
+    of each server are its slices combined (`_combined`).
+    """
+    servers = (horae, baseline)
+    for server in servers:
+        run_wrk(wrk, server.base, request, 10, size.warmup)
+    slice_seconds = max(2, round(size.duration / SLICES))
+    figures: dict[str, dict[str, Any]] = {horae.name: {}, baseline.name: {}}
+    ratios: dict[str, float | None] = {}
+    for connections in (1, 10):
+        runs: dict[str, list[dict[str, Any]]] = {horae.name: [], baseline.name: []}
+        pairs = []
+        for index in range(SLICES):
+            pair = {}
+            for server in servers if index % 2 == 0 else servers[::-1]:
+                server.wait_idle()
+                server.reset_peak_memory()
+                result = run_wrk(wrk, server.base, request, connections, slice_seconds)
+                result["seconds"] = slice_seconds
+                result["peak_rss_mb"] = server.peak_memory_mb()
+                runs[server.name].append(result)
+                pair[server.name] = result["rps"]
+            pairs.append(ratio(pair[horae.name], pair[baseline.name]))
+        known = [r for r in pairs if r is not None]
+        ratios[str(connections)] = round(statistics.median(known), 2) if known else None
+        for server in servers:
+            result = figures[server.name][str(connections)] = _combined(runs[server.name])
+            errors = f", {result['errors']} errors" if result["errors"] else ""
+            say(
+                f"    {server.name:<10} c={connections:<2} {result['rps']:>9.1f} req/s  "
+                f"p50 {result.get('p50_ms', 0):>8.2f} ms  p99 {result.get('p99_ms', 0):>8.2f} ms{errors}"
+            )
+        say(f"    {'':<10} c={connections:<2} pairs {pairs} -> median {ratios[str(connections)]}")
+    return figures[horae.name], figures[baseline.name], ratios
+
+
 # --- the same SQL, run directly -----------------------------------------------------------------
 
 
@@ -899,10 +974,15 @@ def _queries(statements: list[tuple[str, Any, bool]]) -> int:
 
 
 def in_process_measurements(
-    url: str, context: Context, probes: dict[str, Probe], say: Callable[[str], None]
+    url: str,
+    context: Context,
+    probes: dict[str, Probe],
+    say: Callable[[str], None],
+    serving: tuple[str, Server] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per available workload: the statements one request runs, counted in an in-process app;
-    for W5-W7 also the time the same SELECTs take run directly on the driver."""
+    for W5-W7 also the time the same SELECTs take run directly on the driver; with `serving`
+    (wrk and the running Horae), for W5 and W6 the paired ratio of `against_raw_sql`."""
     with warnings.catch_warnings():
         # Starlette's test client warns about its httpx dependency; nothing to act on here.
         warnings.simplefilter("ignore")
@@ -938,9 +1018,31 @@ def in_process_measurements(
             selects = [s for s in statements if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
             if key in ("W5", "W6", "W7"):
                 found[key].update(replay(db.engine, selects, write_csv=key == "W7"))
+            if key in ("W5", "W6") and serving is not None:
+                found[key]["paired_ratios"] = {"1": against_raw_sql(*serving, request, db.engine, selects)}
             say(f"    {key:<12} {found[key]}")
     db.dispose()
     return found
+
+
+def against_raw_sql(
+    wrk: str, server: Server, request: Request, engine: Any, selects: list[tuple[str, Any, bool]]
+) -> float | None:
+    """Horae's median latency at one connection over the time of its SELECTs run directly,
+    measured in SLICES alternating pairs (as `measure_against` does with the floor): the
+    median of the pairs' ratios."""
+    pairs = []
+    for index in range(SLICES):
+        timed: dict[str, float | None] = {}
+        for step in ("horae", "sql") if index % 2 == 0 else ("sql", "horae"):
+            if step == "sql":
+                timed[step] = replay(engine, selects, write_csv=False)["raw_sql_ms"]
+            else:
+                server.wait_idle()
+                timed[step] = run_wrk(wrk, server.base, request, 1, 5).get("p50_ms")
+        pairs.append(ratio(timed["horae"], timed["sql"]))
+    known = [r for r in pairs if r is not None]
+    return round(statistics.median(known), 2) if known else None
 
 
 def replay(engine: Any, statements: list[tuple[str, Any, bool]], write_csv: bool) -> dict[str, Any]:
@@ -1089,6 +1191,26 @@ def _rows_per_second(rows: int | None, figures: dict[str, Any] | None) -> int | 
     return round(rows / (figures["p50_ms"] / 1000))
 
 
+def versus_floor(entry: dict[str, Any], connections: str = "10") -> float | None:
+    """Horae's throughput as a share of the floor's: the median of the alternating pairs
+    (`measure_against`), or for results written before them, the two runs' ratio."""
+    paired = entry.get("paired_ratios")
+    if paired:
+        return paired.get(connections)
+    horae, floor = (entry.get("horae") or {}).get(connections), (entry.get("floor") or {}).get(connections)
+    return ratio(horae and horae.get("rps"), floor and floor.get("rps"))
+
+
+def versus_raw_sql(entry: dict[str, Any]) -> float | None:
+    """Horae's median latency at one connection over its SQL's: the median of the alternating
+    pairs (`against_raw_sql`), or for results written before them, the two measurements'."""
+    paired = entry.get("paired_ratios")
+    if paired:
+        return paired.get("1")
+    horae, sql = (entry.get("horae") or {}).get("1"), entry.get("queries", {})
+    return ratio(horae and horae.get("p50_ms"), sql.get("raw_sql_ms"))
+
+
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue with the measured value and whether it holds."""
     w = results["workloads"]
@@ -1107,25 +1229,13 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         checks.append({"target": name, "value": value, "limit": f"{op} {limit:g}{unit}", "holds": holds})
 
     for key in ("W1", "W1 full"):
-        horae, floor = fig(key), fig(key, "floor")
-        add(
-            f"{key}: throughput vs floor (10 conn.)",
-            ratio(horae and horae["rps"], floor and floor["rps"]),
-            0.6,
-            "≥",
-        )
+        add(f"{key}: throughput vs floor (10 conn.)", versus_floor(w.get(key, {})), 0.6, "≥")
+        horae = fig(key)
         add(f"{key}: p99 at 10 connections", horae and horae["p99_ms"], 25, "<", " ms")
     for key in ("W3", "W4"):
-        horae, floor = fig(key), fig(key, "floor")
-        add(
-            f"{key}: write throughput vs floor (10 conn.)",
-            ratio(horae and horae["rps"], floor and floor["rps"]),
-            0.5,
-            "≥",
-        )
+        add(f"{key}: write throughput vs floor (10 conn.)", versus_floor(w.get(key, {})), 0.5, "≥")
     for key in ("W5", "W6"):
-        horae, sql = fig(key, connections="1"), w.get(key, {}).get("queries", {})
-        add(f"{key}: p50 vs raw SQL", ratio(horae and horae["p50_ms"], sql.get("raw_sql_ms")), 1.5, "≤", "x")
+        add(f"{key}: p50 vs raw SQL", versus_raw_sql(w.get(key, {})), 1.5, "≤", "x")
     queries = w.get("W6", {}).get("queries", {}).get("queries")
     add("W6: queries per request", queries, 10, "<")
     w7 = w.get("W7", {})
@@ -1206,9 +1316,9 @@ def table(results: dict[str, Any]) -> str:
                 continue
             versus = ""
             if server == "horae" and entry.get("floor"):
-                versus = _cell(ratio(figures["10"].get("rps"), entry["floor"]["10"].get("rps")), "x")
+                versus = _cell(versus_floor(entry), "x")
             elif server == "horae" and queries.get("raw_sql_ms"):
-                versus = f"p50 {_cell(ratio(figures['1'].get('p50_ms'), queries['raw_sql_ms']), 'x')} raw SQL"
+                versus = f"p50 {_cell(versus_raw_sql(entry), 'x')} raw SQL"
             errors = sum(f.get("errors", 0) for f in figures.values())
             name = f"{server} ({errors} errors)" if errors else server
             count = _cell(queries.get("queries")) if server == "horae" else ""
@@ -1251,6 +1361,14 @@ How the figures are made, so that they can be reproduced and read as ratios rath
 * Every workload runs for a warm-up, then at 1 and at 10 connections (one wrk thread per
   connection); the figures are requests per second and the 50th/99th latency percentiles as wrk
   measures them. Requests answered with an error status are counted as errors.
+* Horae and its floor take turns: each connection count is run as five pairs of 3-second
+  slices, in the order Horae-floor, floor-Horae, Horae-floor …, and the ratio to the floor is
+  the median of the five pairs' own ratios. A shared host's speed drifts by tens of percent
+  within minutes; slices side by side see the same machine. A server's figures are its slices
+  taken together: the throughput over their total time, the latencies as the median of theirs.
+  W5 and W6 are set against their SQL the same way, once every workload has run: five pairs of
+  a 5-second run at one connection and the SELECTs replayed for 2 s, the ratio being the median
+  of the pairs' median latency over the replay's mean time.
 * Baselines in the same run: the floor for W1, W3, W4 and W9; for W5-W7 the very SELECT
   statements Horae ran for the request (captured in an in-process app, which also counts the
   queries per request) run directly on the database driver, for W7 with the rows written by
@@ -1545,18 +1663,26 @@ def run(
             if workload.rows:
                 entry["rows"] = count_rows(workload.key, found, workload.rows(context))
             entry["probe_seconds"] = round(found.seconds, 3)
-            entry["horae"] = measure(wrk, horae, found.request, size, say, found.seconds)
             if workload.baseline == "floor":
                 with httpx.Client(base_url=floor.base, timeout=120) as floor_client:
                     entry["floor_same_json"] = same_json(floor_client, found)
-                entry["floor"] = measure(wrk, floor, found.request, size, say, found.seconds)
+                entry["horae"], entry["floor"], entry["paired_ratios"] = measure_against(
+                    wrk, horae, floor, found.request, size, say
+                )
+            else:
+                entry["horae"] = measure(wrk, horae, found.request, size, say, found.seconds)
+        if args.floor_as_horae:
+            results["note"] = "harness check: the floor app stood in for Horae"
+        else:
+            say("  statements per request and the same SQL run directly (in-process):")
+            # Horae still serves: W5 and W6 are timed against their SQL once more, side by side.
+            measured = in_process_measurements(url, context, probes, say, (wrk, horae))
+            for key, figures in measured.items():
+                ratios = figures.pop("paired_ratios", None)
+                results["workloads"][key]["queries"] = figures
+                if ratios:
+                    results["workloads"][key]["paired_ratios"] = ratios
     results["machine"]["load_average_after"] = round(os.getloadavg()[0], 2)
-    if args.floor_as_horae:
-        results["note"] = "harness check: the floor app stood in for Horae"
-    else:
-        say("  statements per request and the same SQL run directly (in-process):")
-        for key, figures in in_process_measurements(url, context, probes, say).items():
-            results["workloads"][key]["queries"] = figures
     timetagger = not args.skip_timetagger and args.database == "sqlite"  # TimeTagger keeps SQLite files
     if args.mode == "load" and timetagger and (only is None or {"W1", "W4"} & only):
         say("  TimeTagger:")

@@ -1,0 +1,64 @@
+"""Writes complete when every worker thread of the server is taken.
+
+The request handlers run on anyio's shared thread pool. On SQLite a writer holds the write lock
+from its first statement until its unit of work ends; the other writers wait for the lock on
+pool threads. Were the COMMIT queued for the same pool, a writer could hold the lock while every
+thread waits for it: nothing would move until SQLite's busy timeout failed the waiting writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from anyio import to_thread
+from sqlalchemy import func, select
+
+from horae.app import create_app
+from horae.settings import Settings
+from horae.timesheets.models import Timesheet
+from tests.api.test_timesheets import html5, yesterday_at
+from tests.parallel import in_parallel
+from tests.reliability.servers import app_server
+
+POOL_THREADS = 2
+WRITERS = 8
+
+
+def with_pool_of(app: Any, threads: int) -> Any:
+    """The app, on a server whose shared thread pool has `threads` threads."""
+
+    async def limited(scope: Any, receive: Any, send: Any) -> None:
+        to_thread.current_default_thread_limiter().total_tokens = threads
+        await app(scope, receive, send)
+
+    return limited
+
+
+@pytest.fixture
+def small_pool_url(backend: Any) -> Iterator[str]:
+    app = create_app(Settings(database_url=backend.url, environment="test"), db=backend.db)
+    with app_server(with_pool_of(app, POOL_THREADS)) as base_url:
+        yield base_url
+
+
+def test_writers_outnumbering_the_threads_all_commit(backend, make_user, catalog, small_pool_url):
+    work = catalog.work()
+    users = [dataclasses.replace(make_user(), base_url=small_pool_url) for _ in range(WRITERS)]
+    body = {
+        "project": work.project.id,
+        "activity": work.activity.id,
+        "begin": html5(yesterday_at(9)),
+        "end": html5(yesterday_at(10)),
+        "description": "one of many writers",
+    }
+    answers = in_parallel([(user, "POST", "/api/timesheets", body) for user in users])
+
+    assert [answer.status_code for answer in answers] == [200] * WRITERS
+    with backend.db.session(write=False) as session:
+        stored = session.scalar(
+            select(func.count()).where(Timesheet.user_id.in_([user.id for user in users]))
+        )
+    assert stored == WRITERS
