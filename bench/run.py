@@ -33,7 +33,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -973,56 +973,57 @@ def _queries(statements: list[tuple[str, Any, bool]]) -> int:
     return sum(1 for statement, _p, _m in statements if not statement.lstrip().upper().startswith(control))
 
 
-def in_process_measurements(
-    url: str,
-    context: Context,
-    probes: dict[str, Probe],
-    say: Callable[[str], None],
-    serving: tuple[str, Server] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Per available workload: the statements one request runs, counted in an in-process app;
-    for W5-W7 also the time the same SELECTs take run directly on the driver; with `serving`
-    (wrk and the running Horae), for W5 and W6 the paired ratio of `against_raw_sql`."""
-    with warnings.catch_warnings():
-        # Starlette's test client warns about its httpx dependency; nothing to act on here.
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
+class InProcess:
+    """Horae as an in-process app on the run's database, its statements recorded: what one
+    request of a workload runs (`statements`), and for W5-W7 the same SELECTs run directly on
+    the driver. It is kept open for the whole run, so that each workload is measured right
+    after its HTTP runs, on the data they saw."""
 
-    from horae.app import create_app
-    from horae.db import Database
-    from horae.settings import Settings
+    def __init__(self, url: str, context: Context) -> None:
+        self.url, self.context = url, context
 
-    db = Database(url)
-    log = StatementLog(db.engine)
-    app = create_app(Settings(database_url=url, environment="local"), db=db)
-    found: dict[str, dict[str, Any]] = {}
-    with TestClient(app) as client:
-        for key, found_probe in probes.items():
-            request = found_probe.request
-            if not found_probe.available or request is None:
-                continue
-            headers = request.auths[0]
-            if request.session_users:
-                signed_in = sign_in(client, request.session_users[0]["username"], context.password)
-                headers = signed_in or headers
-            with log.recording() as statements:
-                answer = client.request(
-                    request.method, request.paths[0], headers=headers, content=fill_body(request.body)
-                )
-            if request.script == "start_stop.lua" and answer.status_code == 200:
-                with log.recording() as stop_statements:
-                    client.patch(f"/api/timesheets/{answer.json()['id']}/stop", headers=headers)
-                found[key] = {"queries": _queries(statements), "stop_queries": _queries(stop_statements)}
-            else:
-                found[key] = {"queries": _queries(statements)}
-            selects = [s for s in statements if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
-            if key in ("W5", "W6", "W7"):
-                found[key].update(replay(db.engine, selects, write_csv=key == "W7"))
-            if key in ("W5", "W6") and serving is not None:
-                found[key]["paired_ratios"] = {"1": against_raw_sql(*serving, request, db.engine, selects)}
-            say(f"    {key:<12} {found[key]}")
-    db.dispose()
-    return found
+    def __enter__(self) -> InProcess:
+        with warnings.catch_warnings():
+            # Starlette's test client warns about its httpx dependency; nothing to act on here.
+            warnings.simplefilter("ignore")
+            from fastapi.testclient import TestClient
+
+        from horae.app import create_app
+        from horae.db import Database
+        from horae.settings import Settings
+
+        self.db = Database(self.url)
+        self.log = StatementLog(self.db.engine)
+        app = create_app(Settings(database_url=self.url, environment="local"), db=self.db)
+        self.client = TestClient(app)
+        self.client.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.client.__exit__(None, None, None)
+        self.db.dispose()
+
+    def measure(self, key: str, request: Request) -> tuple[dict[str, Any], list[tuple[str, Any, bool]]]:
+        """The workload's statement count (and for W5-W7 the time of its SELECTs run directly),
+        and its SELECTs."""
+        client, log = self.client, self.log
+        headers = request.auths[0]
+        if request.session_users:
+            signed_in = sign_in(client, request.session_users[0]["username"], self.context.password)
+            headers = signed_in or headers
+        with log.recording() as statements:
+            answer = client.request(
+                request.method, request.paths[0], headers=headers, content=fill_body(request.body)
+            )
+        found: dict[str, Any] = {"queries": _queries(statements)}
+        if request.script == "start_stop.lua" and answer.status_code == 200:
+            with log.recording() as stop_statements:
+                client.patch(f"/api/timesheets/{answer.json()['id']}/stop", headers=headers)
+            found["stop_queries"] = _queries(stop_statements)
+        selects = [s for s in statements if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
+        if key in ("W5", "W6", "W7"):
+            found.update(replay(self.db.engine, selects, write_csv=key == "W7"))
+        return found, selects
 
 
 def against_raw_sql(
@@ -1631,14 +1632,19 @@ def run(
         },
         "workloads": {},
     }
-    probes: dict[str, Probe] = {}
     # Reads first, then writes: the writes add rows the reads would otherwise see. The exports
     # come last: a server that is still writing abandoned exports would slow every later figure
     # (the writes add rows of today, outside the exported quarter).
     exports = [w for w in workloads if w.key in ("W7", "W8")]
     rest = [w for w in workloads if w not in exports]
     ordered = [w for w in rest if not w.writes] + [w for w in rest if w.writes] + exports
-    with running(horae), running(floor), httpx.Client(base_url=horae.base, timeout=120) as client:
+    with (
+        running(horae),
+        running(floor),
+        httpx.Client(base_url=horae.base, timeout=120) as client,
+        ExitStack() as stack,
+    ):
+        in_process = None if args.floor_as_horae else stack.enter_context(InProcess(url, context))
         for workload in ordered:
             if exports and workload is exports[0] and rest and not args.floor_as_horae:
                 # The exports' peak memory is measured on a freshly started server: the process
@@ -1647,7 +1653,6 @@ def run(
                 horae.stop()
                 horae.start()
             found = probe(workload, client, context)
-            probes[workload.key] = found
             entry: dict[str, Any] = {
                 "title": workload.title,
                 "available": found.available,
@@ -1671,17 +1676,16 @@ def run(
                 )
             else:
                 entry["horae"] = measure(wrk, horae, found.request, size, say, found.seconds)
-        if args.floor_as_horae:
-            results["note"] = "harness check: the floor app stood in for Horae"
-        else:
-            say("  statements per request and the same SQL run directly (in-process):")
-            # Horae still serves: W5 and W6 are timed against their SQL once more, side by side.
-            measured = in_process_measurements(url, context, probes, say, (wrk, horae))
-            for key, figures in measured.items():
-                ratios = figures.pop("paired_ratios", None)
-                results["workloads"][key]["queries"] = figures
-                if ratios:
-                    results["workloads"][key]["paired_ratios"] = ratios
+            if in_process is None:
+                continue
+            entry["queries"], selects = in_process.measure(workload.key, found.request)
+            say(f"    in-process {entry['queries']}")
+            if workload.key in ("W5", "W6"):
+                ratios = {"1": against_raw_sql(wrk, horae, found.request, in_process.db.engine, selects)}
+                entry["paired_ratios"] = ratios
+                say(f"    {'':<10} c=1  against its SQL, paired: {ratios['1']}")
+    if args.floor_as_horae:
+        results["note"] = "harness check: the floor app stood in for Horae"
     results["machine"]["load_average_after"] = round(os.getloadavg()[0], 2)
     timetagger = not args.skip_timetagger and args.database == "sqlite"  # TimeTagger keeps SQLite files
     if args.mode == "load" and timetagger and (only is None or {"W1", "W4"} & only):
