@@ -16,8 +16,9 @@ from starlette.responses import Response
 
 from horae.api.deps import DatabaseDep
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 
-router = APIRouter(prefix="/health", tags=["Health"], include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/health", tags=["Health"], include_in_schema=False)
 log = logging.getLogger("horae.health")
 # Never cached: a proxy must not answer for a process that died.
 NO_STORE = {"Cache-Control": "no-store"}

@@ -14,12 +14,13 @@ from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
 from horae.api.params import parse_choice, parse_flag, parse_id, parse_id_list, parse_order, parse_visibility
 from horae.api.responses import json_response, no_content
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Gone
 from horae.records.api import add_record_routes
 from horae.security.attributes import can_activity
 from horae.security.permissions import Actor
 
-router = APIRouter(prefix="/api", tags=["Activity"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Activity"])
 
 REMOVED_TEAM_ENDPOINT = 'This endpoint was removed, use "POST /api/teams/" instead.'
 

@@ -24,10 +24,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from horae.api.deps import SessionDep, authenticate
 from horae.api.errors import Unauthorized
 from horae.api.openapi import SCHEMAS, ref
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import NotFound
 from horae.version import KIMAI_VERSION
 
-router = APIRouter(prefix="/api")
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api")
 
 LOGIN_PATH = "/login"
 STATIC_DIR = Path(__file__).parent / "static"

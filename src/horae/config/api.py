@@ -8,10 +8,11 @@ from starlette.responses import Response
 from horae.api.deps import ActorDep, SessionDep
 from horae.api.openapi import answers, register_schema
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.version import KIMAI_VERSION, KIMAI_VERSION_ID
 
-router = APIRouter(prefix="/api", tags=["Default"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Default"])
 
 register_schema(
     "Pong",

@@ -11,6 +11,7 @@ from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
 from horae.api.params import parse_choice, parse_flag, parse_order, parse_visibility
 from horae.api.responses import json_response, no_content
+from horae.api.routing import UnitOfWorkRoute
 from horae.customers import service
 from horae.customers.models import Customer
 from horae.customers.schemas import customer_entity, customer_form
@@ -19,7 +20,7 @@ from horae.records.api import add_record_routes
 from horae.security.attributes import can_customer
 from horae.security.permissions import Actor
 
-router = APIRouter(prefix="/api", tags=["Customer"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Customer"])
 
 REMOVED_TEAM_ENDPOINT = 'This endpoint was removed, use "POST /api/teams/" instead.'
 

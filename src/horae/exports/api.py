@@ -15,13 +15,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from horae.api.deps import ActorDep, DatabaseDep, SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.db import Database
 from horae.exports.query import QueryValues, parse_export_request
 from horae.exports.service import PreparedExport, prepare_export, run_export
 from horae.exports.writers import FORMATS
 
 EXTENSION_TAG = "Horae extension"
-router = APIRouter(prefix="/api", tags=[EXTENSION_TAG])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=[EXTENSION_TAG])
 
 _END = object()
 

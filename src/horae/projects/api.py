@@ -19,6 +19,7 @@ from horae.api.params import (
     parse_visibility,
 )
 from horae.api.responses import json_response, no_content
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import BadRequest, Gone
 from horae.projects import service
 from horae.projects.models import Project
@@ -27,7 +28,7 @@ from horae.records.api import add_record_routes
 from horae.security.attributes import can_project
 from horae.security.permissions import Actor
 
-router = APIRouter(prefix="/api", tags=["Project"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Project"])
 
 REMOVED_TEAM_ENDPOINT = 'This endpoint was removed, use "POST /api/teams/" instead.'
 

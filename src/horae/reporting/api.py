@@ -19,12 +19,13 @@ from starlette.responses import Response
 from horae.api.deps import ActorDep, SessionDep
 from horae.api.openapi import answers
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import BadRequest, NotFound
 from horae.reporting import schemas, service
 
 EXTENSION_TAG = "Horae extension"
 EXTENSION = {"x-horae-extension": True}
-router = APIRouter(prefix="/api/horae/reports", tags=[EXTENSION_TAG])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api/horae/reports", tags=[EXTENSION_TAG])
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^\d+$")

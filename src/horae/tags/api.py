@@ -11,12 +11,13 @@ from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.forms import MAX_ID, FormContext
 from horae.api.openapi import answers, body_doc
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.errors import NotFound, ValidationFailed
 from horae.tags import service
 from horae.tags.schemas import TAG_FORM, tag_entity
 
-router = APIRouter(prefix="/api", tags=["Tag"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Tag"])
 
 
 @router.get(

@@ -9,12 +9,13 @@ from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.forms import MAX_ID, FormContext
 from horae.api.openapi import answers, body_doc
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.errors import NotFound, ValidationFailed
 from horae.teams import service
 from horae.teams.schemas import TEAM_FORM, team_collection, team_entity
 
-router = APIRouter(prefix="/api", tags=["Team"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Team"])
 
 
 def _path_id(value: int) -> int:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.openapi import answers, body_doc
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.api.wire import parse_strict_datetime
 from horae.errors import BadRequest
 from horae.security.permissions import Actor
@@ -20,7 +21,7 @@ from horae.timesheets.schemas import Expansions, timesheet_form, timesheet_json
 from horae.timesheets.search import ListQuery, TimesheetFilter, parse_list_query
 from horae.timesheets.service import RestartOptions, TimesheetService
 
-router = APIRouter(prefix="/api")
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api")
 TAG = "Timesheet"
 
 

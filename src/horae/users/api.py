@@ -11,6 +11,7 @@ from horae.api.deps import ActorDep, BodyDep, SessionDep, SettingsDep
 from horae.api.forms import MAX_ID, bool_query
 from horae.api.openapi import answers, body_doc
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.errors import BadRequest, NotFound, ValidationFailed
 from horae.users import service
@@ -25,7 +26,7 @@ from horae.users.schemas import (
     user_entity,
 )
 
-router = APIRouter(prefix="/api", tags=["User"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["User"])
 
 VISIBILITY = {"1": 1, "2": 2, "3": 3}
 

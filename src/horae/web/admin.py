@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from horae.api.deps import SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import SETTINGS, load_config, update_settings
 from horae.errors import Forbidden, ValidationFailed
 from horae.security.matrix import ALL_PERMISSIONS
@@ -21,7 +22,7 @@ from horae.web.i18n import N_
 from horae.web.profile import timezone_choices
 from horae.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_LABELS = {

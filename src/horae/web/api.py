@@ -18,6 +18,7 @@ from horae.activities import service as activities
 from horae.api.deps import ActorDep, SessionDep
 from horae.api.openapi import answers, register_schema
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.customers import service as customers
 from horae.errors import NotFound
 from horae.projects import service as projects
@@ -28,7 +29,7 @@ from horae.users.models import User
 from horae.users.service import set_preference
 from horae.web.i18n import N_, translations, ui_language
 
-router = APIRouter(prefix="/api")
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api")
 
 DASHBOARD_PREFERENCE = "dashboard_widgets"
 DEFAULT_WIDGETS = (

@@ -24,6 +24,7 @@ from horae.activities import service as activities
 from horae.activities.models import Activity
 from horae.api.deps import SessionDep
 from horae.api.params import BOTH, HIDDEN, VISIBLE
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.customers import service as customers
 from horae.customers.models import Customer
@@ -44,7 +45,7 @@ from horae.web.paging import Pager, read_page, requested_page
 from horae.web.profile import timezone_choices
 from horae.web.rendering import SAVED_MESSAGES, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 SAVED_MESSAGES.update(
     {

@@ -40,6 +40,7 @@ from starlette.responses import Response
 
 from horae.activities.models import Activity
 from horae.api.deps import SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.customers.models import Customer
 from horae.db import utcnow
 from horae.projects.models import Project
@@ -54,7 +55,7 @@ from horae.web.auth import SignedInDep, WebUser
 from horae.web.charts import ChartBar, bar_chart
 from horae.web.rendering import Ui, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 LATEST_ENTRIES = 10
 RECENT_ACTIVITIES = 5

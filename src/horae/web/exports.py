@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from horae.api.deps import DatabaseDep, SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import BadRequest, Forbidden
 from horae.exports.api import export_response
 from horae.exports.columns import DEFAULT_KEYS, META_PREFIX, STANDARD_COLUMNS
@@ -31,7 +32,7 @@ from horae.web.auth import SignedInDep
 from horae.web.csrf import CheckedFormDep
 from horae.web.i18n import N_
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 FORMAT_LABELS = {"csv": N_("CSV"), "xlsx": N_("Excel (XLSX)"), "pdf": N_("PDF"), "html": N_("HTML")}
 # The labels of exports.columns, for the catalogue (the files keep the English headings).

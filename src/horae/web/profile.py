@@ -26,6 +26,7 @@ from horae.api.forms import (
     Timezone,
     known_timezones,
 )
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.db import utcnow
 from horae.errors import Forbidden, ValidationFailed
@@ -46,7 +47,7 @@ from horae.web.i18n import OFFERED_LOCALES, UI_LANGUAGES, language_choices, loca
 from horae.web.rendering import render
 from horae.web.session import end_other_sessions
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 PERSONAL_FORM = Form(
     alias=Text(max_length=60, plain=True),

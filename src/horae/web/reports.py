@@ -20,6 +20,7 @@ from sqlalchemy import select, true
 from starlette.responses import Response
 
 from horae.api.deps import SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Forbidden, NotFound
 from horae.reporting import service
 from horae.reporting.api import parse_day, parse_id
@@ -33,7 +34,7 @@ from horae.web.i18n import N_, Formatter
 from horae.web.navigation import NavItem, register
 from horae.web.rendering import Ui, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 PERIOD_KINDS = ("week", "month", "year")
 # The figure the all-users report shows per cell; money needs the rate permissions.

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from horae.api.deps import SESSION_COOKIE, DatabaseDep, SessionDep, client_address
+from horae.api.routing import UnitOfWorkRoute
 from horae.db import utcnow
 from horae.errors import ValidationFailed
 from horae.security.authentication import (
@@ -37,7 +38,7 @@ from horae.web.session import (
     start_session,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 INVALID_CREDENTIALS = N_("Invalid username or password.")
 ACCOUNT_DISABLED = N_("Your account is disabled.")

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from horae.api.deps import SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Forbidden, ValidationFailed
 from horae.tags import service
 from horae.tags.models import Tag
@@ -26,7 +27,7 @@ from horae.web.navigation import NavItem, register
 from horae.web.paging import read_page, requested_page
 from horae.web.rendering import SAVED_MESSAGES, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(NavItem("tags", N_("Tags"), "catalog", ("view_tag",), prefix="/tags"))
 SAVED_MESSAGES.update(

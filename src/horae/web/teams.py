@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from horae.activities.models import Activity
 from horae.api.deps import SessionDep
+from horae.api.routing import UnitOfWorkRoute
 from horae.customers.models import Customer
 from horae.errors import NotFound, ValidationFailed
 from horae.projects.models import Project
@@ -32,7 +33,7 @@ from horae.web.navigation import NavItem, register
 from horae.web.paging import read_page, requested_page
 from horae.web.rendering import SAVED_MESSAGES, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(NavItem("teams", N_("Teams"), "admin", ("view_team",), prefix="/teams"))
 SAVED_MESSAGES.update(

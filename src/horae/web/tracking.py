@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from horae.api.deps import SessionDep
 from horae.api.forms import parse_duration
 from horae.api.pagination import Page
+from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Forbidden, ServiceValidationFailed, ValidationFailed
 from horae.timesheets.models import Timesheet
 from horae.timesheets.search import TimesheetFilter
@@ -37,7 +38,7 @@ from horae.web.i18n import N_
 from horae.web.navigation import NavItem, register
 from horae.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
 RECENT_SIZE = 8

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from horae.api.deps import SessionDep
 from horae.api.forms import ChoiceList, Form
+from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.errors import Forbidden, ValidationFailed
 from horae.settings import get_settings
@@ -34,7 +35,7 @@ from horae.web.profile import timezone_choices
 from horae.web.rendering import SAVED_MESSAGES, render
 from horae.web.session import end_other_sessions
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(NavItem("users", N_("Users"), "admin", ("view_user",), prefix="/users"))
 SAVED_MESSAGES.update(

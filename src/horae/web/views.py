@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
+from horae.api.routing import UnitOfWorkRoute
 from horae.web import (
     admin,
     catalog,
@@ -29,7 +30,7 @@ from horae.web.rendering import STATIC_DIR
 # Each module holds the pages of one area; later areas (tracking, catalog) join this list.
 PAGE_MODULES = (signin, dashboard, tracking, exports, reports, catalog, tags, users, teams, profile, admin)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 for module in PAGE_MODULES:
     router.include_router(module.router)
 

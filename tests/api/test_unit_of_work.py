@@ -1,0 +1,92 @@
+"""A synchronous handler's unit of work is committed when the handler returns, in the handler's
+own call (`api/routing.UnitOfWorkRoute`): by the time the session's end runs, its connection
+(and on SQLite the write lock) is already given back. A handler that raises commits nothing."""
+
+# No `from __future__ import annotations`: FastAPI reads the handlers' annotations, which name
+# a dependency defined inside `probe_app`.
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from horae.api.routing import UnitOfWorkRoute
+from horae.tags.models import Tag
+from tests.http import http_client
+from tests.reliability.servers import app_server
+
+
+def probe_app(backend: Any, route_class: type, seen: dict[str, bool]) -> FastAPI:
+    """An app with one writing handler; `seen` records whether the session was still in its
+    transaction when its end began."""
+
+    def unit_of_work() -> Iterator[Session]:
+        with backend.db.session() as session:
+            yield session
+            seen["open_at_end"] = session.in_transaction()
+
+    UnitOfWork = Annotated[Session, Depends(unit_of_work, scope="function")]
+    router = APIRouter(route_class=route_class)
+
+    @router.post("/tags/{name}")
+    def add_tag(name: str, session: UnitOfWork) -> dict[str, str]:
+        session.add(Tag(name=name))
+        session.flush()
+        return {"name": name}
+
+    @router.post("/failing/{name}")
+    def add_and_fail(name: str, session: UnitOfWork) -> dict[str, str]:
+        session.add(Tag(name=name))
+        session.flush()
+        raise RuntimeError("the handler failed after its flush")
+
+    app = FastAPI()
+    app.include_router(router)
+    return app
+
+
+def stored(backend: Any, name: str) -> bool:
+    with backend.db.session(write=False) as session:
+        return session.scalar(select(Tag.id).where(Tag.name == name)) is not None
+
+
+@pytest.mark.parametrize(("route_class", "open_at_end"), [(UnitOfWorkRoute, False), (APIRoute, True)])
+def test_the_handler_commits_before_the_session_ends(backend, route_class, open_at_end):
+    seen: dict[str, bool] = {}
+    name = f"uow-{uuid.uuid4().hex[:12]}"
+    with app_server(probe_app(backend, route_class, seen)) as base_url, http_client(base_url) as client:
+        answer = client.post(f"/tags/{name}")
+    assert answer.status_code == 200
+    # The plain route leaves the commit to the session's end; ours has committed already.
+    assert seen["open_at_end"] is open_at_end
+    assert stored(backend, name)
+
+
+def test_a_handler_that_raises_commits_nothing(backend):
+    seen: dict[str, bool] = {}
+    name = f"uow-{uuid.uuid4().hex[:12]}"
+    with app_server(probe_app(backend, UnitOfWorkRoute, seen)) as base_url, http_client(base_url) as client:
+        answer = client.post(f"/failing/{name}")
+    assert answer.status_code == 500
+    assert not stored(backend, name)
+
+
+def test_every_route_of_the_application_ends_its_unit_of_work_in_its_handler(backend):
+    from horae.app import create_app
+    from horae.settings import Settings
+
+    def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            elif hasattr(route, "original_router"):  # an included router, kept as it is
+                yield from api_routes(route.original_router.routes)
+
+    app = create_app(Settings(database_url=backend.url, environment="test"), db=backend.db)
+    routes = list(api_routes(app.routes))
+    assert len(routes) > 100
+    assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []
