@@ -974,8 +974,8 @@ def _queries(statements: list[tuple[str, Any, bool]]) -> int:
 
 
 class InProcess:
-    """Horae as an in-process app on the run's database, its statements recorded: what one
-    request of a workload runs (`statements`), and for W5-W7 the same SELECTs run directly on
+    """Horae as an in-process app on the run's database, its statements recorded: how many
+    one request of a workload runs, and for W5-W7 the time of the same SELECTs run directly on
     the driver. It is kept open for the whole run, so that each workload is measured right
     after its HTTP runs, on the data they saw."""
 
@@ -1367,7 +1367,7 @@ How the figures are made, so that they can be reproduced and read as ratios rath
   the median of the five pairs' own ratios. A shared host's speed drifts by tens of percent
   within minutes; slices side by side see the same machine. A server's figures are its slices
   taken together: the throughput over their total time, the latencies as the median of theirs.
-  W5 and W6 are set against their SQL the same way, once every workload has run: five pairs of
+  W5 and W6 are set against their SQL the same way, right after their own runs: five pairs of
   a 5-second run at one connection and the SELECTs replayed for 2 s, the ratio being the median
   of the pairs' median latency over the replay's mean time.
 * Baselines in the same run: the floor for W1, W3, W4 and W9; for W5-W7 the very SELECT
