@@ -900,6 +900,17 @@ def _combined(slices: list[dict[str, Any]]) -> dict[str, Any]:
     return combined
 
 
+def _in_turn(index: int, pair: tuple[Any, Any]) -> tuple[Any, Any]:
+    """The pair in the order of slice `index`: A B, B A, A B … (a steady drift then weighs on
+    both alike)."""
+    return pair if index % 2 == 0 else (pair[1], pair[0])
+
+
+def _median_ratio(pairs: list[float | None]) -> float | None:
+    known = [r for r in pairs if r is not None]
+    return round(statistics.median(known), 2) if known else None
+
+
 def measure_against(
     wrk: str, horae: Server, baseline: Server, request: Request, size: Size, say: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, float | None]]:
@@ -907,8 +918,8 @@ def measure_against(
 
     A shared machine's speed drifts by tens of percent within minutes, so running one server for
     its whole time and then the other compares two machine states. Here each connection count
-    is split into SLICES pairs of runs, in the order A B, B A, A B … (a steady drift then weighs
-    on both alike), and the ratio is the median of the pairs' own throughput ratios. The figures
+    is split into SLICES pairs of runs (`_in_turn`), and the ratio is the median of the pairs'
+    own throughput ratios. The figures
     of each server are its slices combined (`_combined`).
     """
     servers = (horae, baseline)
@@ -919,10 +930,10 @@ def measure_against(
     ratios: dict[str, float | None] = {}
     for connections in (1, 10):
         runs: dict[str, list[dict[str, Any]]] = {horae.name: [], baseline.name: []}
-        pairs = []
+        pairs: list[float | None] = []
         for index in range(SLICES):
             pair = {}
-            for server in servers if index % 2 == 0 else servers[::-1]:
+            for server in _in_turn(index, servers):
                 server.wait_idle()
                 server.reset_peak_memory()
                 result = run_wrk(wrk, server.base, request, connections, slice_seconds)
@@ -931,8 +942,7 @@ def measure_against(
                 runs[server.name].append(result)
                 pair[server.name] = result["rps"]
             pairs.append(ratio(pair[horae.name], pair[baseline.name]))
-        known = [r for r in pairs if r is not None]
-        ratios[str(connections)] = round(statistics.median(known), 2) if known else None
+        ratios[str(connections)] = _median_ratio(pairs)
         for server in servers:
             result = figures[server.name][str(connections)] = _combined(runs[server.name])
             errors = f", {result['errors']} errors" if result["errors"] else ""
@@ -1032,18 +1042,17 @@ def against_raw_sql(
     """Horae's median latency at one connection over the time of its SELECTs run directly,
     measured in SLICES alternating pairs (as `measure_against` does with the floor): the
     median of the pairs' ratios."""
-    pairs = []
+    pairs: list[float | None] = []
     for index in range(SLICES):
         timed: dict[str, float | None] = {}
-        for step in ("horae", "sql") if index % 2 == 0 else ("sql", "horae"):
+        for step in _in_turn(index, ("horae", "sql")):
             if step == "sql":
                 timed[step] = replay(engine, selects, write_csv=False)["raw_sql_ms"]
             else:
                 server.wait_idle()
                 timed[step] = run_wrk(wrk, server.base, request, 1, 5).get("p50_ms")
         pairs.append(ratio(timed["horae"], timed["sql"]))
-    known = [r for r in pairs if r is not None]
-    return round(statistics.median(known), 2) if known else None
+    return _median_ratio(pairs)
 
 
 def replay(engine: Any, statements: list[tuple[str, Any, bool]], write_csv: bool) -> dict[str, Any]:
