@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from horae.api.body_limit import BodyLimitMiddleware
 from horae.api.errors import install_body_limit_handler, install_error_handlers
 from horae.api.responses import KimaiJSONResponse
+from horae.api.routing import index_inclusions
 from horae.db import Database
 from horae.logging import RequestContextMiddleware
 from horae.security.authentication import FailureThrottle
@@ -133,4 +134,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     for name in (*API_MODULES, *WEB_MODULES):
         _include(app, name)
+    index_inclusions(app)
     return app

@@ -1,4 +1,5 @@
-"""The routes of Horae: a synchronous handler ends the request's unit of work in its own thread.
+"""The routes of Horae: a synchronous handler ends the request's unit of work in its own thread,
+and a request is matched only against the routers whose paths could take it.
 
 FastAPI runs a plain handler on a worker thread and the request session's end (`api/deps.
 get_session`) on another one afterwards, after a round trip through the event loop. A writing
@@ -7,6 +8,15 @@ round trip too. Committed at the handler's return, in the handler's thread, the 
 gives its connection (and with it the lock) back at once; the session's end then only closes it.
 The unit of work's rule is unchanged: committed when the handler returns, rolled back when it
 raises, before the answer leaves.
+
+FastAPI matches a request against every route in order, each included router walking all of its
+routes with a regular expression and a scope update per route, and then once more to handle the
+chosen one: some 80 routes before `POST /api/timesheets`, 130 before a web page, about 2.5 µs
+each. Every route's path starts with a literal part (up to its first `{parameter}`), and no
+path can match a route whose literal part it does not start with; `index_inclusions` gives each
+router the app includes its routes' literal parts, and the router answers "no match" at once for
+a path that starts with none of them. Which route answers is unchanged: the routers are still
+tried in order and a candidate router still matches exactly as FastAPI does.
 """
 
 from __future__ import annotations
@@ -16,8 +26,12 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, _IncludedRouter
 from sqlalchemy.orm import Session
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 
 def _committing(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,3 +53,44 @@ class UnitOfWorkRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _committing(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+class _IndexedInclusion(_IncludedRouter):
+    """An included router that declines at once a path none of its routes' literal parts starts."""
+
+    literal_parts: tuple[str, ...]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not get_route_path(scope).startswith(self.literal_parts):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _literal_parts(routes: list[BaseRoute], prefix: str) -> list[str] | None:
+    """The literal start of every route's path (None when a route has no plain path)."""
+    parts: list[str] = []
+    for route in routes:
+        if isinstance(route, _IncludedRouter):
+            found = _literal_parts(route.original_router.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, Route | Mount):
+            found = [(prefix + route.path).split("{", 1)[0]]
+        else:
+            found = None
+        if found is None:
+            return None
+        parts.extend(found)
+    return parts
+
+
+def index_inclusions(app: FastAPI) -> None:
+    """Gives each router the app includes the literal parts of its routes' paths (see above)."""
+    for route in app.router.routes:
+        if type(route) is not _IncludedRouter:
+            continue
+        parts = _literal_parts(route.original_router.routes, route.include_context.prefix)
+        if parts is None or "" in parts:
+            continue
+        # FastAPI made the inclusion; it keeps its identity and, for every check FastAPI makes
+        # (the OpenAPI document, the slash redirect), its kind.
+        route.__class__ = _IndexedInclusion
+        route.literal_parts = tuple(sorted(set(parts)))  # type: ignore[attr-defined]
