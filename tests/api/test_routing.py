@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import anyio
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, _IncludedRouter
 from starlette.routing import Mount
@@ -29,6 +29,13 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     upgrade(db.engine)
     yield db
     db.dispose()
+
+
+@pytest.fixture(scope="module")
+def portal() -> Iterator[BlockingPortal]:
+    """An event loop of the tests' own, in a thread (another test may have one in this thread)."""
+    with start_blocking_portal() as running:
+        yield running
 
 
 def application(db: Database, indexed: bool) -> FastAPI:
@@ -73,7 +80,7 @@ def requests_of(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(wanted)
 
 
-def serve(app: FastAPI, method: str, path: str) -> tuple[int, str | None]:
+def serve(portal: BlockingPortal, app: FastAPI, method: str, path: str) -> tuple[int, str | None]:
     """The status of one request and the route that answered it, called as an ASGI server would."""
     scope: dict[str, Any] = {
         "type": "http",
@@ -98,34 +105,34 @@ def serve(app: FastAPI, method: str, path: str) -> tuple[int, str | None]:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 
-    anyio.run(app, scope, receive, send)
+    portal.call(app, scope, receive, send)
     route = scope.get("route")
     return statuses[0], f"{route.path} {sorted(route.methods or ())}" if route is not None else None
 
 
-def test_every_request_ends_where_it_ends_without_the_index(database):
+def test_every_request_ends_where_it_ends_without_the_index(database, portal):
     indexed, plain = application(database, indexed=True), application(database, indexed=False)
     requests = requests_of(indexed)
     assert len(requests) > 300
     different = {
-        (method, path): (serve(indexed, method, path), serve(plain, method, path))
+        (method, path): (serve(portal, indexed, method, path), serve(portal, plain, method, path))
         for method, path in requests
     }
     different = {request: pair for request, pair in different.items() if pair[0] != pair[1]}
     assert different == {}
 
 
-def test_the_answers_that_depend_on_the_order_of_the_routes(database):
+def test_the_answers_that_depend_on_the_order_of_the_routes(database, portal):
     app = application(database, indexed=True)
     # A path of one router with a method only another router's route of the same path takes.
-    assert serve(app, "GET", "/api/timesheets/active") == (401, "/api/timesheets/active ['GET']")
+    assert serve(portal, app, "GET", "/api/timesheets/active") == (401, "/api/timesheets/active ['GET']")
     # A known path with a method none of its routes takes.
-    assert serve(app, "PUT", "/api/ping")[0] == 405
-    assert serve(app, "GET", "/api/nowhere") == (404, None)
-    assert serve(app, "GET", "/static/nothing-here.css")[0] == 404
+    assert serve(portal, app, "PUT", "/api/ping")[0] == 405
+    assert serve(portal, app, "GET", "/api/nowhere") == (404, None)
+    assert serve(portal, app, "GET", "/static/nothing-here.css")[0] == 404
 
 
-def test_a_request_does_not_walk_routers_whose_paths_cannot_take_it(database):
+def test_a_request_does_not_walk_routers_whose_paths_cannot_take_it(database, portal):
     app = application(database, indexed=True)
     inclusions = [route for route in app.router.routes if isinstance(route, _IncludedRouter)]
     # Every router the application includes is indexed (none has a route without a literal start).
@@ -140,7 +147,7 @@ def test_a_request_does_not_walk_routers_whose_paths_cannot_take_it(database):
 
         original.matches = spy  # type: ignore[method-assign]
     try:
-        assert serve(app, "GET", "/api/tags/find")[0] == 401
+        assert serve(portal, app, "GET", "/api/tags/find")[0] == 401
     finally:
         for route in inclusions:
             del route.original_router.matches
