@@ -1077,3 +1077,59 @@ def test_nul_characters_are_refused_as_a_bad_request_and_nothing_is_written(make
         assert response.status_code == 400
         assert response.json() == {"code": 400, "message": "Bad Request"}
         assert client.get("/api/timesheets").json() == []
+
+
+def _expected_relations(backend, row):
+    """The expanded relations of a listed record as the entities' own serializers write them."""
+    from horae.activities.models import Activity
+    from horae.api.embedded import user_embedded
+    from horae.projects.models import Project
+    from horae.timesheets.schemas import activity_expanded, project_expanded
+    from horae.users.models import User
+
+    with backend.db.session(write=False) as session:
+        return {
+            "activity": activity_expanded(session.get(Activity, row["activity"]["id"])),
+            "project": project_expanded(session.get(Project, row["project"]["id"])),
+            "user": user_embedded(session.get(User, row["user"]["id"])),
+        }
+
+
+@pytest.mark.parametrize("reader", ["owner", "admin"])
+def test_full_collection_relations_equal_the_entities_own_writing(
+    make_user, catalog, timesheets, set_meta, backend, reader
+):
+    """The expanded page reads its relations as rows (and the caller's own account as
+    authentication read it); every value equals what the ORM entities' serializers write."""
+    owner = make_user(timezone="Asia/Tokyo")
+    work = catalog.work()
+    other = catalog.work()
+    global_activity = catalog.activity(None)
+    for record, name in (
+        (work.customer, "c"),
+        (work.project, "p"),
+        (work.activity, "a"),
+        (global_activity, "g"),
+    ):
+        set_meta(record, f"{name}-shown", f"{name}1")
+        set_meta(record, f"{name}-hidden", f"{name}2", visible=False)
+    timesheets.create(owner, work, yesterday_at(8), yesterday_at(9))
+    timesheets.create(owner, work, yesterday_at(9), yesterday_at(10), activity=global_activity)
+    timesheets.create(owner, other, yesterday_at(10), yesterday_at(11))
+    caller = owner if reader == "owner" else make_user("ROLE_SUPER_ADMIN")
+    with caller.client() as client:
+        rows = client.get("/api/timesheets", params={"full": "true", "user": str(owner.id)}).json()
+    assert len(rows) == 3
+    for row in rows:
+        expected = _expected_relations(backend, row)
+        assert row["activity"] == expected["activity"]
+        assert row["project"] == expected["project"]
+        assert row["user"] == expected["user"]
+    activities = {row["activity"]["id"]: row["activity"] for row in rows}
+    assert activities[global_activity.id]["project"] is None
+    assert activities[global_activity.id]["metaFields"] == [{"name": "g-shown", "value": "g1"}]
+    assert activities[work.activity.id]["project"]["customer"]["metaFields"] == [
+        {"name": "c-shown", "value": "c1"}
+    ]
+    assert activities[work.activity.id]["project"]["metaFields"] == [{"name": "p-shown", "value": "p1"}]
+    assert {row["user"]["timezone"] for row in rows} == {"Asia/Tokyo"}

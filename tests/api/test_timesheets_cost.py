@@ -165,3 +165,36 @@ def test_a_changed_restriction_or_setting_counts_from_the_next_write(make_user, 
         later = {"begin": html5(future), "end": html5(future + timedelta(hours=1))}
         refused = client.post("/api/timesheets", json={**body, **later})
         assert refused.status_code == 400, refused.text
+
+
+def test_an_expanded_page_of_ones_own_records_costs_the_same_for_5_and_50_rows(
+    make_user, catalog, timesheets, backend, set_meta
+):
+    """W1 full of the benchmarks: the page's activities, projects and customers are read with
+    their custom fields in one statement each, whatever their number; the caller's own account
+    is embedded as authentication read it."""
+    user = make_user()
+    works = [catalog.work() for _ in range(5)]
+    for work in works:
+        set_meta(work.activity, "a", "1")
+        set_meta(work.project, "p", "2")
+        set_meta(work.customer, "c", "3")
+    for day in range(50):
+        work = works[day % 5]
+        timesheets.create(
+            user, work, yesterday_at(8) - timedelta(days=day), yesterday_at(9) - timedelta(days=day)
+        )
+    params = {"full": "true"}
+    with user.client() as client:
+        client.get("/api/timesheets", params=params)
+        counts = []
+        for size in ("5", "50"):
+            counter = backend.count_queries()
+            listed = client.get("/api/timesheets", params={**params, "size": size}).json()
+            assert len(listed) == int(size)
+            assert {row["project"]["customer"]["metaFields"][0]["value"] for row in listed} == {"3"}
+            counts.append(len(domain_queries(counter)))
+    statements = domain_queries(counter)
+    assert counts[0] == counts[1]
+    assert not [s for s in statements if s.startswith("SELECT users.")]
+    assert counts[0] <= 11, statements

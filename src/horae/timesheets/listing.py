@@ -3,16 +3,18 @@
 A page of `GET /api/timesheets` is the hottest read of every Kimai client. Loading it as ORM
 objects (each record with its user, project, activity, tags and meta joined or selected in) spends
 most of the request building identity-mapped objects that are read once and thrown away. Here the
-page is one statement of columns, its tags and meta fields one statement each, and the related
-users, projects and activities are loaded as objects only when the answer needs them: for the
-expanded shape (`full=true`), or when a record of another user needs the team rule to decide
-whether its rates are shown. The rows carry the attributes `timesheet_json` and the record voter
+page is one statement of columns, its tags and meta fields one statement each. The expanded shape
+(`full=true`) reads the page's activities, projects and customers as rows too, with their meta
+fields, one statement each; a page of the caller's own records embeds the caller's account as
+authentication read it. The related users, projects and activities are loaded as objects only
+when a record of another user needs the team rule to decide whether its rates are shown (the
+rule reads their teams). The rows carry the attributes `timesheet_json` and the record voter
 read, so both stay the single definition of the shape and of the rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,8 +25,9 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
-from horae.meta.models import TimesheetMeta
+from horae.meta.models import ActivityMeta, CustomerMeta, ProjectMeta, TimesheetMeta
 from horae.projects.models import Project
+from horae.security.caller import columns
 from horae.tags.models import Tag
 from horae.timesheets.models import Timesheet, timesheet_tags
 from horae.users.models import User
@@ -136,6 +139,9 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
                 Ref(record.activity_id),
             )
         return
+    if not team_rule:
+        _expanded_rows(service, records)
+        return
     session = service.session
     activities = _load(
         session,
@@ -150,6 +156,66 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
     # memberships; never the supervisor chain the model joins by default.
     user_options = [lazyload(User.supervisor)] + ([] if team_rule else [lazyload(User.memberships)])
     users = _load(session, User, {record.user_id for record in records}, user_options)
+    for record in records:
+        record.user = users[record.user_id]
+        record.project = projects[record.project_id]
+        record.activity = activities[record.activity_id]
+
+
+class Related:
+    """A customer, project or activity of an expanded page, read as a row: its columns as
+    attributes, its meta rows, and the project or customer it belongs to (set by the caller)."""
+
+    customer: Related
+    project: Related | None
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        self.__dict__.update(values)
+        self.meta: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a name the row did not carry (the columns are instance attributes).
+        raise AttributeError(f"{type(self).__name__} has no {name!r}")
+
+
+def _related(session: Session, model: Any, meta: Any, owner: Any, ids: Iterable[int]) -> dict[int, Related]:
+    """The records of `model` with these ids, and their meta rows in the models' order."""
+    wanted = sorted(ids)
+    if not wanted:
+        return {}
+    found = {
+        row.id: Related(row._mapping)
+        for row in session.execute(select(*columns(model)).where(model.id.in_(wanted)))
+    }
+    for row in session.execute(
+        select(owner.label("owner"), meta.name, meta.value, meta.visible)
+        .where(owner.in_(wanted))
+        .order_by(meta.id)
+    ):
+        found[row.owner].meta.append(row)
+    return found
+
+
+def _expanded_rows(service: TimesheetService, records: list[ListedTimesheet]) -> None:
+    """The expanded shape's relations as rows (see the module's notes)."""
+    session, actor = service.session, service.actor
+    activities = _related(
+        session, Activity, ActivityMeta, ActivityMeta.activity_id, {record.activity_id for record in records}
+    )
+    project_ids = {record.project_id for record in records}
+    project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
+    projects = _related(session, Project, ProjectMeta, ProjectMeta.project_id, project_ids)
+    customer_ids = {project.customer_id for project in projects.values()}
+    customers = _related(session, Customer, CustomerMeta, CustomerMeta.customer_id, customer_ids)
+    for project in projects.values():
+        project.customer = customers[project.customer_id]
+    for activity in activities.values():
+        activity.project = projects[activity.project_id] if activity.project_id is not None else None
+    user_ids = {record.user_id for record in records}
+    if user_ids == {actor.id}:
+        users = {actor.id: actor.user}
+    else:
+        users = _load(session, User, user_ids, [lazyload(User.supervisor), lazyload(User.memberships)])
     for record in records:
         record.user = users[record.user_id]
         record.project = projects[record.project_id]
