@@ -80,8 +80,11 @@ def requests_of(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(wanted)
 
 
-def serve(portal: BlockingPortal, app: FastAPI, method: str, path: str) -> tuple[int, str | None]:
-    """The status of one request and the route that answered it, called as an ASGI server would."""
+def serve(
+    portal: BlockingPortal, app: FastAPI, method: str, path: str, root_path: str = ""
+) -> tuple[int, str | None]:
+    """The status of one request and the route that answered it, called as an ASGI server would
+    (behind a proxy that mounts the application at `root_path`, the path starts with it)."""
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -90,7 +93,7 @@ def serve(portal: BlockingPortal, app: FastAPI, method: str, path: str) -> tuple
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "root_path": "",
+        "root_path": root_path,
         "query_string": b"",
         "headers": [(b"host", b"testserver")],
         "client": ("127.0.0.1", 50000),
@@ -124,8 +127,13 @@ def test_every_request_ends_where_it_ends_without_the_index(database, portal):
 
 def test_the_answers_that_depend_on_the_order_of_the_routes(database, portal):
     app = application(database, indexed=True)
-    # A path of one router with a method only another router's route of the same path takes.
+    # A literal path declared beside parametrised ones of the same router.
     assert serve(portal, app, "GET", "/api/timesheets/active") == (401, "/api/timesheets/active ['GET']")
+    # Mounted under a prefix by a proxy: the routes see the path without it.
+    assert serve(portal, app, "GET", "/horae/api/tags/find", root_path="/horae") == (
+        401,
+        "/api/tags/find ['GET']",
+    )
     # A known path with a method none of its routes takes.
     assert serve(portal, app, "PUT", "/api/ping")[0] == 405
     assert serve(portal, app, "GET", "/api/nowhere") == (404, None)
