@@ -7,6 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from horae.activities.models import Activity
+from horae.api.embedded import user_embedded
+from horae.projects.models import Project
+from horae.timesheets.schemas import activity_expanded, project_expanded
+from horae.users.models import User
 from tests.factories.timesheets import local
 
 ENTITY_KEYS = {
@@ -1081,12 +1086,6 @@ def test_nul_characters_are_refused_as_a_bad_request_and_nothing_is_written(make
 
 def _expected_relations(backend, row):
     """The expanded relations of a listed record as the entities' own serializers write them."""
-    from horae.activities.models import Activity
-    from horae.api.embedded import user_embedded
-    from horae.projects.models import Project
-    from horae.timesheets.schemas import activity_expanded, project_expanded
-    from horae.users.models import User
-
     with backend.db.session(write=False) as session:
         return {
             "activity": activity_expanded(session.get(Activity, row["activity"]["id"])),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from horae.api.routing import UnitOfWorkRoute
 from horae.tags.models import Tag
+from tests.api.test_routing import leaf_routes
 from tests.http import http_client
 from tests.reliability.servers import app_server
 
@@ -79,14 +80,7 @@ def test_every_route_of_the_application_ends_its_unit_of_work_in_its_handler(bac
     from horae.app import create_app
     from horae.settings import Settings
 
-    def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
-        for route in routes:
-            if isinstance(route, APIRoute):
-                yield route
-            elif hasattr(route, "original_router"):  # an included router, kept as it is
-                yield from api_routes(route.original_router.routes)
-
     app = create_app(Settings(database_url=backend.url, environment="test"), db=backend.db)
-    routes = list(api_routes(app.routes))
+    routes = list(leaf_routes(app.routes))
     assert len(routes) > 100
     assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []

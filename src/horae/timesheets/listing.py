@@ -124,7 +124,9 @@ def page(service: TimesheetService, query: Any, *, expanded: bool) -> list[Liste
 
 
 def _relations(service: TimesheetService, records: list[ListedTimesheet], *, expanded: bool) -> None:
-    """Users, projects and activities as objects where the answer or the rate rule needs them."""
+    """The records' users, projects and activities: their ids for the plain shape, rows for the
+    expanded one, objects where the team rule decides whether rates are shown (it reads the
+    teams of projects and activities and the owners' memberships)."""
     actor = service.actor
     team_rule = (
         not actor.sees_all
@@ -154,8 +156,7 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
     projects = _load(session, Project, project_ids, _options(Project, expanded=expanded))
     # The embedded user needs the preferences (loaded with every user), the team rule also the
     # memberships; never the supervisor chain the model joins by default.
-    user_options = [lazyload(User.supervisor)] + ([] if team_rule else [lazyload(User.memberships)])
-    users = _load(session, User, {record.user_id for record in records}, user_options)
+    users = _load(session, User, {record.user_id for record in records}, [lazyload(User.supervisor)])
     for record in records:
         record.user = users[record.user_id]
         record.project = projects[record.project_id]
