@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from horae.errors import BadRequest, Forbidden
 from horae.exports.filters import ExportFilter
-from horae.exports.service import ExportRequest, prepare_export, run_export
+from horae.exports.service import OTHER_PERMISSION, ExportRequest, meta_fields, prepare_export, run_export
+from horae.exports.source import export_rows, stream
 from horae.timesheets.models import Timesheet
 from horae.timesheets.search import term_conditions
 from tests.exports.readers import read_csv, read_html, read_pdf, read_xlsx
@@ -391,3 +393,30 @@ def test_generated_files_carry_a_creation_time(backend: Any, export_scenario: Ex
     assert re.fullmatch(r"horae-timesheets-\d{8}-\d{6}\.xlsx", prepared.filename)
     assert prepared.document.generated_at is not None
     assert abs(prepared.document.generated_at - datetime.now(UTC)).total_seconds() < 60
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 1000])
+def test_streamed_batches_hold_the_values_and_types_sqlalchemy_reads(
+    backend: Any, export_scenario: ExportScenario, batch_size: int
+) -> None:
+    actor = actor_of(backend, export_scenario.base.super)
+    criteria = ExportFilter()
+    with backend.db.session(write=False) as session:
+        statement = export_rows(actor, criteria, OTHER_PERMISSION, [name for name, _ in meta_fields(session)])
+        rows = session.connection().execute(statement).all()
+        batches = list(stream(session.connection(), statement, batch_size=batch_size))
+
+    assert len(rows) == len(export_scenario.entries)
+    assert [len(batch["id"]) for batch in batches] == [
+        min(batch_size, len(rows) - start) for start in range(0, len(rows), batch_size)
+    ]
+    streamed = {label: [value for batch in batches for value in batch[label]] for label in batches[0]}
+    assert list(streamed) == list(rows[0]._fields)
+    for position, label in enumerate(streamed):
+        expected = [row[position] for row in rows]
+        assert streamed[label] == expected, label
+        assert [type(value) for value in streamed[label]] == [type(value) for value in expected], label
+    # The scenario exercises the conversions: dates, instants, fractional rates and missing ones.
+    assert {type(value).__name__ for value in streamed["rate"]} == {"Decimal"}
+    assert None in streamed["internal_rate"] and Decimal("125.25") in streamed["rate"]
+    assert {type(value).__name__ for value in streamed["begin"]} == {"datetime"}

@@ -31,7 +31,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from horae.exports.columns import STANDARD_COLUMNS, meta_column
 from horae.exports.formatting import Formatter
 from horae.exports.writers.base import Batch, Document, cell_texts
-from horae.exports.writers.csv_writer import FORMULA_STARTS, write_csv
+from horae.exports.writers.csv_writer import FORMULA_STARTS, _defused, write_csv
 from horae.exports.writers.xlsx_writer import FORMATS, WIDTHS, write_xlsx
 
 BERLIN, KOLKATA, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")
@@ -242,3 +242,21 @@ def test_xlsx_rows_without_any_value_are_written_as_openpyxl_writes_them() -> No
     written = b"".join(write_xlsx(sparse(), batches(sparse(), RECORDS, 4)))
 
     assert list(parts(written)) == list(parts(xlsx_cell_by_cell(sparse(), RECORDS)))
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["plain", "", "a = b", "x-y", "mail@example.com"],
+        ["plain", "", "=1+1"],
+        ["-5", "plain"],
+        ["a\x00=b", "\x00+", "tail\x00"],
+        ["a\x00=b", "\t", ""],
+        ["", "", "@"],
+        ["\x00", "\r\n", "line\n=next"],
+    ],
+)
+def test_csv_defuses_exactly_the_texts_a_spreadsheet_would_run(texts: list[str]) -> None:
+    exact = ["'" + text if text.startswith(FORMULA_STARTS) else text for text in texts]
+
+    assert _defused(list(texts)) == exact

@@ -9,11 +9,13 @@ one pass instead of one call per cell.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, Table, func, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
+from sqlalchemy.types import NullType
 
 from horae.exports.columns import TAG_SEPARATOR, Fields
 from horae.exports.filters import (
@@ -119,14 +121,45 @@ def stream(
 ) -> Generator[Fields, None, None]:
     """The statement's rows from a server-side cursor, fetched `batch_size` at a time and handed
     on as one `Fields` per batch (each label to its values in row order)."""
-    if connection.dialect.name in ("mysql", "mariadb"):
+    dialect = connection.dialect
+    if dialect.name in ("mysql", "mariadb"):
         # GROUP_CONCAT stops at 1024 bytes by default; a record's tags may need more.
         connection.exec_driver_sql("SET SESSION group_concat_max_len = 1048576")
+    conversions: list[Any] = []
+    if dialect.name == "sqlite":
+        statement, conversions = _unconverted(statement, dialect)
     result = connection.execute(statement.execution_options(stream_results=True, yield_per=batch_size))
     labels = list(result.keys())
     try:
         for partition in result.partitions():
-            if partition:
-                yield dict(zip(labels, zip(*partition, strict=True), strict=True))
+            if not partition:
+                continue
+            columns: list[Sequence[Any]] = list(zip(*partition, strict=True))
+            for position, convert in conversions:
+                columns[position] = _converted(columns[position], convert)
+            yield dict(zip(labels, columns, strict=True))
     finally:
         result.close()
+
+
+def _unconverted(statement: Select[Any], dialect: Dialect) -> tuple[Select[Any], list[Any]]:
+    """The statement with its columns read as the driver gives them, and the conversions its
+    column types would have applied (position, function).
+
+    SQLite's driver answers dates, instants and decimals as text and numbers, which SQLAlchemy
+    converts value by value while it builds each row. A batch repeats few distinct dates and
+    rates, so `stream` converts each column once per distinct value instead.
+    """
+    selected = list(statement.selected_columns)
+    conversions = []
+    for position, column in enumerate(selected):
+        convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if convert is not None:
+            conversions.append((position, convert))
+    plain: list[Any] = [type_coerce(column, NullType()).label(column.key) for column in selected]
+    return statement.with_only_columns(*plain, maintain_column_froms=True), conversions
+
+
+def _converted(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    known = {value: convert(value) for value in set(values)}
+    return [known[value] for value in values]
