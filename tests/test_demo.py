@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import horae.models
 from horae.catalog_cache import generation
@@ -311,3 +311,18 @@ def test_demo_command_refuses_a_database_that_holds_data(tmp_path: Path) -> None
 
     assert again.returncode == 1
     assert again.stderr.startswith("horae: error: the database already holds data")
+
+
+def test_demo_leaves_postgresql_with_the_planners_statistics(backend: Any) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("InnoDB gathers its own statistics; SQLite keeps none in a running installation")
+    generate_demo(backend.db.engine, SPEC)
+
+    with backend.db.engine.connect() as connection:
+        analyzed = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'timesheets'"
+            )
+        )
+    assert analyzed
