@@ -8,12 +8,13 @@ long as the catalog's generation has not moved.
 
 The generation is a counter in the database (`generations`, row `catalog`; `tags` for the tag
 searches), so every worker and every host sees the same one. A unit of work that writes a table
-an answer reads (customers, projects, activities, teams and their links, custom fields and their
-definitions, the configuration; tags) is noticed by an ORM flush hook and a hook on bulk
-statements, and moves the counter at commit, as its last write: the new value commits or rolls
-back with the change, and the counter's row lock is only ever the last lock a transaction takes.
-A list reads the generation before its rows: whatever rows it then reads are at least as new as
-that generation, so an answer is never kept under a generation older than the data it shows.
+an answer or a kept value reads (customers, projects, activities and their rates, teams and
+their links, custom fields and their definitions, the configuration; tags) is noticed by an ORM
+flush hook and a hook on bulk statements, and moves the counter at commit, as its last write:
+the new value commits or rolls back with the change, and the counter's row lock is only ever
+the last lock a transaction takes. A list reads the generation before its rows: whatever rows it
+then reads are at least as new as that generation, so an answer is never kept under a generation
+older than the data it shows.
 
 The key holds everything else an answer depends on: the list and its parameters, the caller, the
 caller's roles, permissions and team memberships (read fresh on every request), and the caller's
@@ -43,12 +44,15 @@ T = TypeVar("T")
 
 CATALOG = "catalog"
 TAGS = "tags"
-# Tables whose content shows in a catalog list.
+# Tables whose content shows in a catalog list or in a kept value (the configured rates).
 CATALOG_TABLES = frozenset(
     {
         "customers",
         "projects",
         "activities",
+        "customer_rates",
+        "project_rates",
+        "activity_rates",
         "teams",
         "team_members",
         "team_customers",

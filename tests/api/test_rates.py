@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from horae.api.wire import color_safe
+from horae.app import create_app
+from horae.db import Database
+from horae.settings import Settings
+from tests.http import http_client
+from tests.reliability.servers import app_server
 
 PARENTS = ["customers", "projects", "activities"]
 
@@ -236,3 +242,62 @@ def test_list_uses_the_same_number_of_queries_for_3_and_30_rates(
         return count
 
     assert count_for(3) == count_for(30)
+
+
+def _booked_rate(client: Any, work: Any, hour: int) -> float:
+    """The rate of a new hour's record on `work` (yesterday, at `hour`)."""
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    answer = client.post(
+        "/api/timesheets",
+        json={
+            "project": work.project.id,
+            "activity": work.activity.id,
+            "begin": f"{day}T{hour:02d}:00:00",
+            "end": f"{day}T{hour:02d}:30:00",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return float(answer.json()["rate"])
+
+
+def test_a_rate_changed_through_the_api_prices_the_next_record(make_user, catalog):
+    """Configured rates are kept between writes while the catalog is unchanged; every change of
+    a rate moves the catalog's generation, so the very next record is priced by it."""
+    user = make_user("ROLE_TEAMLEAD")  # sees the rates of its own records
+    work = catalog.work()
+    with make_user("ROLE_ADMIN").client() as admin, user.client() as client:
+        assert _booked_rate(client, work, 8) == 0.0
+        created = admin.post(f"/api/activities/{work.activity.id}/rates", json={"rate": 80})
+        assert created.status_code == 200, created.text
+        assert _booked_rate(client, work, 9) == 40.0
+        own = admin.post(f"/api/projects/{work.project.id}/rates", json={"rate": 60, "user": user.id})
+        assert own.status_code == 200, own.text
+        assert _booked_rate(client, work, 10) == 40.0  # the activity's rate scores higher
+        assert (
+            admin.delete(f"/api/activities/{work.activity.id}/rates/{created.json()['id']}").status_code
+            == 204
+        )
+        assert _booked_rate(client, work, 11) == 30.0
+        customer = admin.post(f"/api/customers/{work.customer.id}/rates", json={"rate": 100, "isFixed": True})
+        assert customer.status_code == 200, customer.text
+        assert _booked_rate(client, work, 12) == 30.0  # the user's project rate scores higher
+        assert admin.delete(f"/api/projects/{work.project.id}/rates/{own.json()['id']}").status_code == 204
+        assert _booked_rate(client, work, 13) == 100.0
+
+
+def test_a_rate_changed_by_another_server_prices_the_next_record(backend, make_user, catalog, make_rate):
+    user = make_user("ROLE_TEAMLEAD")  # sees the rates of its own records
+    work = catalog.work()
+    # A second application on the same database, with the kept values of its own, as another
+    # worker or another host has them.
+    other_db = Database(backend.url)
+    other = create_app(Settings(database_url=backend.url, environment="test"), db=other_db)
+    try:
+        with app_server(other) as other_url, http_client(other_url, headers=user.headers) as elsewhere:
+            assert _booked_rate(elsewhere, work, 8) == 0.0
+            make_rate(work.activity, rate="20")
+            assert _booked_rate(elsewhere, work, 9) == 10.0
+            make_rate(work.activity, rate="50", user=user)
+            assert _booked_rate(elsewhere, work, 10) == 25.0
+    finally:
+        other_db.dispose()

@@ -110,11 +110,11 @@ def test_an_activitys_project_and_customer_are_chained_not_nested(make_user, cat
         assert "JOIN (" not in " ".join(statement.split()), statement
 
 
-def test_writes_keep_the_settings_and_team_restrictions_while_the_catalog_is_unchanged(
+def test_writes_keep_the_settings_restrictions_and_rates_while_the_catalog_is_unchanged(
     make_user, catalog, backend
 ):
-    """The settings and the teams' restrictions are read once per catalog generation: a second
-    booking reads neither the configuration nor any team link."""
+    """The settings, the teams' restrictions and the configured rates are read once per catalog
+    generation: a second booking reads neither the configuration, nor any team link, nor a rate."""
     user = make_user()
     work = catalog.work()
     body = {"project": work.project.id, "activity": work.activity.id, "begin": html5(yesterday_at(9))}
@@ -128,7 +128,8 @@ def test_writes_keep_the_settings_and_team_restrictions_while_the_catalog_is_unc
         )
         assert second.status_code == 200, second.text
     read = " ".join(counter.statements)
-    for table in ("configuration", "team_projects", "team_customers", "team_activities"):
+    tables = ("configuration", "team_projects", "team_customers", "team_activities")
+    for table in (*tables, "activity_rates", "project_rates", "customer_rates"):
         assert f"FROM {table}" not in read and f"{table}." not in read, counter.statements
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from horae.catalog_cache import kept_value
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 
 ZERO = Decimal("0")
@@ -48,7 +50,35 @@ class RateResult:
     fixed_rate: Decimal | None
 
 
+# How many (user, activity, project, customer) answers `best_rate` keeps at most.
+KEPT_RATES = 20_000
+_UNKNOWN = object()
+
+
 def best_rate(
+    session: Session, user_id: int, activity_id: int | None, project_id: int | None, customer_id: int | None
+) -> ConfiguredRate | None:
+    """The highest scoring configured rate for this user and entities.
+
+    The rate tables are part of the catalog (`catalog_cache.CATALOG_TABLES`): an answer is kept
+    until the catalog's generation moves, so that every write of a finished record does not
+    read the rates again.
+    """
+    known: dict[tuple[int | None, ...], ConfiguredRate | None] = kept_value(
+        session, "configured_rates", lambda _session: {}
+    )
+    key = (user_id, activity_id, project_id, customer_id)
+    found = known.get(key, _UNKNOWN)
+    if found is not _UNKNOWN:
+        return cast(ConfiguredRate | None, found)
+    best = read_best_rate(session, user_id, activity_id, project_id, customer_id)
+    if len(known) >= KEPT_RATES:
+        known.clear()
+    known[key] = best
+    return best
+
+
+def read_best_rate(
     session: Session, user_id: int, activity_id: int | None, project_id: int | None, customer_id: int | None
 ) -> ConfiguredRate | None:
     """The highest scoring configured rate for this user and entities, in one query."""
