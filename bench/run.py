@@ -183,8 +183,10 @@ def ensure_dataset(
     done = folder / "build.json"
     database = f"horae_bench_{key}" if backend == "postgresql" else None
     if not done.exists():
+        # Older builds of this label only: "load-full-<key>", not "load-full-postgresql-<key>".
         for stale in (CACHE / "datasets").glob(f"{label}-*"):
-            shutil.rmtree(stale)
+            if re.fullmatch(rf"{re.escape(label)}-[0-9a-f]{{16}}", stale.name):
+                shutil.rmtree(stale)
         folder.mkdir(parents=True)
         credentials = folder / "credentials.json"
         command = [str(HORAE), *demo_arguments(spec), "--credentials", str(credentials)]
