@@ -61,7 +61,8 @@ from horae.settings import Settings
 from horae.teams.models import team_customers, team_projects
 from horae.timesheets.models import timesheet_tags
 
-# Part of the benchmark's cache key: bump it whenever the same parameters would write other rows.
+# Part of the benchmark's cache key: bump it whenever the same parameters would leave another
+# database behind (other rows, or no planner statistics as before version 2).
 GENERATOR_VERSION = 2
 
 
