@@ -172,3 +172,21 @@ def test_every_widget_together_needs_a_fixed_number_of_queries(
     assert page.status_code == 200
     assert len(counter) <= first
     assert len(shown_widgets(page.text)) == 11
+
+
+def test_a_teamleads_figures_select_the_owners_in_one_list(backend, make_user, web_session, ledger):
+    """The team's owners are one `IN` (the teamlead and the members), never `= me OR IN (…)`:
+    PostgreSQL cannot look such an OR up in the records' index and scanned the whole table for a
+    team's year and its running records."""
+    lead = make_user("ROLE_TEAMLEAD")
+    ledger.team("Core", leads=[lead.id], members=[make_user().id])
+    choose(backend, lead, "DurationToday,DurationYear,activeUsersWeek")
+    session = web_session(lead)
+    counter = backend.count_queries()
+    assert session.get("/dashboard").status_code == 200
+    team_reads = [
+        " ".join(s.split()) for s in counter.statements if "team_members" in s and "timesheets" in s
+    ]
+    assert team_reads
+    for statement in team_reads:
+        assert " OR " not in statement.upper(), statement

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select, true
+from sqlalchemy import ColumnElement, case, literal, select, true, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -51,7 +51,9 @@ def reportable_users(actor: Actor, user_id: ColumnElement[int]) -> ColumnElement
         return true()
     if not actor.led_team_ids:
         return user_id == actor.id
-    return or_(user_id == actor.id, user_id.in_(led_team_members(actor)))
+    # One IN over both, not `user_id = me OR user_id IN (…)`: PostgreSQL cannot look such an OR
+    # up in an index and scanned every record for a team's year and its running records.
+    return user_id.in_(union(select(literal(actor.id)), led_team_members(actor)))
 
 
 def reportable_scope(actor: Actor) -> Hashable:
