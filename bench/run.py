@@ -1415,7 +1415,8 @@ How the figures are made, so that they can be reproduced and read as ratios rath
 * Other variants are reported beside this one, never over it: `--database postgresql` (the
   local server, a template copy of the dataset per run), `--workers N`, `--mode catalog`
   (the catalog lists at 5,000/50,000/100,000), `--mode pages` (the web app's pages) and
-  `--list-cache-mb 0` (catalog lists built afresh on every request).
+  `--list-cache-mb 0` (catalog lists built afresh on every request). A variant run with
+  `--only` names its workloads in its file.
 """
 
 
@@ -1575,7 +1576,10 @@ def main(argv: list[str] | None = None) -> int:
         + ("" if args.list_cache_mb is None else f"-list-cache-{args.list_cache_mb}")
     )
     if variant:
-        # Other backends and worker counts are reported beside the main run, never over it.
+        # Other backends and worker counts are reported beside the main run, never over it; a
+        # partial one names its workloads, so that it never replaces a complete one either.
+        if args.only:
+            variant += "-" + "-".join(key.strip().replace(" ", "_") for key in args.only.split(","))
         out_json = BENCH / "results" / f"{stamp}-{args.mode}-{args.size}{variant}.json"
         markdown = CACHE / "results" / f"{stamp}-{label}{variant}.md"
         images = CACHE / "results" / f"{stamp}-{label}{variant}"
