@@ -157,6 +157,15 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
     # The embedded user needs the preferences (loaded with every user), the team rule also the
     # memberships; never the supervisor chain the model joins by default.
     users = _load(session, User, {record.user_id for record in records}, [lazyload(User.supervisor)])
+    _attach(records, users, projects, activities)
+
+
+def _attach(
+    records: list[ListedTimesheet],
+    users: Mapping[int, Any],
+    projects: Mapping[int, Any],
+    activities: Mapping[int, Any],
+) -> None:
     for record in records:
         record.user = users[record.user_id]
         record.project = projects[record.project_id]
@@ -217,10 +226,7 @@ def _expanded_rows(service: TimesheetService, records: list[ListedTimesheet]) ->
         users = {actor.id: actor.user}
     else:
         users = _load(session, User, user_ids, [lazyload(User.supervisor), lazyload(User.memberships)])
-    for record in records:
-        record.user = users[record.user_id]
-        record.project = projects[record.project_id]
-        record.activity = activities[record.activity_id]
+    _attach(records, users, projects, activities)
 
 
 def _options(model: Any, *, expanded: bool) -> list[Any]:
