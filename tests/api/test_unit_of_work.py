@@ -84,3 +84,33 @@ def test_every_route_of_the_application_ends_its_unit_of_work_in_its_handler(bac
     routes = list(leaf_routes(app.routes))
     assert len(routes) > 100
     assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []
+
+
+def test_a_request_hands_only_its_authentication_and_its_handler_to_worker_threads(
+    backend, make_user, catalog, monkeypatch
+):
+    """The request's session is made and forgotten on the event loop (`api/deps.get_session`):
+    a worker thread is a round trip that costs as much CPU as a small query. Only what reads or
+    writes the database runs on one: the caller's authentication and the handler."""
+    from anyio import to_thread
+
+    user = make_user()
+    work = catalog.work()
+    handed: list[str] = []
+    original = to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(func, "__name__", type(func).__name__))
+        return await original(func, *args, **kwargs)
+
+    with user.client() as client:
+        client.get("/api/ping")
+        monkeypatch.setattr(to_thread, "run_sync", counted)
+        listed = client.get("/api/timesheets")
+        reading = list(handed)
+        handed.clear()
+        body = {"project": work.project.id, "activity": work.activity.id}
+        started = client.post("/api/timesheets", json=body)
+        writing = list(handed)
+    assert listed.status_code == 200 and started.status_code == 200, started.text
+    assert len(reading) == 2 and len(writing) == 2, (reading, writing)

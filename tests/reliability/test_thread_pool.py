@@ -62,3 +62,31 @@ def test_writers_outnumbering_the_threads_all_commit(backend, make_user, catalog
             select(func.count()).where(Timesheet.user_id.in_([user.id for user in users]))
         )
     assert stored == WRITERS
+
+
+def test_writers_refused_after_taking_the_lock_give_it_back_while_the_threads_are_taken(
+    backend, make_user, catalog, small_pool_url
+):
+    """A record whose end lies before its begin is refused by the form, after the unit of work
+    has read the settings (on SQLite: after it took the write lock). Its rollback must not wait
+    for a pool thread that a waiting writer holds."""
+    work = catalog.work()
+    users = [dataclasses.replace(make_user(), base_url=small_pool_url) for _ in range(WRITERS)]
+    valid = {
+        "project": work.project.id,
+        "activity": work.activity.id,
+        "begin": html5(yesterday_at(9)),
+        "end": html5(yesterday_at(10)),
+        "description": "a writer among refused ones",
+    }
+    refused = {**valid, "begin": html5(yesterday_at(11)), "description": "ends before it begins"}
+    calls = [(user, "POST", "/api/timesheets", refused if i % 2 else valid) for i, user in enumerate(users)]
+
+    answers = in_parallel(calls)
+
+    assert [answer.status_code for answer in answers] == [400 if i % 2 else 200 for i in range(WRITERS)]
+    with backend.db.session(write=False) as session:
+        stored = session.scalars(
+            select(Timesheet.description).where(Timesheet.user_id.in_([user.id for user in users]))
+        ).all()
+    assert stored == ["a writer among refused ones"] * (WRITERS // 2)

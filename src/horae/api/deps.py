@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -37,10 +38,35 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed after the handler returns, before the answer leaves."""
-    with get_db(request).session(write=request.method in WRITE_METHODS) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed after the handler returns, before the answer leaves.
+
+    Made and closed on the event loop: creating a session opens no connection, and a handler
+    (`api/routing.UnitOfWorkRoute`) has already committed the unit of work in its own thread,
+    so the common end only forgets the session. Each of the two would otherwise be a round trip
+    to a worker thread of its own, costing as much CPU as a small query.
+
+    A unit of work still open at the end (a handler that raised, or one that left it open) is
+    ended on a thread of its own limiter, never queued for the shared pool: on SQLite it holds
+    the write lock, and the pool's threads may all be writers waiting for that lock."""
+    db = get_db(request)
+    session = (db.write_sessionmaker if request.method in WRITE_METHODS else db.sessionmaker)()
+    try:
         yield session
+        if session.in_transaction():
+            await _end(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await _end(session.rollback)
+        raise
+    finally:
+        # Only forgets the session, unless an end above was interrupted (a cancelled request):
+        # then the connection goes back here rather than to the garbage collector.
+        session.close()
+
+
+async def _end(step: Callable[[], None]) -> None:
+    await to_thread.run_sync(step, limiter=CapacityLimiter(1))
 
 
 def client_address(request: Request) -> str:
