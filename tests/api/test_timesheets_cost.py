@@ -199,3 +199,26 @@ def test_an_expanded_page_of_ones_own_records_costs_the_same_for_5_and_50_rows(
     assert counts[0] == counts[1]
     assert not [s for s in statements if s.startswith("SELECT users.")]
     assert counts[0] <= 11, statements
+
+
+def test_a_write_locks_the_owners_row_only_where_writers_run_side_by_side(make_user, catalog, backend):
+    """PostgreSQL and MariaDB let writers overlap: a start and a stop lock the owner's user row
+    first (FOR UPDATE), so that parallel writes of one user queue. SQLite runs one writer at a
+    time, and the lock's statement (its FOR UPDATE compiled away) would only cost a round."""
+    user = make_user()
+    work = catalog.work()
+    with user.client() as client:
+        client.get("/api/ping")
+        counter = backend.count_queries()
+        body = {"project": work.project.id, "activity": work.activity.id}
+        started = client.post("/api/timesheets", json=body)
+        assert started.status_code == 200, started.text
+        assert client.patch(f"/api/timesheets/{started.json()['id']}/stop").status_code == 200
+    owner_reads = [
+        s for s in counter.statements if " ".join(s.split()).startswith("SELECT users.id FROM users WHERE")
+    ]
+    if backend.name == "sqlite":
+        assert owner_reads == []
+    else:
+        assert len(owner_reads) == 2, counter.statements
+        assert all("FOR UPDATE" in s for s in owner_reads)

@@ -24,7 +24,7 @@ from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
 from horae.api.wire import localize, parse_local_datetime, zone
 from horae.catalog_cache import kept_value
 from horae.customers.models import Customer
-from horae.db import utcnow
+from horae.db import is_sqlite, utcnow
 from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
 from horae.meta.models import MetaFieldDefinition, TimesheetMeta
 from horae.projects.models import Project
@@ -120,6 +120,7 @@ class TimesheetService:
         self._team_links: TeamLinks | None = None
         self._access: TimesheetAccess | None = None
         self._lockdown: Callable[[Any], bool] | None = None
+        self._sqlite: bool | None = None
 
     # The system settings are read when a use case first needs them (a page that only lists
     # recent pairs reads none). Not functools.cached_property: on Python 3.11 its lock is shared
@@ -167,15 +168,19 @@ class TimesheetService:
             raise NotFound("timesheet")
         query = select(Timesheet).where(Timesheet.id == timesheet_id)
         if for_update:
-            owner_id = self.session.scalar(select(Timesheet.user_id).where(Timesheet.id == timesheet_id))
-            if owner_id is None:
-                raise NotFound("timesheet")
-            self._lock_user(owner_id)
+            if self._serialized:
+                # Nothing to lock; the caller is most often the owner, read then at no cost.
+                self._adopt_caller()
+            else:
+                owner_id = self.session.scalar(select(Timesheet.user_id).where(Timesheet.id == timesheet_id))
+                if owner_id is None:
+                    raise NotFound("timesheet")
+                self._lock_user(owner_id)
+                if owner_id == self.actor.id:
+                    self._adopt_caller()
             query = query.with_for_update().execution_options(populate_existing=True)
             # The write reads the owner (rates, preferences) but never the supervisor chain.
             query = query.options(defaultload(Timesheet.user).lazyload(User.supervisor))
-            if owner_id == self.actor.id:
-                self._adopt_caller()
         record = self.session.scalars(query).first()
         if record is None:
             raise NotFound("timesheet")
@@ -861,9 +866,19 @@ class TimesheetService:
                 raise ValidationFailed({}, [CANNOT_STOP], fields=list(form_errors.fields))
             raise ServiceValidationFailed(_by_path(violations), message=CANNOT_STOP)
 
+    @property
+    def _serialized(self) -> bool:
+        """Whether the database runs one writer at a time (SQLite: a writing unit of work holds
+        the database's write lock from its first statement), so that no row needs a lock."""
+        if self._sqlite is None:
+            self._sqlite = is_sqlite(self.session)
+        return self._sqlite
+
     def _lock_user(self, user_id: int) -> None:
-        """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized)."""
-        self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized,
+        and the statement, its FOR UPDATE compiled away, would only cost its round)."""
+        if not self._serialized:
+            self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     def _adopt_caller(self) -> None:
         """Takes the caller's account, read for authentication, into this unit of work as it is:
