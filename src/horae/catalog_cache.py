@@ -28,12 +28,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, Engine, String, event, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, String, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from horae.db import Base
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from horae.security.permissions import Actor
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 CATALOG = "catalog"
 TAGS = "tags"
@@ -192,6 +195,55 @@ def kept_value(session: Session, name: str, build: Callable[[Session], T]) -> T:
     values (every session of `Database`)."""
     values = session.info.get("kept_values")
     return build(session) if values is None else values.get(session, name, build)
+
+
+# At most this many customers, projects and activities are kept (`kept_entity`): a copy of a
+# project with its customer takes a few kilobytes.
+KEPT_ENTITIES = 2_000
+_UNREAD = object()
+
+
+def kept_entity(session: Session, model: type[E], entity_id: int) -> E | None:
+    """`session.get(model, entity_id)` for a customer, project or activity, from a copy kept while
+    the catalog is unchanged.
+
+    Every write of a time entry reads its project and activity, each with its chain of parents
+    (an activity's project and customer), which costs the ORM as much as a dozen cells of a
+    list. Once read, a detached copy of the instance and of its loaded parents is kept; a later
+    unit of work takes the copy in with `Session.merge(load=False)`, as the session would have
+    loaded it, without a statement. An entity already in the unit of work is its own. (A
+    session holds clean instances weakly: the caller keeps the one returned while it needs it.)"""
+    present = session.identity_map.get(identity_key(model, entity_id))
+    if present is not None:
+        return cast(E, present)
+    known: dict[tuple[type, int], Any] = kept_value(session, "catalog_entities", lambda _session: {})
+    kept = known.get((model, entity_id), _UNREAD)
+    if kept is None:
+        return None
+    if kept is not _UNREAD:
+        return session.merge(kept, load=False)
+    loaded = session.get(model, entity_id)
+    if len(known) >= KEPT_ENTITIES:
+        known.clear()
+    known[(model, entity_id)] = None if loaded is None else _detached_copy(loaded)
+    return loaded
+
+
+def _detached_copy(instance: E) -> E:
+    """A detached instance holding the loaded columns of `instance`, and copies of its loaded
+    many-to-one parents (what the mapper's joined loaders read with it)."""
+    state = inspect(instance)
+    mapper = state.mapper
+    loaded = state.dict
+    columns = (attribute.key for attribute in mapper.column_attrs)
+    copy = mapper.class_(**{key: loaded[key] for key in columns if key in loaded})
+    make_transient_to_detached(copy)
+    for relationship in mapper.relationships:
+        if relationship.uselist or relationship.key not in loaded:
+            continue
+        parent = loaded[relationship.key]
+        set_committed_value(copy, relationship.key, None if parent is None else _detached_copy(parent))
+    return cast(E, copy)
 
 
 class AnswerCache:

@@ -8,6 +8,8 @@ import pytest
 
 from tests.api.test_timesheets import html5, yesterday_at
 
+KEPT_ENTITY_TABLES = ("activities", "projects", "customers")
+
 
 def domain_queries(counter) -> list[str]:
     """The statements of the request itself, without transaction markers and the cached
@@ -110,11 +112,12 @@ def test_an_activitys_project_and_customer_are_chained_not_nested(make_user, cat
         assert "JOIN (" not in " ".join(statement.split()), statement
 
 
-def test_writes_keep_the_settings_restrictions_and_rates_while_the_catalog_is_unchanged(
+def test_writes_keep_the_settings_restrictions_rates_and_entities_while_the_catalog_is_unchanged(
     make_user, catalog, backend
 ):
-    """The settings, the teams' restrictions and the configured rates are read once per catalog
-    generation: a second booking reads neither the configuration, nor any team link, nor a rate."""
+    """The settings, the teams' restrictions, the configured rates, the project and the activity
+    are read once per catalog generation: a second booking reads neither the configuration, nor
+    any team link, nor a rate, nor the project, the activity or their customer."""
     user = make_user()
     work = catalog.work()
     body = {"project": work.project.id, "activity": work.activity.id, "begin": html5(yesterday_at(9))}
@@ -129,7 +132,7 @@ def test_writes_keep_the_settings_restrictions_and_rates_while_the_catalog_is_un
         assert second.status_code == 200, second.text
     read = " ".join(counter.statements)
     tables = ("configuration", "team_projects", "team_customers", "team_activities")
-    for table in (*tables, "activity_rates", "project_rates", "customer_rates"):
+    for table in (*tables, "activity_rates", "project_rates", "customer_rates", *KEPT_ENTITY_TABLES):
         assert f"FROM {table}" not in read and f"{table}." not in read, counter.statements
 
 

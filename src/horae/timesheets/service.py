@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 from horae.activities.models import Activity
 from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
 from horae.api.wire import localize, parse_local_datetime, zone
-from horae.catalog_cache import kept_value
+from horae.catalog_cache import kept_entity, kept_value
 from horae.customers.models import Customer
 from horae.db import is_sqlite, utcnow
 from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
@@ -121,6 +121,7 @@ class TimesheetService:
         self._access: TimesheetAccess | None = None
         self._lockdown: Callable[[Any], bool] | None = None
         self._sqlite: bool | None = None
+        self._parents: tuple[Project | None, Activity | None] = (None, None)
 
     # The system settings are read when a use case first needs them (a page that only lists
     # recent pairs reads none). Not functools.cached_property: on Python 3.11 its lock is shared
@@ -184,6 +185,16 @@ class TimesheetService:
         record = self.session.scalars(query).first()
         if record is None:
             raise NotFound("timesheet")
+        if for_update:
+            # A change reads the record's project and activity (its draft, its rules): taken
+            # from the kept copies, they are in the unit of work before the record asks. (The
+            # session holds clean objects weakly: the service keeps the references.)
+            self._parents = (
+                None if record.project_id is None else kept_entity(self.session, Project, record.project_id),
+                None
+                if record.activity_id is None
+                else kept_entity(self.session, Activity, record.activity_id),
+            )
         return record
 
     def get(self, timesheet_id: int) -> Timesheet:
@@ -706,7 +717,7 @@ class TimesheetService:
         """The project if the caller may pick it (None for "none"); InvalidChoice otherwise."""
         if project_id is None:
             return None
-        project = self.session.get(Project, project_id)
+        project = kept_entity(self.session, Project, project_id)
         if project is None:
             raise InvalidChoice()
         if original is not None and project.id == original.project_id:
@@ -727,7 +738,7 @@ class TimesheetService:
     ) -> Activity | None:
         if activity_id is None:
             return None
-        activity = self.session.get(Activity, activity_id)
+        activity = kept_entity(self.session, Activity, activity_id)
         if activity is None:
             raise InvalidChoice()
         if original is not None and activity.id == original.activity_id:
