@@ -4,7 +4,6 @@ the database holds, in every process, from the very next write after a change.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,25 +15,13 @@ from horae.catalog_cache import kept_entity
 from horae.db import Database
 from horae.projects.models import Project
 from horae.settings import Settings
+from tests.api.test_rates import book_half_hour
 from tests.http import http_client
 from tests.reliability.servers import app_server
 
 
-def _book(client: Any, work: Any, hour: int) -> Any:
-    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    return client.post(
-        "/api/timesheets",
-        json={
-            "project": work.project.id,
-            "activity": work.activity.id,
-            "begin": f"{day}T{hour:02d}:00:00",
-            "end": f"{day}T{hour:02d}:30:00",
-        },
-    )
-
-
 def _status_and_billable(client: Any, work: Any, hour: int) -> tuple[int, bool | None]:
-    answer = _book(client, work, hour)
+    answer = book_half_hour(client, work, hour)
     return answer.status_code, answer.json().get("billable") if answer.status_code == 200 else None
 
 
@@ -82,11 +69,11 @@ def test_a_deleted_activity_is_refused_from_the_next_write(make_user, catalog):
     work = catalog.work()
     spare = catalog.work()
     with make_user("ROLE_SUPER_ADMIN").client() as admin, user.client() as client:
-        assert _book(client, spare, 8).status_code == 200
+        assert book_half_hour(client, spare, 8).status_code == 200
         assert admin.delete(f"/api/activities/{spare.activity.id}").status_code in (200, 204)
-        refused = _book(client, spare, 9)
+        refused = book_half_hour(client, spare, 9)
         assert refused.status_code == 400, refused.text
-        assert _book(client, work, 10).status_code == 200
+        assert book_half_hour(client, work, 10).status_code == 200
 
 
 def test_a_kept_copy_comes_with_its_parents_and_costs_no_statement(backend, catalog):
@@ -142,7 +129,7 @@ def test_a_record_that_keeps_a_hidden_choice_may_still_be_changed(make_user, cat
     user = make_user()
     work = catalog.work()
     with make_user("ROLE_SUPER_ADMIN").client() as admin, user.client() as client:
-        booked = _book(client, work, 8)
+        booked = book_half_hour(client, work, 8)
         assert booked.status_code == 200, booked.text
         path = (
             f"/api/projects/{work.project.id}"

@@ -244,10 +244,10 @@ def test_list_uses_the_same_number_of_queries_for_3_and_30_rates(
     assert count_for(3) == count_for(30)
 
 
-def _booked_rate(client: Any, work: Any, hour: int) -> float:
-    """The rate of a new hour's record on `work` (yesterday, at `hour`)."""
+def book_half_hour(client: Any, work: Any, hour: int) -> Any:
+    """POST a record of half an hour on `work`, yesterday at `hour`; the answer."""
     day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    answer = client.post(
+    return client.post(
         "/api/timesheets",
         json={
             "project": work.project.id,
@@ -256,6 +256,11 @@ def _booked_rate(client: Any, work: Any, hour: int) -> float:
             "end": f"{day}T{hour:02d}:30:00",
         },
     )
+
+
+def _booked_rate(client: Any, work: Any, hour: int) -> float:
+    """The rate of a new half hour's record on `work` (yesterday, at `hour`)."""
+    answer = book_half_hour(client, work, hour)
     assert answer.status_code == 200, answer.text
     return float(answer.json()["rate"])
 
