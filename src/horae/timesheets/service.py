@@ -163,7 +163,8 @@ class TimesheetService:
 
         A write locks the owner's user row and then the record's row, the same order every
         write of a user's records follows (starts lock the user row before touching running
-        records), so concurrent writes queue instead of deadlocking or losing an update.
+        records), so concurrent writes queue instead of deadlocking or losing an update. On
+        SQLite, which runs one writer at a time, nothing is locked.
         """
         if timesheet_id < 1 or timesheet_id > MAX_ID:
             raise NotFound("timesheet")
@@ -186,16 +187,18 @@ class TimesheetService:
         if record is None:
             raise NotFound("timesheet")
         if for_update:
-            # A change reads the record's project and activity (its draft, its rules): taken
-            # from the kept copies, they are in the unit of work before the record asks. (The
-            # session holds clean objects weakly: the service keeps the references.)
-            self._parents = (
-                None if record.project_id is None else kept_entity(self.session, Project, record.project_id),
-                None
-                if record.activity_id is None
-                else kept_entity(self.session, Activity, record.activity_id),
-            )
+            self._take_kept_parents(record)
         return record
+
+    def _take_kept_parents(self, record: Timesheet) -> None:
+        """A change reads the record's project and activity (its draft, its rules): taken from
+        the kept copies, they are in the unit of work before the record asks. (The session holds
+        clean objects weakly: the service keeps the references.)"""
+        project_id, activity_id = record.project_id, record.activity_id
+        self._parents = (
+            None if project_id is None else kept_entity(self.session, Project, project_id),
+            None if activity_id is None else kept_entity(self.session, Activity, activity_id),
+        )
 
     def get(self, timesheet_id: int) -> Timesheet:
         record = self.find(timesheet_id)
