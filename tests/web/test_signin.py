@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from horae.db import utcnow
+from horae.security.authentication import authenticate_web_session
 from horae.security.passwords import sha256_hex
 from horae.users.models import AuthFailure, User, WebSession
 from tests.factories.users import PASSWORD
@@ -258,6 +259,25 @@ def test_using_a_session_renews_its_idle_deadline(make_user, backend, web_sessio
     assert session.get("/dashboard").status_code == 200
     (stored,) = _sessions(backend, user.id)
     assert stored.expires_at > utcnow() + timedelta(hours=11)
+
+
+def test_a_session_cookie_gives_the_stored_session_and_its_account_detached(make_user, backend, web_session):
+    user = make_user(timezone="Asia/Tokyo", language="de")
+    client = web_session(user).client
+    cookie = client.cookies["horae_session"]
+    (stored,) = _sessions(backend, user.id)
+    with backend.db.session(write=False) as session:
+        account, found = authenticate_web_session(session, cookie)
+        assert inspect(found).detached and inspect(account).detached
+        assert (found.id, found.user_id, found.token_hash, found.csrf_token) == (
+            stored.id, user.id, sha256_hex(cookie), stored.csrf_token,
+        )  # fmt: skip
+        assert (found.created_at, found.expires_at) == (stored.created_at, stored.expires_at)
+        assert found.expires_at.tzinfo is not None
+        assert (account.id, account.preference("timezone"), account.preference("language")) == (
+            user.id, "Asia/Tokyo", "de",
+        )  # fmt: skip
+        assert authenticate_web_session(session, cookie + "x") is None
 
 
 def test_a_disabled_account_loses_its_session(make_user, backend, web_session):

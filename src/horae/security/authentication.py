@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horae.db import Database, utcnow
-from horae.security.caller import columns, load_caller
+from horae.security.caller import columns, detached, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
 from horae.users.models import AccessToken, AuthFailure, User, WebSession
 
@@ -192,15 +192,29 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
     return load_caller(session, row)
 
 
-def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSession] | None:
-    row = session.execute(
-        select(WebSession, *columns(User))
+# A web session's columns beside its account's, under names no account column has.
+_SESSION_PREFIX = "web_session_"
+
+
+@cache
+def _by_web_session() -> Any:
+    session_columns = (column.label(_SESSION_PREFIX + column.key) for column in columns(WebSession))
+    return (
+        select(*columns(User), *session_columns)
         .join(User, WebSession.user_id == User.id)
-        .where(WebSession.token_hash == sha256_hex(cookie))
-    ).first()
-    if row is None:
+        .where(WebSession.token_hash == bindparam("token_hash"))
+    )
+
+
+def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSession] | None:
+    """The account and the live session of a session cookie, both detached (see caller.py),
+    or None for an unknown or expired session or a disabled account."""
+    statement, values = _by_web_session(), {"token_hash": sha256_hex(cookie)}
+    row = session.connection().execute(statement, values).mappings().first()
+    if row is None or row["web_session_expires_at"] <= utcnow() or not row["enabled"]:
         return None
-    web_session = row[0]
-    if web_session.expires_at <= utcnow() or not row.enabled:
-        return None
-    return load_caller(session, row._mapping), web_session
+    start = len(_SESSION_PREFIX)
+    web_session = detached(
+        WebSession, {key[start:]: value for key, value in row.items() if key.startswith(_SESSION_PREFIX)}
+    )
+    return load_caller(session, row), web_session
