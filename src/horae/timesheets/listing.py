@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from horae.activities.models import Activity
@@ -98,26 +99,40 @@ class ListedTimesheet:
     activity: Any = None
 
 
+@cache
+def _tags_of_records() -> Any:
+    """Built once, like the page's other fixed statements: a page runs them on every request."""
+    return (
+        select(timesheet_tags.c.timesheet_id, Tag.id, Tag.name)
+        .join(Tag, Tag.id == timesheet_tags.c.tag_id)
+        .where(timesheet_tags.c.timesheet_id.in_(bindparam("ids", expanding=True)))
+        .order_by(timesheet_tags.c.timesheet_id, Tag.id)
+    )
+
+
+@cache
+def _meta_of_records() -> Any:
+    return (
+        select(TimesheetMeta.timesheet_id, TimesheetMeta.name, TimesheetMeta.value, TimesheetMeta.visible)
+        .where(TimesheetMeta.timesheet_id.in_(bindparam("ids", expanding=True)))
+        .order_by(TimesheetMeta.id)
+    )
+
+
 def page(service: TimesheetService, query: Any, *, expanded: bool) -> list[ListedTimesheet]:
-    """The records of a filtered, ordered and limited `select(Timesheet)`."""
-    session = service.session
-    records = [ListedTimesheet(*row) for row in session.execute(query.with_only_columns(*COLUMNS))]
+    """The records of a filtered, ordered and limited `select(Timesheet)`.
+
+    The statements select columns only, so they run on the unit of work's connection, without
+    the ORM's handling of entities (a listing reads; nothing is pending to flush)."""
+    connection = service.session.connection()
+    records = [ListedTimesheet(*row) for row in connection.execute(query.with_only_columns(*COLUMNS))]
     if not records:
         return records
     by_id = {record.id: record for record in records}
-    ids = list(by_id)
-    for timesheet_id, tag_id, name in session.execute(
-        select(timesheet_tags.c.timesheet_id, Tag.id, Tag.name)
-        .join(Tag, Tag.id == timesheet_tags.c.tag_id)
-        .where(timesheet_tags.c.timesheet_id.in_(ids))
-        .order_by(timesheet_tags.c.timesheet_id, Tag.id)
-    ):
+    ids = {"ids": list(by_id)}
+    for timesheet_id, tag_id, name in connection.execute(_tags_of_records(), ids):
         by_id[timesheet_id].tags.append(Tagged(tag_id, name))
-    for row in session.execute(
-        select(TimesheetMeta.timesheet_id, TimesheetMeta.name, TimesheetMeta.value, TimesheetMeta.visible)
-        .where(TimesheetMeta.timesheet_id.in_(ids))
-        .order_by(TimesheetMeta.id)
-    ):
+    for row in connection.execute(_meta_of_records(), ids):
         by_id[row.timesheet_id].meta.append(row)
     _relations(service, records, expanded=expanded)
     return records
@@ -188,20 +203,35 @@ class Related:
         raise AttributeError(f"{type(self).__name__} has no {name!r}")
 
 
-def _related(session: Session, model: Any, meta: Any, owner: Any, ids: Iterable[int]) -> dict[int, Related]:
-    """The records of `model` with these ids, and their meta rows in the models' order."""
-    wanted = sorted(ids)
-    if not wanted:
-        return {}
-    found = {
-        row.id: Related(row._mapping)
-        for row in session.execute(select(*columns(model)).where(model.id.in_(wanted)))
-    }
-    for row in session.execute(
+# The expanded shape's relations: (model, its meta model, the meta's owner column).
+_RELATED: dict[Any, tuple[Any, Any]] = {
+    Activity: (ActivityMeta, ActivityMeta.activity_id),
+    Project: (ProjectMeta, ProjectMeta.project_id),
+    Customer: (CustomerMeta, CustomerMeta.customer_id),
+}
+
+
+@cache
+def _related_statements(model: Any) -> tuple[Any, Any]:
+    """The records of `model` with the bound ids, and their meta rows in the models' order."""
+    meta, owner = _RELATED[model]
+    return (
+        select(*columns(model)).where(model.id.in_(bindparam("ids", expanding=True))),
         select(owner.label("owner"), meta.name, meta.value, meta.visible)
-        .where(owner.in_(wanted))
-        .order_by(meta.id)
-    ):
+        .where(owner.in_(bindparam("ids", expanding=True)))
+        .order_by(meta.id),
+    )
+
+
+def _related(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Related]:
+    """The records of `model` with these ids, each with its meta rows."""
+    wanted = {"ids": sorted(ids)}
+    if not wanted["ids"]:
+        return {}
+    records, metas = _related_statements(model)
+    connection = session.connection()
+    found = {row.id: Related(row._mapping) for row in connection.execute(records, wanted)}
+    for row in connection.execute(metas, wanted):
         found[row.owner].meta.append(row)
     return found
 
@@ -209,14 +239,12 @@ def _related(session: Session, model: Any, meta: Any, owner: Any, ids: Iterable[
 def _expanded_rows(service: TimesheetService, records: list[ListedTimesheet]) -> None:
     """The expanded shape's relations as rows (see the module's notes)."""
     session, actor = service.session, service.actor
-    activities = _related(
-        session, Activity, ActivityMeta, ActivityMeta.activity_id, {record.activity_id for record in records}
-    )
+    activities = _related(session, Activity, {record.activity_id for record in records})
     project_ids = {record.project_id for record in records}
     project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
-    projects = _related(session, Project, ProjectMeta, ProjectMeta.project_id, project_ids)
+    projects = _related(session, Project, project_ids)
     customer_ids = {project.customer_id for project in projects.values()}
-    customers = _related(session, Customer, CustomerMeta, CustomerMeta.customer_id, customer_ids)
+    customers = _related(session, Customer, customer_ids)
     for project in projects.values():
         project.customer = customers[project.customer_id]
     for activity in activities.values():

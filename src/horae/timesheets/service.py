@@ -260,8 +260,11 @@ class TimesheetService:
         time of a page. Counts and sums add up across pairs, so the result is the same."""
         joined = bool(filters.customers)  # the customer filter reads the project's customer
         rows = (self._base_query() if joined else select(Timesheet)).where(*conditions)
+        # Columns only: run on the unit of work's connection, without the ORM's entity handling
+        # (the lists that count read; nothing is pending to flush).
+        connection = self.session.connection()
         if self.actor.sees_all:
-            return tuple(self.session.execute(rows.with_only_columns(*aggregates)).one())
+            return tuple(connection.execute(rows.with_only_columns(*aggregates)).one())
         names = [f"a{i}" for i in range(len(aggregates))]
         pairs = (
             rows.with_only_columns(
@@ -279,7 +282,7 @@ class TimesheetService:
             .join(Activity, Activity.id == pairs.c.activity_id)
             .where(entity_filter(self.actor))
         )
-        return tuple(self.session.execute(query).one())
+        return tuple(connection.execute(query).one())
 
     def _conditions(self, filters: TimesheetFilter) -> list[Any]:
         """What the filters select, before the team rules on the records' customers, projects
