@@ -1417,6 +1417,10 @@ How the figures are made, so that they can be reproduced and read as ratios rath
   (the catalog lists at 5,000/50,000/100,000), `--mode pages` (the web app's pages) and
   `--list-cache-mb 0` (catalog lists built afresh on every request). A variant run with
   `--only` names its workloads in its file.
+* A change is judged by `bench/ab.py --base <revision> --path <GET request>`: the revision and
+  the working tree served side by side on one copy of the dataset, pinned to the same CPU, wrk
+  sending the same request to each in alternating 2-second runs; the figure is each server's
+  CPU time per request, which a drifting host disturbs least.
 """
 
 
