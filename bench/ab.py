@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -81,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copyfile(dataset.path, copy)
     url = f"sqlite:///{copy}"
     context = discover(url, dataset.credentials, size.spec.until)
-    user: dict[str, Any] = {"plain": context.plain[0], "lead": context.lead, "admin": context.admin}[args.user]
+    users = {"plain": context.plain[0], "lead": context.lead, "admin": context.admin}
+    user = users[args.user]
     wrk = ensure_wrk(print)
 
     servers = {}
@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
     base, new = per_request["base"], per_request["working tree"]
     for name, values in per_request.items():
-        print(f"{name:>12}: {statistics.median(values):.2f} ms CPU per request (median of {len(values)} runs)")
+        median = statistics.median(values)
+        print(f"{name:>12}: {median:.2f} ms CPU per request (median of {len(values)} runs)")
     faster = sum(1 for old, ours in zip(base, new, strict=False) if ours < old)
     change = (statistics.median(new) / statistics.median(base) - 1) * 100
     print(f"working tree vs base: {change:+.1f} %, faster in {faster} of {min(len(base), len(new))} rounds")
