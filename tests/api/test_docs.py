@@ -379,6 +379,19 @@ def test_query_parameters_are_never_documented_as_null(document):
             assert "null" not in json.dumps(parameter["schema"]), (method, path, parameter["name"])
 
 
+def test_the_timesheet_list_documents_the_query_parameters_it_reads(document):
+    parameters = document["paths"]["/api/timesheets"]["get"]["parameters"]
+    assert [(p["name"], p["in"], p["required"], p["schema"]["type"]) for p in parameters] == [
+        (name, "query", False, "array" if name.endswith("[]") else "string")
+        for name in (
+            "user", "users[]", "customer", "customers[]", "project", "projects[]", "activity",
+            "activities[]", "tags[]", "begin", "end", "exported", "active", "billable", "full",
+            "term", "modified_after", "orderBy", "order", "page", "size",
+        )
+    ]  # fmt: skip
+    assert all(parameter["description"] for parameter in parameters)
+
+
 def test_every_reference_resolves(document):
     text = json.dumps(document)
     for target in set(re.findall(r'"\$ref": "#/components/(\w+)/(\w+)"', text)):

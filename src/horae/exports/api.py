@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from horae.api.deps import ActorDep, DatabaseDep, SessionDep
+from horae.api.openapi import query_parameters
 from horae.api.routing import UnitOfWorkRoute
 from horae.db import Database
 from horae.exports.query import QueryValues, parse_export_request
@@ -84,13 +85,7 @@ def _parameters() -> dict[str, Any]:
             "Mark the rows as exported",
         ),
     ]
-    return {
-        "x-horae-extension": True,
-        "parameters": [
-            {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-            for name, schema, description in spec
-        ],
-    }
+    return {"x-horae-extension": True, "parameters": query_parameters(spec)}
 
 
 def _export(export_format: str) -> Callable[..., Response]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep
-from horae.api.openapi import answers, body_doc
+from horae.api.openapi import answers, body_doc, query_parameters
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.api.wire import parse_strict_datetime
@@ -67,42 +67,49 @@ def _parameter(body: Any, request: Request, name: str) -> tuple[bool, Any]:
 # --- routes -------------------------------------------------------------------------------------
 
 
+_TEXT: dict[str, Any] = {"type": "string"}
+_TEXTS: dict[str, Any] = {"type": "array", "items": _TEXT}
+# The list's query parameters, documented only: `_list_filter` parses the query string itself
+# (Kimai's arrays, its error answers), so FastAPI need not parse them as well.
+LIST_PARAMETERS = query_parameters(
+    [
+        ("user", _TEXT, "User ID or 'all' (needs view_other_timesheet)"),
+        ("users[]", _TEXTS, "User IDs"),
+        ("customer", _TEXT, "Customer ID"),
+        ("customers[]", _TEXTS, "Customer IDs"),
+        ("project", _TEXT, "Project ID"),
+        ("projects[]", _TEXTS, "Project IDs"),
+        ("activity", _TEXT, "Activity ID"),
+        ("activities[]", _TEXTS, "Activity IDs"),
+        ("tags[]", _TEXTS, "Tag names"),
+        ("begin", _TEXT, "Records beginning at or after (YYYY-MM-DDThh:mm:ss)"),
+        ("end", _TEXT, "Records beginning at or before (YYYY-MM-DDThh:mm:ss)"),
+        ("exported", _TEXT, "0 = not exported, 1 = exported"),
+        ("active", _TEXT, "0 = stopped, 1 = running"),
+        ("billable", _TEXT, "0 = not billable, 1 = billable"),
+        ("full", _TEXT, "1/true: expanded objects"),
+        ("term", _TEXT, "Free search term"),
+        ("modified_after", _TEXT, "UTC, YYYY-MM-DDThh:mm:ss"),
+        ("orderBy", _TEXT, "id, begin, end or rate"),
+        ("order", _TEXT, "ASC or DESC"),
+        ("page", _TEXT, "Page number (default 1)"),
+        ("size", _TEXT, "Page size (default 50, max 500)"),
+    ]
+)
+
+
 @router.get(
     "/timesheets",
     tags=[TAG],
     operation_id="get_get_timesheets",
     summary="Returns a collection of timesheet records (which are visible to the user)",
     responses=answers("TimesheetCollection", array=True, paginated=True),
+    openapi_extra={"parameters": LIST_PARAMETERS},
 )
 def list_timesheets(
     request: Request,
     actor: ActorDep,
     session: SessionDep,
-    user: Annotated[str | None, Query(description="User ID or 'all' (needs view_other_timesheet)")] = None,
-    users: Annotated[list[str] | None, Query(alias="users[]", description="User IDs")] = None,
-    customer: Annotated[str | None, Query(description="Customer ID")] = None,
-    customers: Annotated[list[str] | None, Query(alias="customers[]", description="Customer IDs")] = None,
-    project: Annotated[str | None, Query(description="Project ID")] = None,
-    projects: Annotated[list[str] | None, Query(alias="projects[]", description="Project IDs")] = None,
-    activity: Annotated[str | None, Query(description="Activity ID")] = None,
-    activities: Annotated[list[str] | None, Query(alias="activities[]", description="Activity IDs")] = None,
-    tags: Annotated[list[str] | None, Query(alias="tags[]", description="Tag names")] = None,
-    begin: Annotated[
-        str | None, Query(description="Records beginning at or after (YYYY-MM-DDThh:mm:ss)")
-    ] = None,
-    end: Annotated[
-        str | None, Query(description="Records beginning at or before (YYYY-MM-DDThh:mm:ss)")
-    ] = None,
-    exported: Annotated[str | None, Query(description="0 = not exported, 1 = exported")] = None,
-    active: Annotated[str | None, Query(description="0 = stopped, 1 = running")] = None,
-    billable: Annotated[str | None, Query(description="0 = not billable, 1 = billable")] = None,
-    full: Annotated[str | None, Query(description="1/true: expanded objects")] = None,
-    term: Annotated[str | None, Query(description="Free search term")] = None,
-    modified_after: Annotated[str | None, Query(description="UTC, YYYY-MM-DDThh:mm:ss")] = None,
-    orderBy: Annotated[str | None, Query(description="id, begin, end or rate")] = None,
-    order: Annotated[str | None, Query(description="ASC or DESC")] = None,
-    page: Annotated[str | None, Query(description="Page number (default 1)")] = None,
-    size: Annotated[str | None, Query(description="Page size (default 50, max 500)")] = None,
 ) -> Response:
     service = TimesheetService(session, actor)
     service.require_listing()
