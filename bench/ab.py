@@ -97,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, server in servers.items():
             server.start()
             with httpx.Client(base_url=server.base, timeout=60) as client:
-                auth = sign_in(client, user["username"], context.password) if args.auth == "web" else None
-                auth = auth or context.bearer(user)
+                auth = context.bearer(user)
+                if args.auth == "web":
+                    signed_in = sign_in(client, user["username"], context.password)
+                    if signed_in is None:
+                        raise SystemExit(f"{name}: {user['username']} could not sign in")
+                    auth = signed_in
                 answer = client.get(args.path, headers=auth)
                 if answer.status_code != 200:
                     raise SystemExit(f"{name}: {args.path} answered {answer.status_code}")
