@@ -129,10 +129,10 @@ def page(service: TimesheetService, query: Any, *, expanded: bool) -> list[Liste
     if not records:
         return records
     by_id = {record.id: record for record in records}
-    ids = {"ids": list(by_id)}
-    for timesheet_id, tag_id, name in connection.execute(_tags_of_records(), ids):
+    bound = {"ids": list(by_id)}
+    for timesheet_id, tag_id, name in connection.execute(_tags_of_records(), bound):
         by_id[timesheet_id].tags.append(Tagged(tag_id, name))
-    for row in connection.execute(_meta_of_records(), ids):
+    for row in connection.execute(_meta_of_records(), bound):
         by_id[row.timesheet_id].meta.append(row)
     _relations(service, records, expanded=expanded)
     return records
@@ -225,13 +225,13 @@ def _related_statements(model: Any) -> tuple[Any, Any]:
 
 def _related(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Related]:
     """The records of `model` with these ids, each with its meta rows."""
-    wanted = {"ids": sorted(ids)}
-    if not wanted["ids"]:
+    wanted = sorted(ids)
+    if not wanted:
         return {}
     records, metas = _related_statements(model)
-    connection = session.connection()
-    found = {row.id: Related(row._mapping) for row in connection.execute(records, wanted)}
-    for row in connection.execute(metas, wanted):
+    connection, bound = session.connection(), {"ids": wanted}
+    found = {row.id: Related(row._mapping) for row in connection.execute(records, bound)}
+    for row in connection.execute(metas, bound):
         found[row.owner].meta.append(row)
     return found
 
