@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from horae.timesheets import statements
 from tests.api.test_timesheets import html5, yesterday_at
 
 KEPT_ENTITY_TABLES = ("activities", "projects", "customers")
@@ -225,3 +226,34 @@ def test_a_write_locks_the_owners_row_only_where_writers_run_side_by_side(make_u
     else:
         assert len(owner_reads) == 2, counter.statements
         assert all("FOR UPDATE" in s for s in owner_reads)
+
+
+def test_a_lists_statements_are_built_once_per_shape_and_run_with_each_requests_values(
+    make_user, catalog, timesheets
+):
+    """The page and its count are kept per shape (which filters, whose records, the caller's
+    teams, the order): another caller of the same teams with other values builds nothing, and
+    still reads only its own rows. A search term's words are in its conditions: not kept."""
+    first, second = make_user(), make_user()
+    catalog.team(members=[first, second])
+    work = catalog.work()
+    day = timedelta(days=1)
+    firsts = timesheets.many(first, work, 4, start=yesterday_at(9), description="alpha")
+    seconds = timesheets.many(second, work, 4, start=yesterday_at(9) - 2 * day, description="beta")
+    since = {"begin": html5(yesterday_at(0) - 2 * day), "size": "2"}
+    with first.client() as client:
+        listed = client.get("/api/timesheets", params=since)
+        assert [row["id"] for row in listed.json()] == [r.id for r in firsts[:2]]
+        assert listed.headers["x-total-count"] == "3"
+    pages, counts = statements._kept_page.cache_info(), statements._kept_aggregate.cache_info()
+    with second.client() as client:
+        listed = client.get("/api/timesheets", params={**since, "begin": html5(yesterday_at(0) - 4 * day)})
+        assert [row["id"] for row in listed.json()] == [r.id for r in seconds[:2]]
+        assert listed.headers["x-total-count"] == "3"
+        assert statements._kept_page.cache_info().hits == pages.hits + 1
+        assert statements._kept_aggregate.cache_info().hits == counts.hits + 1
+        assert statements._kept_page.cache_info().misses == pages.misses
+        searched = client.get("/api/timesheets", params={"term": "beta"})
+        assert [row["id"] for row in searched.json()] == [r.id for r in seconds]
+    assert statements._kept_page.cache_info().currsize == pages.currsize
+    assert statements._kept_aggregate.cache_info().currsize == counts.currsize

@@ -89,7 +89,7 @@ def apply_filter(statement: Select[Any], criteria: ExportFilter) -> Select[Any]:
     if criteria.activities:
         clauses.append(t.activity_id.in_(_ids(criteria.activities)))
     if criteria.tags:
-        clauses.append(tagged_with(criteria.tags))
+        clauses.append(tagged_with(_ids(criteria.tags)))
     # The same conditions as the timesheet list's (timesheets.search).
     clauses.extend(record_conditions(criteria))
     clauses.extend(criteria.conditions)

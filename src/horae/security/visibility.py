@@ -46,7 +46,7 @@ def project_visible(actor: Actor, project_id: Any = None, customer_id: Any = Non
     if actor.sees_all:
         return true()
     if project_id is None and customer_id is None:
-        return _project_visible(actor.team_ids)
+        return projects_visible_to(actor.team_ids)
     return _project_predicate(
         actor.team_ids,
         project_id if project_id is not None else Project.id,
@@ -60,13 +60,13 @@ def activity_visible(actor: Actor, activity_id: Any = None) -> ColumnElement[boo
     if actor.sees_all:
         return true()
     if activity_id is None:
-        return _activity_visible(actor.team_ids)
+        return activities_visible_to(actor.team_ids)
     return _activity_predicate(actor.team_ids, activity_id)
 
 
 # The predicates on the models' own columns depend only on the caller's teams: built once per
-# set of teams and shared, so a request neither builds them again nor recomputes their cache
-# keys (SQLAlchemy memoizes those on the expression).
+# set of teams and shared, so a request does not build them again (the timesheet lists keep
+# whole statements per set of teams, timesheets/statements.py).
 _SHARED_PREDICATES = 512
 
 
@@ -76,12 +76,12 @@ def _customer_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=_SHARED_PREDICATES)
-def _project_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
+def projects_visible_to(team_ids: frozenset[int]) -> ColumnElement[bool]:
     return _project_predicate(team_ids, Project.id, Project.customer_id)
 
 
 @lru_cache(maxsize=_SHARED_PREDICATES)
-def _activity_visible(team_ids: frozenset[int]) -> ColumnElement[bool]:
+def activities_visible_to(team_ids: frozenset[int]) -> ColumnElement[bool]:
     return _activity_predicate(team_ids, Activity.id)
 
 
@@ -98,7 +98,7 @@ def _activity_predicate(team_ids: frozenset[int], activity_id: Any) -> ColumnEle
         exists(
             select(1)
             .select_from(Project)
-            .where(Project.id == Activity.project_id, _project_visible(team_ids))
+            .where(Project.id == Activity.project_id, projects_visible_to(team_ids))
             # Keeps its own Project when the outer query joins projects too (timesheet lists).
             .correlate_except(Project)
         ),

@@ -18,10 +18,10 @@ from horae.db import utcnow
 from horae.security.permissions import ROLE_ADMIN, ROLE_TEAMLEAD, ROLE_USER, Actor
 from horae.security.visibility import (
     TeamLinks,
-    activity_visible,
+    activities_visible_to,
     can_access_activity,
     can_access_project,
-    project_visible,
+    projects_visible_to,
 )
 from horae.teams.models import TeamMember
 from horae.users.models import User
@@ -172,6 +172,11 @@ def selectable_user_ids(session: Session, actor: Actor) -> set[int] | None:
 def entity_filter(actor: Actor) -> ColumnElement[bool]:
     """Rows whose customer, project or activity is restricted to teams the caller is not in are
     dropped, the caller's own rows included (needs Project and Activity joined)."""
-    if actor.sees_all:
+    return teams_filter(None if actor.sees_all else actor.team_ids)
+
+
+def teams_filter(team_ids: frozenset[int] | None) -> ColumnElement[bool]:
+    """`entity_filter` for a caller in these teams (None: a caller who sees all)."""
+    if team_ids is None:
         return true()
-    return and_(project_visible(actor), activity_visible(actor))
+    return and_(projects_visible_to(team_ids), activities_visible_to(team_ids))

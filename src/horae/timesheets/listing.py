@@ -119,13 +119,16 @@ def _meta_of_records() -> Any:
     )
 
 
-def page(service: TimesheetService, query: Any, *, expanded: bool) -> list[ListedTimesheet]:
-    """The records of a filtered, ordered and limited `select(Timesheet)`.
+def page(
+    service: TimesheetService, query: Any, values: Mapping[str, Any], *, expanded: bool
+) -> list[ListedTimesheet]:
+    """The records of a page's statement of `COLUMNS` (timesheets/statements.py), run with the
+    values of its parameters.
 
     The statements select columns only, so they run on the unit of work's connection, without
     the ORM's handling of entities (a listing reads; nothing is pending to flush)."""
     connection = service.session.connection()
-    records = [ListedTimesheet(*row) for row in connection.execute(query.with_only_columns(*COLUMNS))]
+    records = [ListedTimesheet(*row) for row in connection.execute(query, values)]
     if not records:
         return records
     by_id = {record.id: record for record in records}

@@ -222,24 +222,63 @@ class RecordCriteria(Protocol):
     def modified_after(self) -> datetime | None: ...
 
 
-def record_conditions(criteria: RecordCriteria) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True, slots=True)
+class RecordShape:
+    """Which of the conditions on a record's own columns a filter sets: enough to build their
+    SQL with the values left as parameters (`record_clauses`)."""
+
+    begin: bool = False
+    end: bool = False
+    exported: bool | None = None
+    billable: bool | None = None
+    active: bool | None = None
+    modified_after: bool = False
+
+
+def record_shape(criteria: RecordCriteria) -> tuple[RecordShape, dict[str, Any]]:
+    """The shape of the record conditions and the values of their parameters."""
+    values = {
+        "filter_begin": criteria.begin,
+        "filter_end": criteria.end,
+        "filter_modified_after": criteria.modified_after,
+    }
+    shape = RecordShape(
+        begin=criteria.begin is not None,
+        end=criteria.end is not None,
+        exported=criteria.exported,
+        billable=criteria.billable,
+        active=criteria.active,
+        modified_after=criteria.modified_after is not None,
+    )
+    return shape, {name: value for name, value in values.items() if value is not None}
+
+
+def record_clauses(shape: RecordShape, value: Callable[[str], Any]) -> list[ColumnElement[bool]]:
     """`begin`/`end` (both compare with the record's begin, as in Kimai), `exported`,
-    `billable`, `active` (running or stopped) and `modified_after`, over the timesheets table."""
+    `billable`, `active` (running or stopped) and `modified_after`, over the timesheets table.
+    `value(name)` gives what a comparison compares with: the value, or a bound parameter of
+    that name for a statement built once and run with other values."""
     t = TIMESHEETS.c
     clauses: list[ColumnElement[bool]] = []
-    if criteria.begin is not None:
-        clauses.append(t.begin >= criteria.begin)
-    if criteria.end is not None:
-        clauses.append(t.begin <= criteria.end)
-    if criteria.exported is not None:
-        clauses.append(t.exported == (true() if criteria.exported else false()))
-    if criteria.billable is not None:
-        clauses.append(t.billable == (true() if criteria.billable else false()))
-    if criteria.active is not None:
-        clauses.append(t.end.is_(None) if criteria.active else t.end.is_not(None))
-    if criteria.modified_after is not None:
-        clauses.append(t.modified_at >= criteria.modified_after)
+    if shape.begin:
+        clauses.append(t.begin >= value("filter_begin"))
+    if shape.end:
+        clauses.append(t.begin <= value("filter_end"))
+    if shape.exported is not None:
+        clauses.append(t.exported == (true() if shape.exported else false()))
+    if shape.billable is not None:
+        clauses.append(t.billable == (true() if shape.billable else false()))
+    if shape.active is not None:
+        clauses.append(t.end.is_(None) if shape.active else t.end.is_not(None))
+    if shape.modified_after:
+        clauses.append(t.modified_at >= value("filter_modified_after"))
     return clauses
+
+
+def record_conditions(criteria: RecordCriteria) -> list[ColumnElement[bool]]:
+    """The record conditions with their values in them, for a statement built per request."""
+    shape, values = record_shape(criteria)
+    return record_clauses(shape, values.__getitem__)
 
 
 def visible_tag_ids(session: Session, names: Iterable[str]) -> list[int]:
@@ -253,12 +292,12 @@ def visible_tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     return sorted(found)
 
 
-def tagged_with(tag_ids: Sequence[int]) -> ColumnElement[bool]:
-    """Records carrying any of these tags."""
+def tagged_with(tag_ids: Any) -> ColumnElement[bool]:
+    """Records carrying any of these tags: a list of ids, or an expanding bound parameter."""
     t = TIMESHEETS.c
     return exists(
         select(timesheet_tags.c.timesheet_id).where(
-            timesheet_tags.c.timesheet_id == t.id, timesheet_tags.c.tag_id.in_(sorted(set(tag_ids)))
+            timesheet_tags.c.timesheet_id == t.id, timesheet_tags.c.tag_id.in_(tag_ids)
         )
     )
 

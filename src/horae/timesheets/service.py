@@ -36,7 +36,7 @@ from horae.security.visibility import (
     can_access_project,
 )
 from horae.tags.models import Tag
-from horae.timesheets import listing
+from horae.timesheets import listing, statements
 from horae.timesheets.access import (
     TimesheetAccess,
     can_access_user,
@@ -63,12 +63,11 @@ from horae.timesheets.schemas import MAX_TEXT_BYTES, timesheet_form
 from horae.timesheets.search import (
     TimesheetFilter,
     accessible_ids,
-    ordering,
-    record_conditions,
-    tagged_with,
+    record_shape,
     term_conditions,
     visible_tag_ids,
 )
+from horae.timesheets.statements import Aggregates, ListCriteria, ListShape, Owners
 from horae.users.models import User
 from horae.users.service import set_preference, user_timezone
 
@@ -219,82 +218,71 @@ class TimesheetService:
         caller has counted the same filters already (`totals`), saves counting again. The
         per-record checks read the teams' restrictions from `team_links`, not from the records'
         customers, projects and activities."""
-        query, total = self._page(filters, total)
-        records = self.session.scalars(query.options(*self._loaders(expanded))).unique().all()
-        return [*records], total
+        query, values, total = self._page(filters, total, columns=False)
+        found = self.session.scalars(query.options(*self._loaders(expanded)), values).unique()
+        return [*found], total
 
     def listing(self, filters: TimesheetFilter, *, expanded: bool) -> tuple[list[ListedTimesheet], int]:
         """The API's page: the same records as `search`, read as rows (see listing.py)."""
-        query, total = self._page(filters)
-        return listing.page(self, query, expanded=expanded), total
+        query, values, total = self._page(filters, columns=True)
+        return listing.page(self, query, values, expanded=expanded), total
 
-    def _page(self, filters: TimesheetFilter, total: int | None = None) -> tuple[Select[Any], int]:
-        """The statement of one page and the total count of every page (counted unless given)."""
-        conditions = self._conditions(filters)
-        query = self._base_query().where(*conditions, entity_filter(self.actor))
+    def _page(
+        self, filters: TimesheetFilter, total: int | None = None, *, columns: bool
+    ) -> tuple[Select[Any], dict[str, Any], int]:
+        """The statement of one page, its parameters' values, and the total count of every page
+        (counted unless given)."""
+        criteria = self._criteria(filters)
         if total is None:
-            total = int(self._aggregate(filters, conditions, func.count(Timesheet.id))[0] or 0)
-        filters.page.check_in_range(total)
-        query = query.order_by(*ordering(filters.order_by, filters.descending))
-        return query.offset(filters.page.offset).limit(filters.page.size), total
+            total = int(self._aggregate(criteria, "count")[0] or 0)
+        page = filters.page
+        page.check_in_range(total)
+        values = {**criteria.values, "page_offset": page.offset, "page_size": page.size}
+        return statements.page(criteria, filters.order_by, filters.descending, columns=columns), values, total
 
     def totals(self, filters: TimesheetFilter) -> tuple[int, int, Decimal]:
         """Count, seconds and money of every record the filters select (all pages), one query."""
-        count, seconds, money = self._aggregate(
-            filters,
-            self._conditions(filters),
-            func.count(Timesheet.id),
-            func.sum(Timesheet.duration),
-            func.sum(Timesheet.rate),
-        )
+        count, seconds, money = self._aggregate(self._criteria(filters), "totals")
         return int(count or 0), int(seconds or 0), Decimal(str(money or 0))
 
-    def _aggregate(
-        self, filters: TimesheetFilter, conditions: list[Any], *aggregates: Any
-    ) -> tuple[Any, ...]:
-        """Count and sums over every record the filters select, in one statement.
-
-        Under the team rules, the records are first counted and summed per project and
-        activity, and the rules checked once per pair on the pairs' sums: one user's 5,000
-        records have about 1,400 pairs, and checking the rules on every record was half the
-        time of a page. Counts and sums add up across pairs, so the result is the same."""
-        joined = bool(filters.customers)  # the customer filter reads the project's customer
-        rows = (self._base_query() if joined else select(Timesheet)).where(*conditions)
-        # Columns only: run on the unit of work's connection, without the ORM's entity handling
-        # (the lists that count read; nothing is pending to flush).
+    def _aggregate(self, criteria: ListCriteria, aggregates: Aggregates) -> tuple[Any, ...]:
+        """Count (and sums) over every record of the list (`statements.aggregate`). Columns
+        only: run on the unit of work's connection, without the ORM's entity handling (the
+        lists that count read; nothing is pending to flush)."""
         connection = self.session.connection()
-        if self.actor.sees_all:
-            return tuple(connection.execute(rows.with_only_columns(*aggregates)).one())
-        names = [f"a{i}" for i in range(len(aggregates))]
-        pairs = (
-            rows.with_only_columns(
-                Timesheet.project_id,
-                Timesheet.activity_id,
-                *(aggregate.label(name) for aggregate, name in zip(aggregates, names, strict=True)),
-            )
-            .group_by(Timesheet.project_id, Timesheet.activity_id)
-            .subquery("pairs")
-        )
-        query = (
-            select(*(func.sum(pairs.c[name]) for name in names))
-            .select_from(pairs)
-            .join(Project, Project.id == pairs.c.project_id)
-            .join(Activity, Activity.id == pairs.c.activity_id)
-            .where(entity_filter(self.actor))
-        )
-        return tuple(connection.execute(query).one())
+        return tuple(connection.execute(statements.aggregate(criteria, aggregates), criteria.values).one())
 
-    def _conditions(self, filters: TimesheetFilter) -> list[Any]:
-        """What the filters select, before the team rules on the records' customers, projects
-        and activities (`entity_filter`); the customer filter needs Project joined."""
+    def _criteria(self, filters: TimesheetFilter) -> ListCriteria:
+        """What the filters select, as a statement's shape and its values; checking them reads
+        the users, customers, projects, activities and tags they name (403 for one the caller
+        may not see, unknown ids dropped)."""
         self.require_listing()
-        conditions = [self._user_condition(filters), *self._entity_conditions(filters)]
+        values: dict[str, Any] = {}
+        owners = self._owners(filters, values)
+        checks: list[tuple[str, Iterable[int], Any, Any]] = [
+            ("customer_ids", filters.customers, Customer, can_access_customer),
+            ("project_ids", filters.projects, Project, can_access_project),
+            ("activity_ids", filters.activities, Activity, can_access_activity),
+        ]
+        for name, ids, model, may_access in checks:
+            found = accessible_ids(self.session, self.actor, model, ids, may_access)
+            if found:
+                values[name] = found
         if filters.tags:
-            conditions.append(tagged_with(visible_tag_ids(self.session, filters.tags)))
-        conditions += record_conditions(filters)
-        if filters.term:
-            conditions += term_conditions(filters.term)
-        return conditions
+            values["tag_ids"] = visible_tag_ids(self.session, filters.tags)
+        record, record_values = record_shape(filters)
+        values.update(record_values)
+        shape = ListShape(
+            owners=owners,
+            customers="customer_ids" in values,
+            projects="project_ids" in values,
+            activities="activity_ids" in values,
+            tags="tag_ids" in values,
+            record=record,
+            teams=None if self.actor.sees_all else self.actor.team_ids,
+        )
+        term = tuple(term_conditions(filters.term)) if filters.term else ()
+        return ListCriteria(shape, values, term)
 
     def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
         """The caller's latest record per project and activity (contract §5.6), loaded for the
@@ -915,21 +903,17 @@ class TimesheetService:
 
     # --- internals: queries -------------------------------------------------------------------
 
-    def _base_query(self) -> Select[Any]:
-        return (
-            select(Timesheet)
-            .join(Project, Project.id == Timesheet.project_id)
-            .join(Activity, Activity.id == Timesheet.activity_id)
-        )
-
-    def _user_condition(self, filters: TimesheetFilter) -> Any:
+    def _owners(self, filters: TimesheetFilter, values: dict[str, Any]) -> Owners:
+        """Whose records the list shows; their ids go into `values`."""
         actor = self.actor
         if not actor.can("view_other_timesheet"):
-            return Timesheet.user_id == actor.id
+            values["user_id"] = actor.id
+            return "caller"
         if filters.user == "all":
             if actor.sees_all:
-                return Timesheet.id.is_not(None)
-            return Timesheet.user_id.in_({actor.id} | led_member_ids(self.session, actor))
+                return "everyone"
+            values["user_ids"] = sorted({actor.id} | led_member_ids(self.session, actor))
+            return "users"
         wanted = list(filters.users)
         if filters.user is not None:
             wanted.append(int(filters.user))
@@ -937,22 +921,10 @@ class TimesheetService:
         for user in users:
             self._require(can_access_user(self.session, actor, user))
         if not users:
-            return Timesheet.user_id == actor.id
-        return Timesheet.user_id.in_([user.id for user in users])
-
-    def _entity_conditions(self, filters: TimesheetFilter) -> list[Any]:
-        """Customer/project/activity filters: unknown ids are dropped, inaccessible ones are 403."""
-        checks: list[tuple[Iterable[int], Any, Any, Any]] = [
-            (filters.customers, Customer, can_access_customer, Project.customer_id),
-            (filters.projects, Project, can_access_project, Timesheet.project_id),
-            (filters.activities, Activity, can_access_activity, Timesheet.activity_id),
-        ]
-        conditions = []
-        for ids, model, may_access, column in checks:
-            found = accessible_ids(self.session, self.actor, model, ids, may_access)
-            if found:
-                conditions.append(column.in_(found))
-        return conditions
+            values["user_id"] = actor.id
+            return "caller"
+        values["user_ids"] = sorted(user.id for user in users)
+        return "users"
 
     def _loaders(self, expanded: bool) -> list[Any]:
         """Eager loading so a page costs the same number of queries for 5 or 500 rows."""
