@@ -37,8 +37,10 @@ Aggregates = Literal["count", "totals"]
 # A select of any columns (SQLAlchemy types a select by its columns).
 Statement = Select[*tuple[Any, ...]]
 
-# Shapes kept: per team set, a handful of filter combinations and orders are in use.
-_KEPT_SHAPES = 1024
+# Shapes kept: per set of teams, a handful of filter combinations and orders are in use. A
+# shape's page and count take about 80 KiB together, their cache keys included: at most about
+# 20 MB per process.
+_KEPT_SHAPES = 256
 
 
 @dataclass(frozen=True, slots=True)
