@@ -257,3 +257,37 @@ def test_a_lists_statements_are_built_once_per_shape_and_run_with_each_requests_
         assert [row["id"] for row in searched.json()] == [r.id for r in seconds]
     assert statements._kept_page.cache_info().currsize == pages.currsize
     assert statements._kept_aggregate.cache_info().currsize == counts.currsize
+
+
+def test_the_recent_and_running_records_are_read_by_statements_kept_per_set_of_teams(
+    make_user, catalog, timesheets
+):
+    """`/recent` and `/active` build nothing for a second caller of the same teams, who still
+    reads only its own records (the user, the begin and the size are bound values)."""
+    first, second = make_user(), make_user()
+    catalog.team(members=[first, second])
+    work, other = catalog.work(), catalog.work()
+    timesheets.create(first, work, yesterday_at(8), yesterday_at(9))
+    mine = timesheets.create(first, other, yesterday_at(10))
+    timesheets.create(  # an older record of the same pair
+        second, work, yesterday_at(8) - timedelta(days=3), yesterday_at(9) - timedelta(days=3)
+    )
+    latest = timesheets.create(
+        second, work, yesterday_at(8) - timedelta(days=2), yesterday_at(9) - timedelta(days=2)
+    )
+    far = timesheets.create(
+        second, other, yesterday_at(8) - timedelta(days=9), yesterday_at(9) - timedelta(days=9)
+    )
+    since = {"begin": html5(yesterday_at(0) - timedelta(days=5)), "size": "5"}
+    with first.client() as client:
+        assert [row["id"] for row in client.get("/api/timesheets/active").json()] == [mine.id]
+        assert len(client.get("/api/timesheets/recent").json()) == 2
+        assert len(client.get("/api/timesheets/recent", params=since).json()) == 2
+    kept = statements.latest_per_pair.cache_info()
+    with second.client() as client:
+        assert client.get("/api/timesheets/active").json() == []
+        recent = client.get("/api/timesheets/recent", params=since).json()
+        assert [row["id"] for row in recent] == [latest.id]
+        assert [row["id"] for row in client.get("/api/timesheets/recent").json()] == [latest.id, far.id]
+    now = statements.latest_per_pair.cache_info()
+    assert (now.hits, now.misses) == (kept.hits + 2, kept.misses)

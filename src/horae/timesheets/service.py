@@ -279,40 +279,33 @@ class TimesheetService:
             activities="activity_ids" in values,
             tags="tag_ids" in values,
             record=record,
-            teams=None if self.actor.sees_all else self.actor.team_ids,
+            teams=self._teams,
         )
         term = tuple(term_conditions(filters.term)) if filters.term else ()
         return ListCriteria(shape, values, term)
 
-    def recent(self, begin: datetime | None, size: int) -> list[Timesheet]:
-        """The caller's latest record per project and activity (contract §5.6), loaded for the
-        API's expanded shape (with the custom fields of their projects, customers, activities)."""
-        ids = [row.id for row in self.session.execute(self._latest_per_pair(begin, size))]
+    def recent(self, begin: datetime | None, size: int) -> list[ListedTimesheet]:
+        """The caller's latest record per project and activity (contract §5.6), read as rows
+        for the API's expanded shape (with the custom fields of their projects, customers,
+        activities)."""
+        self.require_own_view()
+        values: dict[str, Any] = {"user_id": self.actor.id, "latest_size": size}
+        if begin is not None:
+            values["latest_begin"] = begin
+        connection = self.session.connection()
+        latest = statements.latest_per_pair(self._teams, begin is not None)
+        ids = [row.id for row in connection.execute(latest, values)]
         if not ids:
             return []
-        records = self.session.scalars(
-            select(Timesheet)
-            .where(Timesheet.id.in_(ids))
-            .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
-            .options(*self._loaders(True))
-        ).unique()
-        return list(records)
+        return listing.page(self, statements.latest_records(), {"ids": ids}, expanded=True)
 
     def recent_pairs(self, size: int) -> list[RecentPair]:
         """The same records for the pages, which show their customer, project and activity
         names only: one statement, in the same order."""
-        latest = self._latest_per_pair(None, size)
-        query = (
-            latest.add_columns(
-                Timesheet.end,
-                Customer.name.label("customer"),
-                Project.name.label("project"),
-                Activity.name.label("activity"),
-            )
-            .join(Timesheet, Timesheet.id == latest.selected_columns.id)
-            .join(Customer, Customer.id == Project.customer_id)
-        )
-        pairs = [RecentPair(**row._mapping) for row in self.session.execute(query)]
+        self.require_own_view()
+        values = {"user_id": self.actor.id, "latest_size": size}
+        rows = self.session.connection().execute(statements.latest_named(self._teams), values)
+        pairs = [RecentPair(**row._mapping) for row in rows]
         # The order of `recent`: finished records by end, newest first, then running ones.
         pairs.sort(key=lambda pair: pair.id, reverse=True)
         pairs.sort(key=lambda pair: pair.end or _NEVER, reverse=True)
@@ -354,37 +347,16 @@ class TimesheetService:
             )
         )
 
-    def _latest_per_pair(self, begin: datetime | None, size: int) -> Select[Any]:
-        """The newest record id per project and activity of the caller, newest first."""
-        self.require_own_view()
-        # Grouped first (on the user's covering index), then each group's project and activity
-        # checked once instead of once per record.
-        groups = select(
-            Timesheet.project_id, Timesheet.activity_id, func.max(Timesheet.id).label("latest")
-        ).where(Timesheet.user_id == self.actor.id)
-        if begin is not None:
-            groups = groups.where(Timesheet.begin >= begin)
-        latest = groups.group_by(Timesheet.project_id, Timesheet.activity_id).subquery("latest_per_pair")
-        return (
-            select(latest.c.latest.label("id"), latest.c.project_id, latest.c.activity_id)
-            .select_from(latest)
-            .join(Project, Project.id == latest.c.project_id)
-            .join(Activity, Activity.id == latest.c.activity_id)
-            .where(entity_filter(self.actor))
-            .order_by(latest.c.latest.desc())
-            .limit(size)
-        )
+    @property
+    def _teams(self) -> frozenset[int] | None:
+        """The caller's teams for the visibility rules of kept statements (None: sees all)."""
+        return None if self.actor.sees_all else self.actor.team_ids
 
-    def active(self) -> list[Timesheet]:
-        """The caller's running records, newest begin first."""
+    def active(self) -> list[ListedTimesheet]:
+        """The caller's running records, newest begin first, read as rows for the API's
+        expanded shape."""
         self._require(self.actor.can("view_own_timesheet"))
-        records = self.session.scalars(
-            select(Timesheet)
-            .where(Timesheet.user_id == self.actor.id, Timesheet.end.is_(None))
-            .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
-            .options(*self._loaders(True))
-        ).unique()
-        return list(records)
+        return listing.page(self, statements.running(), {"user_id": self.actor.id}, expanded=True)
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 
 from horae.activities.models import Activity
+from horae.customers.models import Customer
 from horae.projects.models import Project
 from horae.timesheets.access import teams_filter
 from horae.timesheets.listing import COLUMNS
@@ -160,3 +161,67 @@ def _aggregate(
 
 _kept_page = lru_cache(maxsize=_KEPT_SHAPES)(_page)
 _kept_aggregate = lru_cache(maxsize=_KEPT_SHAPES)(_aggregate)
+
+
+# --- the caller's own records: running ones, the latest per project and activity ---------------
+
+
+@cache
+def running() -> Statement:
+    """The running records of the user `user_id`, newest begin first (`listing.COLUMNS`)."""
+    return (
+        select(*COLUMNS)
+        .where(Timesheet.user_id == bindparam("user_id"), Timesheet.end.is_(None))
+        .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
+    )
+
+
+@lru_cache(maxsize=_KEPT_SHAPES)
+def latest_per_pair(teams: frozenset[int] | None, since: bool) -> Statement:
+    """The newest record id of the user `user_id` per project and activity (from
+    `latest_begin` on when `since`), newest first, `latest_size` of them. Grouped first (on the
+    user's covering index), then each group's project and activity checked once instead of
+    once per record."""
+    groups = select(
+        Timesheet.project_id, Timesheet.activity_id, func.max(Timesheet.id).label("latest")
+    ).where(Timesheet.user_id == bindparam("user_id"))
+    if since:
+        groups = groups.where(Timesheet.begin >= bindparam("latest_begin"))
+    latest = groups.group_by(Timesheet.project_id, Timesheet.activity_id).subquery("latest_per_pair")
+    return (
+        select(latest.c.latest.label("id"), latest.c.project_id, latest.c.activity_id)
+        .select_from(latest)
+        .join(Project, Project.id == latest.c.project_id)
+        .join(Activity, Activity.id == latest.c.activity_id)
+        .where(teams_filter(teams))
+        .order_by(latest.c.latest.desc())
+        .limit(bindparam("latest_size", type_=Integer))
+    )
+
+
+@cache
+def latest_records() -> Statement:
+    """The records `ids` in the order of the recent list: finished ones by end, newest first,
+    then running ones (`listing.COLUMNS`)."""
+    return (
+        select(*COLUMNS)
+        .where(Timesheet.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Timesheet.end.is_(None), Timesheet.end.desc(), Timesheet.id.desc())
+    )
+
+
+@lru_cache(maxsize=_KEPT_SHAPES)
+def latest_named(teams: frozenset[int] | None) -> Statement:
+    """`latest_per_pair` with each record's end and its customer's, project's and activity's
+    names, for the pages."""
+    latest = latest_per_pair(teams, False)
+    return (
+        latest.add_columns(
+            Timesheet.end,
+            Customer.name.label("customer"),
+            Project.name.label("project"),
+            Activity.name.label("activity"),
+        )
+        .join(Timesheet, Timesheet.id == latest.selected_columns.id)
+        .join(Customer, Customer.id == Project.customer_id)
+    )
