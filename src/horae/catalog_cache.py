@@ -28,10 +28,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, Engine, String, event, insert, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, make_transient_to_detached, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -82,9 +94,15 @@ class Generation(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+@cache
+def _current_value() -> Any:
+    """Built once: every kept answer reads its counter first."""
+    return select(Generation.value).where(Generation.name == bindparam("name"))
+
+
 def generation(session: Session, name: str = CATALOG) -> int:
     """The current value (0 before the first change)."""
-    found = session.connection().execute(select(Generation.value).where(Generation.name == name)).first()
+    found = session.connection().execute(_current_value(), {"name": name}).first()
     return int(found[0]) if found else 0
 
 
