@@ -17,12 +17,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     bindparam,
     case,
@@ -204,27 +206,35 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
     return union_all(*branches)
 
 
-def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) -> list[Any]:
-    return list(
-        session.execute(
-            select(
-                Timesheet.id,
-                Timesheet.begin,
-                Timesheet.end,
-                Timesheet.duration,
-                Timesheet.description,
-                Customer.name.label("customer"),
-                Project.name.label("project"),
-                Activity.name.label("activity"),
-            )
-            .join(Project, Timesheet.project_id == Project.id)
-            .join(Customer, Project.customer_id == Customer.id)
-            .join(Activity, Timesheet.activity_id == Activity.id)
-            .where(Timesheet.user_id == user_id)
-            .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
-            .limit(limit)
-        ).all()
+# The page's per-person statements are built once and run with the person's values on the unit
+# of work's connection (they select columns; the ORM's execution layer would add nothing).
+
+
+@cache
+def _latest_entries() -> Any:
+    return (
+        select(
+            Timesheet.id,
+            Timesheet.begin,
+            Timesheet.end,
+            Timesheet.duration,
+            Timesheet.description,
+            Customer.name.label("customer"),
+            Project.name.label("project"),
+            Activity.name.label("activity"),
+        )
+        .join(Project, Timesheet.project_id == Project.id)
+        .join(Customer, Project.customer_id == Customer.id)
+        .join(Activity, Timesheet.activity_id == Activity.id)
+        .where(Timesheet.user_id == bindparam("user_id"))
+        .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
+        .limit(bindparam("size", type_=Integer))
     )
+
+
+def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) -> list[Any]:
+    values = {"user_id": user_id, "size": limit}
+    return list(session.connection().execute(_latest_entries(), values).all())
 
 
 def active_users(session: Session, owners: ColumnElement[bool], periods: list[Period]) -> dict[str, int]:
@@ -239,24 +249,28 @@ def active_users(session: Session, owners: ColumnElement[bool], periods: list[Pe
     return {p.key: int(value or 0) for p, value in zip(periods, row, strict=True)}
 
 
+@cache
+def _month_by_project() -> Any:
+    seconds = func.sum(Timesheet.duration)
+    return (
+        select(Customer.name.label("customer"), Project.name.label("project"), seconds.label("seconds"))
+        .join(Project, Timesheet.project_id == Project.id)
+        .join(Customer, Project.customer_id == Customer.id)
+        .where(
+            Timesheet.user_id == bindparam("user_id"),
+            Timesheet.end.is_not(None),
+            Timesheet.begin >= bindparam("start"),
+            Timesheet.begin < bindparam("end"),
+        )
+        .group_by(Customer.name, Project.id, Project.name)
+        .order_by(seconds.desc(), Project.name)
+    )
+
+
 def month_by_project(session: Session, user_id: int, month: Period) -> list[Any]:
     """The person's finished hours per project in the month (customer and project names), one query."""
-    seconds = func.sum(Timesheet.duration)
-    return list(
-        session.execute(
-            select(Customer.name.label("customer"), Project.name.label("project"), seconds.label("seconds"))
-            .join(Project, Timesheet.project_id == Project.id)
-            .join(Customer, Project.customer_id == Customer.id)
-            .where(
-                Timesheet.user_id == user_id,
-                Timesheet.end.is_not(None),
-                Timesheet.begin >= month.start,
-                Timesheet.begin < month.end,
-            )
-            .group_by(Customer.name, Project.id, Project.name)
-            .order_by(seconds.desc(), Project.name)
-        ).all()
-    )
+    values = {"user_id": user_id, "start": month.start, "end": month.end}
+    return list(session.connection().execute(_month_by_project(), values).all())
 
 
 def own_teams(session: Session, user_id: int) -> list[Any]:
@@ -290,29 +304,35 @@ def team_project_list(session: Session, user_id: int) -> list[Any]:
     )
 
 
+@cache
+def _team_timers() -> Any:
+    members = select(TeamMember.user_id).where(TeamMember.team_id.in_(bindparam("team_ids", expanding=True)))
+    return (
+        select(
+            Timesheet.id,
+            Timesheet.begin,
+            User.alias,
+            User.username,
+            Project.name.label("project"),
+            Activity.name.label("activity"),
+        )
+        .join(User, User.id == Timesheet.user_id)
+        .join(Project, Timesheet.project_id == Project.id)
+        .join(Activity, Timesheet.activity_id == Activity.id)
+        .where(
+            Timesheet.end.is_(None), Timesheet.user_id.in_(members), Timesheet.user_id != bindparam("user_id")
+        )
+        .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
+        .limit(TEAM_TIMERS)
+    )
+
+
 def team_timers(session: Session, actor: Actor) -> list[Any]:
     """Running entries of the members of the teams the person leads (not their own), one query."""
     if not actor.led_team_ids:
         return []
-    members = select(TeamMember.user_id).where(TeamMember.team_id.in_(actor.led_team_ids))
-    return list(
-        session.execute(
-            select(
-                Timesheet.id,
-                Timesheet.begin,
-                User.alias,
-                User.username,
-                Project.name.label("project"),
-                Activity.name.label("activity"),
-            )
-            .join(User, User.id == Timesheet.user_id)
-            .join(Project, Timesheet.project_id == Project.id)
-            .join(Activity, Timesheet.activity_id == Activity.id)
-            .where(Timesheet.end.is_(None), Timesheet.user_id.in_(members), Timesheet.user_id != actor.id)
-            .order_by(Timesheet.begin.desc(), Timesheet.id.desc())
-            .limit(TEAM_TIMERS)
-        ).all()
-    )
+    values = {"team_ids": sorted(actor.led_team_ids), "user_id": actor.id}
+    return list(session.connection().execute(_team_timers(), values).all())
 
 
 @dataclass(frozen=True)
