@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from horae.db import utcnow
@@ -133,12 +134,17 @@ def lockdown_check(actor: Actor, lockdown: Any, now: datetime | None = None) -> 
 # --- users a caller may filter by or book for -------------------------------------------------
 
 
+@cache
+def _members_of_teams() -> Any:
+    return select(TeamMember.user_id).where(TeamMember.team_id.in_(bindparam("team_ids", expanding=True)))
+
+
 def led_member_ids(session: Session, actor: Actor) -> set[int]:
     """The members of every team the caller leads."""
     if not actor.led_team_ids:
         return set()
-    rows = session.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(actor.led_team_ids)))
-    return set(rows)
+    rows = session.connection().execute(_members_of_teams(), {"team_ids": sorted(actor.led_team_ids)})
+    return {user_id for (user_id,) in rows}
 
 
 def can_access_user(session: Session, actor: Actor, user: User) -> bool:

@@ -163,18 +163,11 @@ def _relations(service: TimesheetService, records: list[ListedTimesheet], *, exp
         _expanded_rows(service, records)
         return
     session = service.session
-    activities = _load(
-        session,
-        Activity,
-        {record.activity_id for record in records},
-        _options(Activity, expanded=expanded),
-    )
+    activities = _load(session, Activity, {record.activity_id for record in records}, expanded=expanded)
     project_ids = {record.project_id for record in records}
     project_ids |= {a.project_id for a in activities.values() if a.project_id is not None}
-    projects = _load(session, Project, project_ids, _options(Project, expanded=expanded))
-    # The embedded user needs the preferences (loaded with every user), the team rule also the
-    # memberships; never the supervisor chain the model joins by default.
-    users = _load(session, User, {record.user_id for record in records}, [lazyload(User.supervisor)])
+    projects = _load(session, Project, project_ids, expanded=expanded)
+    users = _load(session, User, {record.user_id for record in records}, expanded=expanded, rule=True)
     _attach(records, users, projects, activities)
 
 
@@ -256,13 +249,19 @@ def _expanded_rows(service: TimesheetService, records: list[ListedTimesheet]) ->
     if user_ids == {actor.id}:
         users = {actor.id: actor.user}
     else:
-        users = _load(session, User, user_ids, [lazyload(User.supervisor), lazyload(User.memberships)])
+        users = _load(session, User, user_ids, expanded=True)
     _attach(records, users, projects, activities)
 
 
-def _options(model: Any, *, expanded: bool) -> list[Any]:
+def _options(model: Any, *, expanded: bool, rule: bool) -> list[Any]:
     """Meta fields for the expanded shape; a project's customer always. (The team rule reads the
-    teams' restrictions from the service's `team_links`.)"""
+    teams' restrictions from the service's `team_links`.) The embedded user needs the
+    preferences (loaded with every user), the team rule also the memberships; never the
+    supervisor chain the model joins by default."""
+    if model is User:
+        return (
+            [lazyload(User.supervisor)] if rule else [lazyload(User.supervisor), lazyload(User.memberships)]
+        )
     options: list[Any] = []
     if expanded:
         options.append(selectinload(model.meta))
@@ -274,9 +273,18 @@ def _options(model: Any, *, expanded: bool) -> list[Any]:
     return options
 
 
-def _load(session: Session, model: Any, ids: Iterable[int], options: list[Any]) -> dict[int, Any]:
+@cache
+def _entities(model: Any, expanded: bool, rule: bool) -> Any:
+    """`model`'s entities with the bound ids and their loaders, built once per kind."""
+    wanted = model.id.in_(bindparam("ids", expanding=True))
+    return select(model).where(wanted).options(*_options(model, expanded=expanded, rule=rule))
+
+
+def _load(
+    session: Session, model: Any, ids: Iterable[int], *, expanded: bool, rule: bool = False
+) -> dict[int, Any]:
     wanted = sorted(ids)
     if not wanted:
         return {}
-    found = session.scalars(select(model).where(model.id.in_(wanted)).options(*options)).unique()
+    found = session.scalars(_entities(model, expanded, rule), {"ids": wanted}).unique()
     return {entity.id: entity for entity in found}
