@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 
 from horae.activities.models import Activity
@@ -95,6 +96,12 @@ MAX_FAVORITES = 5
 INVALID_CHOICE = "The selected choice is invalid."
 # Rule paths that are fields of the API form; every other path is a global form error.
 _FIELD_PATHS = ("project", "activity", "exported")
+
+
+@cache
+def _tags_named() -> Any:
+    """The tags of the bound names as stored (built once: every write with tags reads them)."""
+    return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
 
 
 class InvalidChoice(Exception):
@@ -744,7 +751,7 @@ class TimesheetService:
             return []
         # Names as stored are found on the unique index; only the others are compared without
         # case, which reads every tag.
-        found = list(self.session.scalars(select(Tag).where(Tag.name.in_(names))))
+        found = list(self.session.scalars(_tags_named(), {"names": names}))
         matched = {tag.name.lower() for tag in found}
         others = {name.lower() for name in names} - matched
         if others:
