@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from horae.timesheets import statements
+from horae.timesheets.models import Timesheet, timesheet_tags
 from tests.api.test_timesheets import html5, yesterday_at
 
 KEPT_ENTITY_TABLES = ("activities", "projects", "customers")
@@ -291,3 +294,114 @@ def test_the_recent_and_running_records_are_read_by_statements_kept_per_set_of_t
         assert [row["id"] for row in client.get("/api/timesheets/recent").json()] == [latest.id, far.id]
     now = statements.latest_per_pair.cache_info()
     assert (now.hits, now.misses) == (kept.hits + 2, kept.misses)
+
+
+def test_a_new_record_is_written_by_its_own_inserts_and_reads_back_as_answered(
+    make_user, catalog, backend, db
+):
+    """W3 and W4 of the benchmarks: a create writes the record and its tags with one INSERT
+    each, outside the unit of work's flush of new objects (which walks the owner, project,
+    activity and tags too). What is stored is what the answer showed, the column defaults
+    included."""
+    user = make_user("ROLE_ADMIN")
+    work = catalog.work()
+    tags = [catalog.tag("b-tag"), catalog.tag("a-tag")]
+    flushed_new: list[str] = []
+
+    def note_new(session: Session, _context: object, _instances: object) -> None:
+        flushed_new.extend(type(instance).__name__ for instance in session.new)
+
+    body = {
+        "project": work.project.id,
+        "activity": work.activity.id,
+        "begin": html5(yesterday_at(9)),
+        "end": html5(yesterday_at(10, 30)),
+        "description": "written directly",
+        "tags": "a-tag,b-tag,no-such-tag",
+        "hourlyRate": 80,
+    }
+    event.listen(Session, "before_flush", note_new)
+    try:
+        with user.client() as client:
+            client.get("/api/ping")
+            counter = backend.count_queries()
+            created = client.post("/api/timesheets", json=body)
+            assert created.status_code == 200, created.text
+            inserts = [s.split("(")[0].split()[-1] for s in counter.statements if s.startswith("INSERT")]
+            read = client.get(f"/api/timesheets/{created.json()['id']}")
+            running = client.post(
+                "/api/timesheets", json={"project": work.project.id, "activity": work.activity.id}
+            )
+            assert running.status_code == 200, running.text
+    finally:
+        event.remove(Session, "before_flush", note_new)
+    assert inserts == ["timesheets", "timesheet_tags"]
+    assert "Timesheet" not in flushed_new
+    answer = created.json()
+    assert read.json() == answer
+    assert answer["tags"] == ["b-tag", "a-tag"]  # in the order of the tags' ids
+    assert (answer["duration"], answer["hourlyRate"], answer["rate"]) == (5400, 80.0, 120.0)
+    assert running.json()["end"] is None and running.json()["tags"] == []
+    with db.session() as session:
+        stored = session.execute(
+            select(Timesheet.category, Timesheet.user_id, Timesheet.duration).where(
+                Timesheet.id == answer["id"]
+            )
+        ).one()
+        tag_ids = set(
+            session.scalars(
+                select(timesheet_tags.c.tag_id).where(timesheet_tags.c.timesheet_id == answer["id"])
+            )
+        )
+    assert tuple(stored) == ("work", user.id, 5400)
+    assert tag_ids == {tag.id for tag in tags}
+
+
+def _set_columns(statement: str) -> set[str]:
+    assignments = statement.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    return {part.split("=")[0].strip().strip('"`') for part in assignments.split(",")}
+
+
+def test_a_stop_writes_only_its_changed_columns_and_a_change_of_tags_still_reaches_them(
+    make_user, catalog, timesheets, backend
+):
+    """W3 of the benchmarks: stopping a record changes none of its relations, so it sends one
+    UPDATE of the columns that change, without the unit of work's flush of the record. An
+    update that changes the tags goes through the flush and stores them."""
+    user = make_user()
+    work = catalog.work()
+    tag = catalog.tag("kept")
+    record = timesheets.create(user, work, datetime.now(UTC) - timedelta(hours=2), tags=[tag])
+    flushed_dirty: list[str] = []
+
+    def note_dirty(session: Session, _context: object, _instances: object) -> None:
+        flushed_dirty.extend(type(instance).__name__ for instance in session.dirty)
+
+    event.listen(Session, "before_flush", note_dirty)
+    try:
+        with user.client() as client:
+            client.get("/api/ping")
+            counter = backend.count_queries()
+            stopped = client.patch(f"/api/timesheets/{record.id}/stop")
+            assert stopped.status_code == 200, stopped.text
+            updates = [s for s in counter.statements if s.startswith("UPDATE timesheets")]
+            read = client.get(f"/api/timesheets/{record.id}")
+            dirty_at_stop = list(flushed_dirty)
+            retagged = client.patch(f"/api/timesheets/{record.id}", json={"tags": "", "description": "d"})
+            assert retagged.status_code == 200, retagged.text
+            reread = client.get(f"/api/timesheets/{record.id}")
+    finally:
+        event.remove(Session, "before_flush", note_dirty)
+    assert "Timesheet" not in dirty_at_stop
+    assert len(updates) == 1, updates
+    written = _set_columns(updates[0])
+    assert {"end", "duration", "modified_at"} <= written
+    assert not written & {"user_id", "project_id", "activity_id", "description", "timezone", "exported"}
+    answer = stopped.json()
+    assert answer["end"] is not None and answer["duration"] >= 7200
+    assert answer["tags"] == ["kept"]
+    assert read.json() == answer
+    assert "Timesheet" in flushed_dirty[len(dirty_at_stop) :]
+    assert retagged.json()["tags"] == [] and reread.json()["tags"] == []
+    assert reread.json()["description"] == "d"
+    assert reread.json()["end"] == answer["end"]
