@@ -91,7 +91,9 @@ def test_a_request_hands_only_its_authentication_and_its_handler_to_worker_threa
 ):
     """The request's session is made and forgotten on the event loop (`api/deps.get_session`):
     a worker thread is a round trip that costs as much CPU as a small query. Only what reads or
-    writes the database runs on one: the caller's authentication and the handler."""
+    writes the database runs on one: the caller's authentication and the handler. A handler
+    that takes only the caller (`/api/ping`) ends its authentication's unit of work in its own
+    thread too."""
     from anyio import to_thread
 
     user = make_user()
@@ -112,5 +114,10 @@ def test_a_request_hands_only_its_authentication_and_its_handler_to_worker_threa
         body = {"project": work.project.id, "activity": work.activity.id}
         started = client.post("/api/timesheets", json=body)
         writing = list(handed)
+        handed.clear()
+        pinged = client.get("/api/ping")
+        pinging = list(handed)
     assert listed.status_code == 200 and started.status_code == 200, started.text
+    assert pinged.json() == {"message": "pong"}
     assert len(reading) == 2 and len(writing) == 2, (reading, writing)
+    assert len(pinging) == 2, pinging

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 from anyio import CapacityLimiter, to_thread
@@ -26,6 +27,9 @@ from horae.settings import Settings
 
 SESSION_COOKIE = "horae_session"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The request's session as its handler's thread sees it: a handler that does not take the
+# session (`/api/ping`) still ends the unit of work its authentication read in.
+_request_session: ContextVar[Session | None] = ContextVar("horae_request_session", default=None)
 
 
 def get_db(request: Request) -> Database:
@@ -51,6 +55,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the write lock, and the pool's threads may all be writers waiting for that lock."""
     db = get_db(request)
     session = (db.write_sessionmaker if request.method in WRITE_METHODS else db.sessionmaker)()
+    # Set in the request's own context: its handler's thread runs in a copy of it.
+    _request_session.set(session)
     try:
         yield session
         if session.in_transaction():
@@ -63,6 +69,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         # Only forgets the session, unless an end above was interrupted (a cancelled request):
         # then the connection goes back here rather than to the garbage collector.
         session.close()
+
+
+def request_session() -> Session | None:
+    """The session of the request being handled, once its dependencies have made it."""
+    return _request_session.get()
 
 
 async def _end(step: Callable[[], None]) -> None:

@@ -34,14 +34,22 @@ from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from horae.api.deps import request_session
+
 
 def _committing(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def run(*args: Any, **kwargs: Any) -> Any:
         answer = handler(*args, **kwargs)
-        for value in kwargs.values():
-            if isinstance(value, Session) and value.in_transaction():
-                value.commit()
+        sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+        # A handler that takes only the caller (`/api/ping`) ends the unit of work its
+        # authentication read in here too, not in one more hand-off to a thread.
+        own = request_session()
+        if own is not None and own not in sessions:
+            sessions.append(own)
+        for session in sessions:
+            if session.in_transaction():
+                session.commit()
         return answer
 
     return run
