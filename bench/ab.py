@@ -4,14 +4,17 @@
         [--user plain|lead|admin] [--auth bearer|web] [--rounds 16] [--connections 1] \
         [--seconds 2] [--size full|small]
 
+    .venv/bin/python bench/ab.py --base <revision> --workload W4 [--rounds 16]
+
 The base revision is checked out into a worktree under bench/.cache/ab/ and served with this
 checkout's environment (its `src` first on the path); the working tree is served as it is. Both
 run `horae serve` on one copy of the benchmark dataset, pinned to the same CPU, and wrk (on the
 other CPU) sends the same request to each in turn, in short runs in alternating order. The figure
 is the server's CPU time (utime + stime from /proc) over the requests it answered: on a shared
 host, whose speed drifts by tens of percent within minutes, CPU time is what drifts least, and
-each pair of runs sees the same machine. A GET is measured; a write would change the copy both
-servers read.
+each pair of runs sees the same machine. `--path` measures a GET; `--workload` sends one of
+`make bench`'s workloads as it does (W3's start and stop, W4's create), and a workload that
+writes gives each server a copy of its own, so that both write into the same data.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from run import (
     CACHE,
     HORAE,
     ROOT,
+    WORKLOADS,
     Request,
     Server,
     _in_turn,
@@ -59,10 +63,22 @@ def worktree(revision: str) -> Path:
     return path
 
 
+def _copy(dataset: Path, name: str) -> str:
+    """A fresh copy of the dataset under bench/.cache/ab/, as a database URL."""
+    copy = CACHE / "ab" / name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(dataset, copy)
+    return f"sqlite:///{copy}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="the revision to compare the working tree with")
-    parser.add_argument("--path", required=True, help="the GET request, with its query")
+    request_kind = parser.add_mutually_exclusive_group(required=True)
+    request_kind.add_argument("--path", help="the GET request, with its query")
+    request_kind.add_argument("--workload", help="a workload of make bench, by key (W3, W4 …)")
     parser.add_argument("--user", choices=("plain", "lead", "admin"), default="plain")
     parser.add_argument("--auth", choices=("bearer", "web"), default="bearer")
     parser.add_argument("--rounds", type=int, default=16)
@@ -71,22 +87,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("full", "small"), default="full")
     args = parser.parse_args(argv)
 
+    workload = None
+    if args.workload:
+        workload = next((w for w in WORKLOADS if w.key == args.workload), None)
+        if workload is None:
+            raise SystemExit(f"no workload {args.workload}: {', '.join(w.key for w in WORKLOADS)}")
     size = sizes(_today())[args.size]
     dataset = ensure_dataset(f"load-{args.size}", size.spec, print)
-    copy = CACHE / "ab" / "horae.sqlite"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{copy}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(dataset.path, copy)
-    url = f"sqlite:///{copy}"
-    context = discover(url, dataset.credentials, size.spec.until)
+    urls = {name: _copy(dataset.path, "horae.sqlite") for name in ("base", "working tree")}
+    if workload is not None and workload.writes:
+        urls["working tree"] = _copy(dataset.path, "horae-working-tree.sqlite")
+    context = discover(urls["base"], dataset.credentials, size.spec.until)
     users = {"plain": context.plain[0], "lead": context.lead, "admin": context.admin}
     user = users[args.user]
     wrk = ensure_wrk(print)
 
     servers = {}
     for name, source in (("base", worktree(args.base) / "src"), ("working tree", ROOT / "src")):
-        env = {**os.environ, "HORAE_DATABASE_URL": url, "HORAE_ENVIRONMENT": "local"}
+        env = {**os.environ, "HORAE_DATABASE_URL": urls[name], "HORAE_ENVIRONMENT": "local"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
         port = free_port()
         command = [str(HORAE), "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -96,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         requests = {}
         for name, server in servers.items():
             server.start()
+            if workload is not None:
+                requests[name] = workload.candidates[0](context)
+                continue
             with httpx.Client(base_url=server.base, timeout=60) as client:
                 auth = context.bearer(user)
                 if args.auth == "web":
@@ -113,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait_idle()
                 before = server.cpu_seconds()
                 figures = run_wrk(wrk, server.base, requests[name], args.connections, args.seconds)
+                if figures["errors"]:
+                    raise SystemExit(
+                        f"{name}: {figures['errors']} requests failed: {figures.get('error_detail')}"
+                    )
                 if figures["requests"]:
                     per_request[name].append((server.cpu_seconds() - before) / figures["requests"] * 1000)
     finally:
