@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.cache_key import HasCacheKey
 
 from horae.timesheets import statements
 from horae.timesheets.models import Timesheet, timesheet_tags
@@ -405,3 +406,51 @@ def test_a_stop_writes_only_its_changed_columns_and_a_change_of_tags_still_reach
     assert retagged.json()["tags"] == [] and reread.json()["tags"] == []
     assert reread.json()["description"] == "d"
     assert reread.json()["end"] == answer["end"]
+
+
+def test_reading_creating_starting_and_stopping_a_record_build_no_statements_once_warm(
+    make_user, catalog, timesheets, monkeypatch
+):
+    """A statement built for a request costs SQLAlchemy a walk of it for its cache key, about as
+    much as running a small query. One record's read (its tags and custom fields included), a
+    create, a start (with its look for other running records) and a stop run statements built
+    once; the first request of each kind builds them."""
+    user = make_user()
+    work = catalog.work()
+    tag = catalog.tag("t")
+    other = timesheets.create(
+        user, work, yesterday_at(8), yesterday_at(9), tags=[tag], meta={"m": ("v", True)}
+    )
+    body = {"project": work.project.id, "activity": work.activity.id, "tags": "t"}
+    finished = {**body, "begin": html5(yesterday_at(10)), "end": html5(yesterday_at(11))}
+    built: list[str] = []
+    original = HasCacheKey._generate_cache_key
+
+    def counted(self: HasCacheKey) -> object:
+        built.append(type(self).__name__)
+        return original(self)
+
+    def requests(client: object) -> dict[str, list[str]]:
+        found = {}
+        for name, send in (
+            ("read", lambda: client.get(f"/api/timesheets/{other.id}")),
+            ("create", lambda: client.post("/api/timesheets", json=finished)),
+            ("start", lambda: client.post("/api/timesheets", json=body)),
+        ):
+            built.clear()
+            answer = send()
+            assert answer.status_code == 200, answer.text
+            found[name] = list(built)
+            if name == "start":
+                built.clear()
+                stopped = client.patch(f"/api/timesheets/{answer.json()['id']}/stop")
+                assert stopped.status_code == 200, stopped.text
+                found["stop"] = list(built)
+        return found
+
+    with user.client() as client:
+        monkeypatch.setattr(HasCacheKey, "_generate_cache_key", counted)
+        first = requests(client)
+        second = requests(client)
+    assert any(first.values()), first
+    assert second == {"read": [], "create": [], "start": [], "stop": []}

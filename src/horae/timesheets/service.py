@@ -134,6 +134,67 @@ def _record_update() -> Any:
 
 
 @cache
+def _record(for_update: bool) -> Any:
+    """One record by id; for a change, its row locked and its attributes read afresh."""
+    query = select(Timesheet).where(Timesheet.id == bindparam("record_id"))
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+        # The write reads the owner (rates, preferences) but never the supervisor chain.
+        query = query.options(defaultload(Timesheet.user).lazyload(User.supervisor))
+    return query
+
+
+@cache
+def _record_owner() -> Any:
+    """The owner's id of one record (a change locks the owner's row before the record's)."""
+    return select(Timesheet.user_id).where(Timesheet.id == bindparam("record_id"))
+
+
+@cache
+def _other_running() -> Any:
+    """The owner's running records but one, oldest first, their rows locked (every start)."""
+    return (
+        select(Timesheet)
+        .where(
+            Timesheet.user_id == bindparam("user_id"),
+            Timesheet.end.is_(None),
+            Timesheet.id != bindparam("record_id"),
+        )
+        .order_by(Timesheet.begin.asc(), Timesheet.id.asc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+@cache
+def _owner_lock() -> Any:
+    """Locks one user's row: the writers of that user's records queue on it."""
+    return select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+
+
+@cache
+def _record_tags() -> Any:
+    """One record's tags, in the order of the relationship."""
+    link = timesheet_tags.c
+    return (
+        select(Tag)
+        .join(timesheet_tags, link.tag_id == Tag.id)
+        .where(link.timesheet_id == bindparam("record_id"))
+        .order_by(Tag.name)
+    )
+
+
+@cache
+def _record_meta() -> Any:
+    """One record's custom fields, in the order of the relationship."""
+    return (
+        select(TimesheetMeta)
+        .where(TimesheetMeta.timesheet_id == bindparam("record_id"))
+        .order_by(TimesheetMeta.id)
+    )
+
+
+@cache
 def _tags_named() -> Any:
     """The tags of the bound names as stored (built once: every write with tags reads them)."""
     return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
@@ -209,24 +270,25 @@ class TimesheetService:
         """
         if timesheet_id < 1 or timesheet_id > MAX_ID:
             raise NotFound("timesheet")
-        query = select(Timesheet).where(Timesheet.id == timesheet_id)
+        values = {"record_id": timesheet_id}
         if for_update:
             if self._serialized:
                 # Nothing to lock; the caller is most often the owner, read then at no cost.
                 self._adopt_caller()
             else:
-                owner_id = self.session.scalar(select(Timesheet.user_id).where(Timesheet.id == timesheet_id))
+                owner_id = self.session.scalar(_record_owner(), values)
                 if owner_id is None:
                     raise NotFound("timesheet")
                 self._lock_user(owner_id)
                 if owner_id == self.actor.id:
                     self._adopt_caller()
-            query = query.with_for_update().execution_options(populate_existing=True)
-            # The write reads the owner (rates, preferences) but never the supervisor chain.
-            query = query.options(defaultload(Timesheet.user).lazyload(User.supervisor))
-        record = self.session.scalars(query).first()
+        record = self.session.scalars(_record(for_update), values).first()
         if record is None:
             raise NotFound("timesheet")
+        # Every answer shows them and every change checks them: read by statements built once
+        # rather than by the relationships' lazy loaders, which build theirs on each request.
+        set_committed_value(record, "tags", list(self.session.scalars(_record_tags(), values)))
+        set_committed_value(record, "meta", list(self.session.scalars(_record_meta(), values)))
         if for_update:
             self._take_kept_parents(record)
         return record
@@ -934,11 +996,7 @@ class TimesheetService:
         """
         limit = max(1, self.settings.hard_limit)
         running = self.session.scalars(
-            select(Timesheet)
-            .where(Timesheet.user_id == record.user_id, Timesheet.end.is_(None), Timesheet.id != record.id)
-            .order_by(Timesheet.begin.asc(), Timesheet.id.asc())
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            _other_running(), {"user_id": record.user_id, "record_id": record.id}
         ).all()
         excess = len(running) + 1 - limit
         for older in running[: max(0, excess)]:
@@ -961,7 +1019,7 @@ class TimesheetService:
         """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized,
         and the statement, its FOR UPDATE compiled away, would only cost its round)."""
         if not self._serialized:
-            self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+            self.session.execute(_owner_lock(), {"user_id": user_id})
 
     def _adopt_caller(self) -> None:
         """Takes the caller's account, read for authentication, into this unit of work as it is:
