@@ -379,3 +379,66 @@ def test_tokens_are_stored_only_as_a_digest(backend, make_user):
     stored = token_row(backend, user.id).token_hash
     assert user.token not in stored
     assert stored == passwords.sha256_hex(user.token)
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "api_password"])
+def test_the_caller_made_once_follows_every_change_of_its_account(
+    backend, http, make_user, catalog, monkeypatch, scheme
+):
+    """The caller's instances are kept while the account's rows are unchanged (security/
+    caller.py): an unchanged account makes none anew, and a change of its columns (roles,
+    enabled), its preferences (timezone) or its teams shows in the very next request."""
+    from horae.security import caller
+    from horae.teams.models import TeamMember, team_projects
+    from horae.users.models import UserPreference
+
+    user = make_user(timezone="Europe/Berlin")
+    work, restricted = catalog.work(), catalog.work()
+    team = catalog.team(members=[])
+    with backend.db.session() as session:
+        session.execute(team_projects.insert().values(team_id=team.id, project_id=restricted.project.id))
+    headers = bearer(user.token) if scheme == "bearer" else legacy(user.username, API_PASSWORD)
+    made: list[int] = []
+    original = caller._make_caller
+
+    def counted(values: object, rows: object) -> object:
+        made.append(1)
+        return original(values, rows)  # type: ignore[arg-type]
+
+    def begin_of_a_new_record() -> str:
+        body = {
+            "project": work.project.id,
+            "activity": work.activity.id,
+            "begin": "2024-01-10T09:00:00",
+            "end": "2024-01-10T10:00:00",
+        }
+        answer = http.post("/api/timesheets", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["begin"])
+
+    def visible_projects() -> list[int]:
+        answer = http.get("/api/projects", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [project["id"] for project in answer.json()]
+
+    assert visible_projects() == [work.project.id]
+    monkeypatch.setattr(caller, "_make_caller", counted)
+    assert begin_of_a_new_record() == "2024-01-10T09:00:00+0100"
+    assert http.get("/api/users", headers=headers).status_code == 403
+    assert made == []
+    with backend.db.session() as session:
+        preference = session.scalars(
+            select(UserPreference).where(UserPreference.user_id == user.id, UserPreference.name == "timezone")
+        ).one()
+        preference.value = "Asia/Tokyo"
+    assert begin_of_a_new_record() == "2024-01-10T09:00:00+0900"
+    with backend.db.session() as session:
+        session.add(TeamMember(user_id=user.id, team_id=team.id, teamlead=False))
+    assert sorted(visible_projects()) == sorted([work.project.id, restricted.project.id])
+    with backend.db.session() as session:
+        session.get(User, user.id).roles = ["ROLE_SUPER_ADMIN"]  # type: ignore[union-attr]
+    assert http.get("/api/users", headers=headers).status_code == 200
+    assert len(made) == 3
+    with backend.db.session() as session:
+        session.get(User, user.id).enabled = False  # type: ignore[union-attr]
+    assert http.get("/api/ping", headers=headers).status_code in (401, 403)

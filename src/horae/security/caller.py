@@ -7,6 +7,13 @@ into `User`, `UserPreference` and `TeamMember` instances made detached, exactly 
 had loaded them and closed. Their columns, `preferences` and `memberships` are set; the other
 relationships (the supervisor, a membership's team) are not loaded and raise when read: code that
 needs them loads the account in its own session (as `/api/users/me` does).
+
+The instances made for an account are kept with the rows they were made from. Both statements
+still run on every request; when their rows are the same as last time, the kept instances are
+handed out again instead of being made anew (that making costs more than the two statements).
+Any change of the account, its preferences or its teams changes the rows, and new instances are
+made. The instances are shared by the requests of one account and never changed: code that
+changes an account loads it in its own session, and `Session.merge(load=False)` copies them.
 """
 
 from __future__ import annotations
@@ -81,23 +88,49 @@ def _preferences_and_memberships() -> Any:
     return select(both).order_by(both.c.kind, both.c.id)
 
 
+# Kept callers by account id: the rows they were made from, and the account made.
+_made: dict[int, tuple[tuple[Any, ...], User]] = {}
+MADE_LIMIT = 4096
+
+
+@cache
+def _user_keys() -> tuple[str, ...]:
+    keys: list[str] = inspect(User).column_attrs.keys()
+    return tuple(keys)
+
+
 def load_caller(session: Session, values: Mapping[Any, Any]) -> User:
     """The account of a row read with `columns(User)`, with its preferences and memberships."""
+    user_id = values["id"]
+    rows = tuple(
+        tuple(row)
+        for row in session.connection().execute(_preferences_and_memberships(), {"user_id": user_id})
+    )
+    made_from = (tuple(values[key] for key in _user_keys()), rows)
+    kept = _made.get(user_id)
+    if kept is not None and kept[0] == made_from:
+        return kept[1]
+    user = _make_caller(values, rows)
+    if len(_made) >= MADE_LIMIT:
+        _made.clear()
+    _made[user_id] = (made_from, user)
+    return user
+
+
+def _make_caller(values: Mapping[Any, Any], rows: tuple[tuple[Any, ...], ...]) -> User:
+    """The detached account with the preferences and memberships of `rows`."""
     user = detached(User, values)
     preferences: list[UserPreference] = []
     memberships: list[TeamMember] = []
-    for row in session.connection().execute(_preferences_and_memberships(), {"user_id": user.id}):
-        if row.kind == 0:
+    for kind, row_id, name, value, team_id, teamlead in rows:
+        if kind == 0:
             preferences.append(
-                detached(
-                    UserPreference, {"id": row.id, "user_id": user.id, "name": row.name, "value": row.value}
-                )
+                detached(UserPreference, {"id": row_id, "user_id": user.id, "name": name, "value": value})
             )
         else:
             memberships.append(
                 detached(
-                    TeamMember,
-                    {"id": row.id, "user_id": user.id, "team_id": row.team_id, "teamlead": row.teamlead},
+                    TeamMember, {"id": row_id, "user_id": user.id, "team_id": team_id, "teamlead": teamlead}
                 )
             )
     set_committed_value(user, "preferences", preferences)
