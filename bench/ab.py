@@ -1,7 +1,7 @@
 """Two revisions of Horae served side by side: server CPU time per request, alternated.
 
     .venv/bin/python bench/ab.py --base <revision> --path "/api/timesheets?size=50" \
-        [--user plain|lead|admin] [--auth bearer|web] [--rounds 16] [--connections 1] \
+        [--user plain|lead|admin] [--auth bearer|password|web] [--rounds 16] [--connections 1] \
         [--seconds 2] [--size full|small]
 
     .venv/bin/python bench/ab.py --base <revision> --workload W4 [--rounds 16]
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     request_kind.add_argument("--path", help="the GET request, with its query")
     request_kind.add_argument("--workload", help="a workload of make bench, by key (W3, W4 …)")
     parser.add_argument("--user", choices=("plain", "lead", "admin"), default="plain")
-    parser.add_argument("--auth", choices=("bearer", "web"), default="bearer")
+    parser.add_argument("--auth", choices=("bearer", "password", "web"), default="bearer")
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=2)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 requests[name] = workload.candidates[0](context)
                 continue
             with httpx.Client(base_url=server.base, timeout=60) as client:
-                auth = context.bearer(user)
+                auth = context.legacy(user) if args.auth == "password" else context.bearer(user)
                 if args.auth == "web":
                     signed_in = sign_in(client, user["username"], context.password)
                     if signed_in is None:
