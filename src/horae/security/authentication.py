@@ -60,12 +60,14 @@ def _by_token() -> Any:
 @cache
 def _by_login_with_failures() -> Any:
     """The account of a login and, in the same statement, the failures counted against the
-    caller's throttle keys in the current window (the API password's one round trip)."""
+    caller's two throttle keys in the current window (the API password's one round trip). The
+    keys are two plain parameters: an expanding list would have SQLAlchemy render the
+    statement's text again on every request."""
     login: Any = bindparam("login")
     failures = (
         select(func.max(AuthFailure.count))
         .where(
-            AuthFailure.key.in_(bindparam("keys", expanding=True)),
+            AuthFailure.key.in_([bindparam("client_key"), bindparam("login_key")]),
             AuthFailure.window_start == bindparam("window"),
         )
         .scalar_subquery()
@@ -155,7 +157,7 @@ def authenticate_api_password(
         raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
     now = utcnow()
     window = throttle.window_of(now)
-    values = {"login": login, "keys": keys, "window": window}
+    values = {"login": login, "client_key": keys[0], "login_key": keys[1], "window": window}
     row = session.connection().execute(_by_login_with_failures(), values).mappings().first()
     if row is None:
         # No such account: the guess still counts, and the throttle still applies.
