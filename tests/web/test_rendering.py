@@ -1,12 +1,15 @@
-"""Links of the pages: the named routes' paths, found as the router finds them."""
+"""Links of the pages (the named routes' paths, found as the router finds them) and their texts."""
 
 from __future__ import annotations
 
 import pytest
+from jinja2 import Environment
 from starlette.routing import NoMatchFound
 
 from horae.app import create_app
 from horae.settings import Settings
+from horae.web import rendering
+from horae.web.i18n import translations
 from horae.web.rendering import url_path
 
 LINKS = [
@@ -39,3 +42,40 @@ WRONG = [("no_such_page", {}), ("timesheet_edit", {}), ("week", {"x": 1})]
 def test_an_unknown_name_or_wrong_parameters_fail_as_in_the_router(app, name, params):
     with pytest.raises(NoMatchFound):
         url_path(app, name, **params)
+
+
+TEXTS = [
+    "{{ _('Dashboard') }} {{ gettext('Week') }}",
+    "{{ _('100%% done') }}",
+    "{{ _('Hours of %(name)s', name=who) }}",
+    "{% trans %}Hello {{ who }}{% endtrans %}",
+    "{% trans count=n %}One entry{% pluralize %}{{ count }} entries{% endtrans %}",
+    "{{ ngettext('%(num)s day', '%(num)s days', n) }} {{ ngettext('a day', 'days of %(who)s', n, who=who) }}",
+    "{{ _('Save') }}{{ _('Cancel') }}{{ _('Start') }}{{ _('Stop') }}",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("source", TEXTS)
+def test_the_templates_texts_are_what_jinjas_own_i18n_gives(language, source):
+    """The templates' `_`, `gettext` and `ngettext` are Horae's own one-call versions of jinja2's
+    newstyle callables: the same markup, `%%`, escaped variables and plurals, in each language."""
+    jinja = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    jinja.install_gettext_callables(rendering._gettext, rendering._ngettext, newstyle=True)
+    token = rendering._active_translations.set(translations(language))
+    try:
+        for values in ({"who": "<b>Ana</b>", "n": 1}, {"who": "Bo & Co", "n": 3}):
+            ours = rendering.environment.from_string(source).render(values)
+            assert ours == jinja.from_string(source).render(values)
+            assert "<b>" not in ours
+    finally:
+        rendering._active_translations.reset(token)
+
+
+def test_a_translated_text_reaches_the_page_in_the_persons_language():
+    token = rendering._active_translations.set(translations("de"))
+    try:
+        shown = rendering.environment.from_string("{{ _('Save') }}").render()
+    finally:
+        rendering._active_translations.reset(token)
+    assert shown == translations("de").gettext("Save") != "Save"

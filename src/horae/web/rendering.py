@@ -14,8 +14,10 @@ from weakref import WeakKeyDictionary
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.routing import iter_route_contexts
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
@@ -58,12 +60,44 @@ STATIC_DIR = Path(__file__).parent / "static"
 _active_translations: ContextVar[NullTranslations] = ContextVar("horae_translations")
 
 
+def _active() -> NullTranslations:
+    found = _active_translations.get(None)
+    return translations("en") if found is None else found
+
+
 def _gettext(message: str) -> str:
-    return _active_translations.get(translations("en")).gettext(message)
+    return _active().gettext(message)
 
 
 def _ngettext(singular: str, plural: str, number: int) -> str:
-    return _active_translations.get(translations("en")).ngettext(singular, plural, number)
+    return _active().ngettext(singular, plural, number)
+
+
+# The templates' `_()`, `gettext` and `ngettext`: what jinja2's newstyle i18n callables do, in one
+# call instead of three nested ones (the alias `_`, the context's wrapper, the function), which a
+# page pays for each of its 30 to 70 texts. The translation is markup where the template escapes,
+# and it is always a format string: `%%` stands for `%`, variables are escaped into it.
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    translated: str = _active().gettext(message)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    if variables or "%" in translated:
+        return translated % variables
+    return translated
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, number: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", number)
+    translated: str = _active().ngettext(singular, plural, number)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
 
 
 @dataclass(frozen=True)
@@ -164,6 +198,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
     def ui(context: Context) -> Ui:
         found: Ui = context["ui"]
