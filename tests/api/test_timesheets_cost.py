@@ -454,3 +454,30 @@ def test_reading_creating_starting_and_stopping_a_record_build_no_statements_onc
         second = requests(client)
     assert any(first.values()), first
     assert second == {"read": [], "create": [], "start": [], "stop": []}
+
+
+def test_a_writes_tags_are_read_by_one_parameter_per_name_up_to_sixteen_names(make_user, catalog):
+    """Up to 16 names, a write reads its tags by a statement with one parameter per name, which
+    SQLAlchemy does not render again for each request as it does an expanding list; more names
+    take the list. Either way the stored names are found, case-insensitive ones too."""
+    from horae.timesheets import service
+
+    assert not service._tags_named(3).compile().post_compile_params
+    assert service._tags_named(0).compile().post_compile_params
+    user = make_user()
+    work = catalog.work()
+    for name in ("alpha", "Beta", "gamma"):
+        catalog.tag(name)
+    few = "alpha,beta,unknown"
+    many = ",".join(["alpha", "BETA", "gamma"] + [f"missing-{index}" for index in range(17)])
+    with user.client() as client:
+        answers = [
+            client.post(
+                "/api/timesheets",
+                json={"project": work.project.id, "activity": work.activity.id, "tags": names},
+            )
+            for names in (few, many)
+        ]
+    assert [answer.status_code for answer in answers] == [200, 200], answers[0].text
+    assert answers[0].json()["tags"] == ["alpha", "Beta"]
+    assert answers[1].json()["tags"] == ["alpha", "Beta", "gamma"]

@@ -194,10 +194,18 @@ def _record_meta() -> Any:
     )
 
 
+# Up to this many names a write's tags are read by a statement with one parameter per name; an
+# expanding list would have SQLAlchemy write the names into the statement's text on each request.
+TAG_NAMES_KEPT = 16
+
+
 @cache
-def _tags_named() -> Any:
-    """The tags of the bound names as stored (built once: every write with tags reads them)."""
-    return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
+def _tags_named(count: int) -> Any:
+    """The tags of `count` bound names (`name_0` …) as stored, or of the expanding list `names`
+    when `count` is 0 (built once per count: every write with tags reads them)."""
+    if not count:
+        return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
+    return select(Tag).where(Tag.name.in_([bindparam(f"name_{index}") for index in range(count)]))
 
 
 class InvalidChoice(Exception):
@@ -848,7 +856,12 @@ class TimesheetService:
             return []
         # Names as stored are found on the unique index; only the others are compared without
         # case, which reads every tag.
-        found = list(self.session.scalars(_tags_named(), {"names": names}))
+        if len(names) <= TAG_NAMES_KEPT:
+            statement = _tags_named(len(names))
+            values: dict[str, Any] = {f"name_{index}": name for index, name in enumerate(names)}
+        else:
+            statement, values = _tags_named(0), {"names": names}
+        found = list(self.session.scalars(statement, values))
         matched = {tag.name.lower() for tag in found}
         others = {name.lower() for name in names} - matched
         if others:
