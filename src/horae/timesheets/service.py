@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, func, insert, inspect, select, update
+from sqlalchemy import CursorResult, Select, Table, bindparam, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, defaultload, joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -129,7 +129,7 @@ def _insert_into(table: Any) -> Any:
 @cache
 def _record_update() -> Any:
     """A record's UPDATE by id; the columns set are the ones given at execution."""
-    table = Timesheet.__table__
+    table = cast(Table, Timesheet.__table__)
     return update(table).where(table.c.id == bindparam("record_id"))
 
 
@@ -954,7 +954,10 @@ class TimesheetService:
                 value = default
                 setattr(record, key, value)
             values[column] = value
-        record.id = session.execute(_insert_into(Timesheet.__table__), values).inserted_primary_key[0]
+        inserted = cast(CursorResult[Any], session.execute(_insert_into(Timesheet.__table__), values))
+        primary_key = inserted.inserted_primary_key
+        assert primary_key is not None, "a single-row INSERT"
+        record.id = primary_key[0]
         if record.tags:
             session.execute(
                 _insert_into(timesheet_tags),
