@@ -1420,7 +1420,9 @@ How the figures are made, so that they can be reproduced and read as ratios rath
 * A change is judged by `bench/ab.py --base <revision> --path <GET request>`: the revision and
   the working tree served side by side on one copy of the dataset, pinned to the same CPU, wrk
   sending the same request to each in alternating 2-second runs; the figure is each server's
-  CPU time per request, which a drifting host disturbs least.
+  CPU time per request, which a drifting host disturbs least. `--workload W3` or `W4` sends a
+  write workload instead, each server writing into a copy of its own; `--auth password` and
+  `--auth web` authenticate by API password or signed-in session.
 """
 
 
