@@ -89,3 +89,43 @@ def test_days_are_named_in_the_locales_shape_for_each_skeleton(language):
             # Asked twice: the second answer comes from the formatter's memory.
             assert formatter.format_day(day, skeleton) == expected
             assert formatter.format_day(day, skeleton) == expected
+
+
+def test_times_are_babels_for_every_minute_in_every_offered_locale():
+    """The formatter keeps a locale's time texts by wall clock; each must be Babel's own, whatever
+    the zone, the day (DST changes included) or the format, and a format with a zone or a
+    fraction of a second still goes to Babel."""
+    from datetime import UTC, datetime, timedelta
+
+    from babel import Locale
+    from babel.dates import format_time
+
+    from horae.web.i18n import OFFERED_LOCALES, Formatter
+
+    # Berlin's autumn change (an hour seen twice) minute by minute; other days and zones sampled.
+    days = (
+        ("Europe/Berlin", datetime(2026, 10, 24, 22, 0, 0, tzinfo=UTC), 1),
+        ("Europe/Berlin", datetime(2026, 3, 29, 0, 0, 7, tzinfo=UTC), 11),
+        ("America/New_York", datetime(2026, 11, 1, 0, 0, 59, tzinfo=UTC), 11),
+        ("Asia/Kolkata", datetime(2026, 6, 1, 0, 0, 30, tzinfo=UTC), 11),
+    )
+    for identifier in OFFERED_LOCALES:
+        locale = Locale.parse(identifier)
+        for zone, start, step in days:
+            formatter = Formatter(locale, zone)
+            for minute in range(0, 24 * 60, step):
+                value = start + timedelta(minutes=minute)
+                assert formatter.format_time(value) == format_time(
+                    value, format="short", tzinfo=formatter.zone, locale=locale
+                )
+                if minute % 7 == 0 or step > 1:
+                    for format in ("medium", "long", "full", "HH:mm:ss.SSS"):
+                        assert formatter.format_time(value, format) == format_time(
+                            value, format=format, tzinfo=formatter.zone, locale=locale
+                        ), (identifier, zone, value, format)
+    # A naive instant is read as UTC, as Babel reads it.
+    formatter = Formatter(Locale.parse("de"), "Europe/Berlin")
+    naive = datetime(2026, 7, 1, 12, 30)
+    expected = format_time(naive, format="short", tzinfo=formatter.zone, locale="de")
+    assert formatter.format_time(naive) == expected == "14:30"
+    assert formatter.format_time(None) == ""
