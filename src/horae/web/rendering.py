@@ -196,6 +196,9 @@ def _environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the package and change with a release, which restarts the
+        # server: no page looks at their files' times again (three stat calls a page).
+        auto_reload=False,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
@@ -221,20 +224,38 @@ def _environment() -> Environment:
 environment = _environment()
 
 
-_ROUTES_BY_NAME: WeakKeyDictionary[Any, dict[str, list[Any]]] = WeakKeyDictionary()
+@dataclass
+class _Paths:
+    """One application's routes by name, and the paths of those named without parameters."""
+
+    routes: dict[str, list[Any]]
+    plain: dict[str, str]
+
+
+_PATHS: WeakKeyDictionary[Any, _Paths] = WeakKeyDictionary()
 
 
 def url_path(app: Any, name: str, **params: Any) -> str:
     """The path of a named route, as `app.url_path_for` finds it, with the routes of each name
     listed once per application: the router tries every route (hundreds with the API's, each
-    miss an exception) for every link, half a millisecond, and a list writes links per row."""
-    routes = _ROUTES_BY_NAME.get(app)
-    if routes is None:
-        routes = {}
+    miss an exception) for every link, half a millisecond, and a list writes links per row.
+    A path without parameters (the menu's, the layout's: twenty a page) is made once."""
+    paths = _PATHS.get(app)
+    if paths is None:
+        routes: dict[str, list[Any]] = {}
         for route in iter_route_contexts(app.router.routes):
             if route.name:
                 routes.setdefault(route.name, []).append(route)
-        _ROUTES_BY_NAME[app] = routes
+        paths = _PATHS[app] = _Paths(routes, {})
+    if not params:
+        found = paths.plain.get(name)
+        if found is None:
+            found = paths.plain[name] = _path_for(app, paths.routes, name)
+        return found
+    return _path_for(app, paths.routes, name, **params)
+
+
+def _path_for(app: Any, routes: dict[str, list[Any]], name: str, **params: Any) -> str:
     for route in routes.get(name, ()):
         try:
             return str(route.url_path_for(name, **params))
