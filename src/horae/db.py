@@ -113,7 +113,9 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if not connection.get_execution_options().get("horae_write", False):
-            connection.exec_driver_sql("BEGIN")
+            # Straight to the driver: a deferred BEGIN takes no lock and cannot wait or fail,
+            # and each request starts one (through SQLAlchemy's execution path it costs 10 µs more).
+            connection.connection.driver_connection.execute("BEGIN")
             return
         info = connection.info
         if not info.get(_WRITER_HELD):
