@@ -88,13 +88,6 @@ def column_json(column: Column) -> dict[str, Any]:
     return {"key": key_text(column.key), "year": column.key // 100, "month": column.key % 100}
 
 
-def _money(value: Any) -> float | None:
-    """A shown money sum's JSON number: `Totals.of` keeps a missing sum as 0, which
-    `money_number` gives as 0.0; an int (SQLite's sum of whole amounts) is its float there too,
-    made here without the call."""
-    return float(value) if type(value) is int else 0.0 if value is None else money_number(value)
-
-
 def sums_json(sums: tuple[Any, ...], show_rates: bool) -> dict[str, Any]:
     """`totals_json(Totals.of_sums(sums, show_rates))` for a cell's driver sums, without the `Totals`."""
     duration, billable_duration, rate, billable_rate, internal_rate = sums
@@ -103,7 +96,10 @@ def sums_json(sums: tuple[Any, ...], show_rates: bool) -> dict[str, Any]:
     if type(billable_duration) is not int:
         billable_duration = int(billable_duration or 0)
     if show_rates:
-        rate, billable_rate, internal_rate = _money(rate), _money(billable_rate), _money(internal_rate)
+        # `Totals.of` keeps a missing sum as 0, which is 0.0 here.
+        rate = money_number(rate, 0.0)
+        billable_rate = money_number(billable_rate, 0.0)
+        internal_rate = money_number(internal_rate, 0.0)
     else:
         rate = billable_rate = internal_rate = None
     return {

@@ -106,11 +106,10 @@ def money_sum(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(value).quantize(_FOUR_PLACES)
 
 
-def money_number(value: Any) -> float | None:
+def money_number(value: Any, missing: float | None = None) -> float | None:
     """A money sum (as `Totals` keeps it) as a JSON number: the float of `money_sum(value)`, or
-    None when hidden. A float is rounded without a Decimal, as thousands of cells need."""
-    if value is None:
-        return None
+    `missing` for None (a hidden sum; a cell's JSON passes 0.0 for a sum nothing was booked on).
+    A float is rounded without a Decimal, as thousands of cells need, and is tested first."""
     kind = type(value)
     if kind is float:
         # value * 10⁴ is off the exact product by less than 0.002 below 10¹³, so an integer that
@@ -122,6 +121,8 @@ def money_number(value: Any) -> float | None:
         if whole and -1e13 < scaled < 1e13 and -0.49 < scaled - whole < 0.49:
             return whole / 10000.0
         return float(f"{value:.4f}")
+    if value is None:
+        return missing
     if kind is int:
         return float(value)
     return float(Decimal(value).quantize(_FOUR_PLACES))
