@@ -117,3 +117,21 @@ def test_a_connection_keeps_the_writer_lock_across_its_transactions(tmp_path: Pa
     finally:
         db.dispose()
     assert names == ["one", "three", "two"]
+
+
+def test_a_reading_unit_of_work_sees_one_snapshot(tmp_path: Path):
+    """A read transaction begins with the unit of work's first statement (its BEGIN goes
+    straight to the driver): a commit made meanwhile elsewhere stays unseen until it ends."""
+    db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    upgrade(db.engine)
+    count = text("SELECT count(*) FROM configuration")
+    try:
+        with db.session(write=False) as reader:
+            before = reader.scalar(count)
+            _write(db, "meanwhile")
+            during = reader.scalar(count)
+        with db.session(write=False) as reader:
+            after = reader.scalar(count)
+    finally:
+        db.dispose()
+    assert (before, during, after) == (0, 0, 1)
