@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -175,6 +176,7 @@ def _skeleton_pattern(locale: str, skeleton: str) -> str:
 # Time fields that read the wall clock alone: hours, minutes, seconds and the period of the day.
 _WALL_CLOCK_FIELDS = frozenset("hHkKmsabB")
 _FIELD = re.compile(r"%\((\w)\w*\)s")
+_NAMED_TIME_FORMATS = frozenset({"full", "long", "medium", "short"})
 
 
 @lru_cache(maxsize=256)
@@ -182,8 +184,10 @@ def _wall_clock_shape(locale: Locale, format: str) -> tuple[bool, bool]:
     """Whether a time format's text depends on the wall clock alone (no zone, no fraction of a
     second), and whether it reads the seconds: to show them, or for a day period that holds
     only at an instant ("midnight" is 00:00:00, not 00:00:07)."""
-    pattern = get_time_format(format, locale) if format in ("full", "long", "medium", "short") else format
-    fields = set(_FIELD.findall(parse_pattern(pattern).format))
+    pattern = format
+    if format in _NAMED_TIME_FORMATS:
+        pattern = get_time_format(cast(Any, format), locale).pattern
+    fields = set(_FIELD.findall(str(parse_pattern(pattern).format)))
     return fields <= _WALL_CLOCK_FIELDS, bool(fields & {"s", "b", "B"})
 
 
