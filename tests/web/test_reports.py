@@ -275,3 +275,33 @@ def test_report_pages_have_no_inline_scripts_or_styles(
         html = response.text
         assert "<script>" not in html and "<script " not in html.replace('<script src="/static/', ""), path
         assert " style=" not in html and "<style" not in html, path
+
+
+@pytest.mark.parametrize("metric", ["duration", "money"])
+def test_the_all_users_cells_show_their_figures_and_mark_the_weekend(
+    backend: Any, scenario: Scenario, web_session: Any, metric: str
+) -> None:
+    """The rows' cells are written in Python: each shows its figure (nothing when empty), the
+    body marks the weekend's columns (2024-03-02 and -03 are a Saturday and a Sunday) and the
+    totals row does not."""
+    page = (
+        web_session(scenario.admin)
+        .get("/reports/users/month", params={"date": "2024-03-01", "metric": metric})
+        .text
+    )
+    body, foot = table(page).split("<tfoot>")
+    cells = re.findall(r'<td class="([^"]+)" data-column="(\d+)" data-value="([^"]+)">([^<]*)</td>', body)
+    assert len(cells) == 31 * body.count('<tr class="report-row">')
+    weekend = {1, 2, 8, 9, 15, 16, 22, 23, 29, 30}
+    for kind, column, value, shown in cells:
+        assert kind == ("numeric weekend" if int(column) in weekend else "numeric")
+        if not shown:
+            assert value == "0"
+        elif metric == "duration":
+            seconds = int(value)
+            assert shown == f"{seconds // 3600}:{seconds // 60 % 60:02d}"
+        else:
+            assert Decimal(shown.replace(",", "")) == Decimal(value).quantize(Decimal("0.01"))
+    assert any(shown for *_, shown in cells)
+    totals = re.findall(r'<td class="([^"]+)" data-column="\d+" data-value="[^"]+">[^<]*</td>', foot)
+    assert totals == ["numeric"] * 31
