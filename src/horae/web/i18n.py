@@ -21,6 +21,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
 from babel.dates import get_time_format, match_skeleton, parse_pattern
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -196,6 +197,23 @@ def _wall_clock_time(locale: Locale, format: str, hour: int, minute: int, second
     return babel_format_time(time(hour, minute, second), format=format, locale=locale)
 
 
+# The quantum of each number of decimals a page shows (0.01 for two).
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(9)}
+
+
+@lru_cache(maxsize=256)
+def _number_symbols(locale: Locale) -> dict[int, str] | None:
+    """Python's grouping comma and decimal point → the locale's symbols, for numbers of the
+    pattern `#,##0.00` (groups of three, the sign an ASCII hyphen, Latin digits: Babel's own
+    rendering of it); None where Babel's text cannot be made so: its pattern step removes
+    single quotes, and Swiss German groups with one."""
+    group = get_group_symbol(locale, numbering_system="latn")
+    point = get_decimal_symbol(locale, numbering_system="latn")
+    if "'" in group + point:
+        return None
+    return str.maketrans({",": group, ".": point})
+
+
 class Formatter:
     """Formats values for one person: their locale for the shape, their timezone for instants."""
 
@@ -246,8 +264,17 @@ class Formatter:
     def format_number(self, value: Decimal | float | int | None, decimals: int = 2) -> str:
         if value is None:
             return ""
-        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
-        return babel_format_decimal(value, format=pattern, locale=self.locale)
+        # Babel's steps for the pattern, without its per-call lookups (8 µs a number; the
+        # all-users report in money shows 6,000): the sign apart, the magnitude quantized half
+        # to even, grouped by three, then the locale's symbols.
+        symbols = _number_symbols(self.locale)
+        quantum = _QUANTA.get(decimals)
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if symbols is None or quantum is None or not number.is_finite():
+            pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+            return babel_format_decimal(value, format=pattern, locale=self.locale)
+        text = f"{abs(number).normalize().quantize(quantum):,f}".translate(symbols)
+        return "-" + text if number.is_signed() else text
 
     @staticmethod
     def format_duration(seconds: int | None) -> str:
