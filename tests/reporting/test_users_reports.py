@@ -168,3 +168,18 @@ def test_a_user_without_bookings_has_empty_cells_and_zero_totals(backend: Any, s
     anna = next(row for row in report.rows if row.user.username == "admin_anna")
     assert dict(anna.values) == {} and anna.values.get(date(2024, 3, 5)) is None
     assert as_dict(anna.total) == as_dict(Totals.zero(True))
+
+
+@pytest.mark.parametrize("teams", [{4}, {3, 1}])
+def test_a_teamleads_scope_binds_each_team_without_a_list_parameter(teams: set[int]) -> None:
+    """The members of led teams are selected with one parameter per team: SQLAlchemy writes a
+    list parameter's values into the statement's text on every execution, and the dashboard's
+    sums repeat the condition once per period."""
+    from types import SimpleNamespace
+
+    from horae.reporting.scope import reportable_users
+
+    lead = SimpleNamespace(sees_all=False, id=7, led_team_ids=frozenset(teams))
+    compiled = select(TeamMember.user_id).where(reportable_users(lead, TeamMember.user_id)).compile()
+    assert not compiled.post_compile_params
+    assert sorted(compiled.params.values()) == sorted({7, *teams})

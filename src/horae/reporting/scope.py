@@ -41,8 +41,13 @@ def require_report(actor: Actor, kind: str) -> None:
 
 
 def led_team_members(actor: Actor) -> Select[Any]:
-    """The ids of every member of the teams the actor leads (teamleads included)."""
-    return select(TeamMember.user_id).where(TeamMember.team_id.in_(sorted(actor.led_team_ids)))
+    """The ids of every member of the teams the actor leads (teamleads included).
+
+    One parameter per team, not a list parameter: SQLAlchemy writes a list's values into the
+    statement's text on every execution (the dashboard's sums repeat the condition per period),
+    while these statements are rendered once per number of teams."""
+    teams = [literal(team_id) for team_id in sorted(actor.led_team_ids)]
+    return select(TeamMember.user_id).where(TeamMember.team_id.in_(teams))
 
 
 def reportable_users(actor: Actor, user_id: ColumnElement[int]) -> ColumnElement[bool]:
