@@ -4,6 +4,7 @@ own call (`api/routing.UnitOfWorkRoute`): by the time the session's end runs, it
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations, which name
 # a dependency defined inside `probe_app`.
+import inspect
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -86,14 +87,39 @@ def test_every_route_of_the_application_ends_its_unit_of_work_in_its_handler(bac
     assert [route.path for route in routes if not isinstance(route, UnitOfWorkRoute)] == []
 
 
-def test_a_request_hands_only_its_authentication_and_its_handler_to_worker_threads(
-    backend, make_user, catalog, monkeypatch
-):
-    """The request's session is made and forgotten on the event loop (`api/deps.get_session`):
-    a worker thread is a round trip that costs as much CPU as a small query. Only what reads or
-    writes the database runs on one: the caller's authentication and the handler. A handler
-    that takes only the caller (`/api/ping`) ends its authentication's unit of work in its own
-    thread too."""
+def test_every_synchronous_dependency_of_the_application_runs_in_its_handlers_thread(backend):
+    """FastAPI hands a synchronous dependency to a worker thread of its own; each of Horae's is
+    declared through `in_handler_thread` and made by the route in the handler's thread, so a
+    route of the application has no other synchronous dependency, and every route with a
+    deferred one is a `UnitOfWorkRoute` with a synchronous handler, which makes them."""
+    from horae.api.deferred import is_deferring
+    from horae.app import create_app
+    from horae.settings import Settings
+
+    def calls(dependant: Any) -> Iterator[Any]:
+        for sub in dependant.dependencies:
+            yield sub.call
+            yield from calls(sub)
+
+    app = create_app(Settings(database_url=backend.url, environment="test"), db=backend.db)
+    synchronous, deferring = [], 0
+    for route in leaf_routes(app.routes):
+        for call in calls(route.dependant):
+            if is_deferring(call):
+                deferring += 1
+                assert isinstance(route, UnitOfWorkRoute), route.path
+                assert not inspect.iscoroutinefunction(route.endpoint), route.path
+            elif not (inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)):
+                synchronous.append((route.path, call.__name__))
+    assert deferring > 100
+    assert synchronous == []
+
+
+def test_a_request_hands_only_its_handler_to_a_worker_thread(backend, make_user, catalog, monkeypatch):
+    """The request's session is made and forgotten on the event loop (`api/deps.get_session`),
+    and the caller is authenticated in the handler's own thread (`api/deferred.py`): a worker
+    thread is a round trip that costs as much CPU as a small query. A handler that takes only
+    the caller (`/api/ping`) ends its authentication's unit of work in its own thread too."""
     from anyio import to_thread
 
     user = make_user()
@@ -119,5 +145,56 @@ def test_a_request_hands_only_its_authentication_and_its_handler_to_worker_threa
         pinging = list(handed)
     assert listed.status_code == 200 and started.status_code == 200, started.text
     assert pinged.json() == {"message": "pong"}
-    assert len(reading) == 2 and len(writing) == 2, (reading, writing)
-    assert len(pinging) == 2, pinging
+    assert len(reading) == 1 and len(writing) == 1, (reading, writing)
+    assert len(pinging) == 1, pinging
+
+
+def test_the_caller_is_known_before_the_body_is_decoded(backend, make_user):
+    """The body is decoded after the caller's authentication (`api/deps.read_body`): Kimai
+    answers a body that is not JSON with 401 or 403 when the credentials fail, 400 otherwise."""
+    user = make_user()
+    broken = b'{"project": '
+    headers = {"Content-Type": "application/json"}
+    with user.client() as client:
+        assert client.post("/api/timesheets", content=broken, headers=headers).status_code == 400
+    with http_client(user.base_url) as anonymous:
+        nobody = anonymous.post("/api/timesheets", content=broken, headers=headers)
+        wrong = {**headers, "Authorization": "Bearer not-a-token"}
+        bad_token = anonymous.post("/api/timesheets", content=broken, headers=wrong)
+        legacy = {**headers, "X-AUTH-USER": user.username, "X-AUTH-TOKEN": "wrong"}
+        bad_password = anonymous.post("/api/tags", content=broken, headers=legacy)
+    assert nobody.status_code == 401
+    assert nobody.json() == {"code": 401, "message": "Unauthorized"}
+    assert bad_token.status_code == 401 and bad_token.content == b""
+    assert bad_password.status_code == 403 and "code" not in bad_password.json()
+
+
+def test_deferred_values_are_made_once_in_the_handlers_order_the_late_ones_last():
+    from horae.api.deferred import Deferred, make_arguments
+
+    made: list[str] = []
+
+    def make(name: str) -> Any:
+        def call(**arguments: Any) -> str:
+            made.append(name)
+            return f"{name}{sorted(arguments.items())}"
+
+        return call
+
+    caller = Deferred(make("caller"), {})
+    form = Deferred(make("form"), {"caller": caller})
+    arguments = {
+        "body": Deferred(make("body"), {}, late=True),
+        "form": form,
+        "plain": 7,
+        "caller": caller,
+    }
+    done = make_arguments(arguments)
+    assert made == ["caller", "form", "body"]
+    assert done == {
+        "body": "body[]",
+        "form": "form[('caller', 'caller[]')]",
+        "plain": 7,
+        "caller": "caller[]",
+    }
+    assert make_arguments({"plain": 7}) == {"plain": 7}

@@ -10,6 +10,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from horae.api.deferred import Deferred, in_handler_thread
 from horae.api.errors import BearerAuthFailed, LegacyAuthFailed, TooManyAttempts, Unauthorized
 from horae.api.forms import decode_body
 from horae.db import Database
@@ -37,7 +38,13 @@ def get_db(request: Request) -> Database:
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies' own versions are asynchronous: FastAPI hands a synchronous dependency to a
+# worker thread of its own, a round trip for an attribute's read.
+async def _database(request: Request) -> Database:
+    return get_db(request)
+
+
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -86,6 +93,7 @@ def client_address(request: Request) -> str:
 
 def authenticate(request: Request, session: SessionDep) -> Actor:
     """Kimai's order: Bearer token, then X-AUTH-USER + X-AUTH-TOKEN, then the web session.
+    As `ActorDep`, made in the handler's thread before the handler (`api/deferred.py`).
 
     A reading request is authenticated in its own unit of work (one transaction, one connection
     for the whole request). A writing one reads the caller in a short read transaction of its
@@ -134,11 +142,13 @@ def _identify(request: Request, session: Session) -> Actor:
     raise Unauthorized()
 
 
-async def read_body(request: Request) -> Any:
+async def read_body(request: Request) -> Deferred:
     """The POST/PATCH body, decoded and with snake_case keys turned into camelCase.
 
-    BodyLimitMiddleware has refused oversize bodies before; the checks here keep the same limit
-    for an application assembled without it.
+    Read here, decoded in the handler's thread after the caller is known (`api/deferred.py`):
+    a bad body is a 400 only for an authenticated caller. BodyLimitMiddleware has refused
+    oversize bodies before; the checks here keep the same limit for an application assembled
+    without it.
     """
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
@@ -147,7 +157,8 @@ async def read_body(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > limit:
         raise BodyTooLarge()
-    return decode_body(raw, request.headers.get("content-type"))
+    content_type = request.headers.get("content-type")
+    return Deferred(lambda: decode_body(raw, content_type), {}, late=True)
 
 
 class BodyTooLarge(BadRequest):
@@ -155,7 +166,7 @@ class BodyTooLarge(BadRequest):
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ActorDep = Annotated[Actor, Depends(authenticate)]
+ActorDep = Annotated[Actor, Depends(in_handler_thread(authenticate))]
 BodyDep = Annotated[Any, Depends(read_body)]
-DatabaseDep = Annotated[Database, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -34,12 +34,15 @@ from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from horae.api.deferred import make_arguments
 from horae.api.deps import request_session
 
 
 def _committing(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def run(*args: Any, **kwargs: Any) -> Any:
+        # The dependencies marked to run here (`api/deferred.py`), the caller's first.
+        kwargs = make_arguments(kwargs)
         answer = handler(*args, **kwargs)
         sessions = [value for value in kwargs.values() if isinstance(value, Session)]
         # A handler that takes only the caller (`/api/ping`) ends the unit of work its

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
+from horae.api.deferred import in_handler_thread
 from horae.api.deps import SESSION_COOKIE, WRITE_METHODS, SessionDep, get_db
 from horae.security.authentication import authenticate_web_session
 from horae.security.permissions import Actor
@@ -102,5 +103,6 @@ def signed_in_pending(request: Request, session: SessionDep) -> WebUser:
     return _resolve(request, session, allow_pending=True)
 
 
-SignedInDep = Annotated[WebUser, Depends(signed_in)]
-SignedInPendingDep = Annotated[WebUser, Depends(signed_in_pending)]
+# Made in the handler's thread, before the handler (`api/deferred.py`).
+SignedInDep = Annotated[WebUser, Depends(in_handler_thread(signed_in))]
+SignedInPendingDep = Annotated[WebUser, Depends(in_handler_thread(signed_in_pending))]

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from horae.api.deferred import in_handler_thread
 from horae.web.auth import SignedInDep, SignedInPendingDep, WebUser
 from horae.web.session import request_is_https
 
@@ -65,8 +66,9 @@ def checked_form_pending(web_user: SignedInPendingDep, form: FormDep) -> FormDat
     return _checked(web_user, form)
 
 
-CheckedFormDep = Annotated[FormData, Depends(checked_form)]
-CheckedFormPendingDep = Annotated[FormData, Depends(checked_form_pending)]
+# Checked in the handler's thread, once the signed-in person is known (`api/deferred.py`).
+CheckedFormDep = Annotated[FormData, Depends(in_handler_thread(checked_form))]
+CheckedFormPendingDep = Annotated[FormData, Depends(in_handler_thread(checked_form_pending))]
 
 
 def anonymous_token(request: Request) -> str:
@@ -98,4 +100,4 @@ def anonymous_checked_form(request: Request, form: FormDep) -> FormData:
     return form
 
 
-AnonymousFormDep = Annotated[FormData, Depends(anonymous_checked_form)]
+AnonymousFormDep = Annotated[FormData, Depends(in_handler_thread(anonymous_checked_form))]
