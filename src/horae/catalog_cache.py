@@ -59,6 +59,9 @@ E = TypeVar("E")
 
 CATALOG = "catalog"
 TAGS = "tags"
+# The accounts: what authenticating a caller reads (security/caller.py, security/authentication.py).
+ACCOUNTS = "accounts"
+ACCOUNT_TABLES = frozenset({"users", "user_preferences", "access_tokens", "teams", "team_members"})
 # Tables whose content shows in a catalog list or in a kept value (the configured rates).
 CATALOG_TABLES = frozenset(
     {
@@ -81,7 +84,10 @@ CATALOG_TABLES = frozenset(
     }
 )
 # Each generation and the tables whose changes move it.
-WATCHED = {CATALOG: CATALOG_TABLES, TAGS: frozenset({"tags"})}
+WATCHED = {CATALOG: CATALOG_TABLES, TAGS: frozenset({"tags"}), ACCOUNTS: ACCOUNT_TABLES}
+# The execution option of a bulk statement that changes nothing a kept value reads (a token's
+# time of last use).
+UNWATCHED = "horae_unwatched"
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 
 
@@ -98,6 +104,18 @@ class Generation(Base):
 def _current_value() -> Any:
     """Built once: every kept answer reads its counter first."""
     return select(Generation.value).where(Generation.name == bindparam("name"))
+
+
+def generation_key(name: str) -> str:
+    """The key of the counter `name` in the rows of a statement that reads it as a column."""
+    return f"{name}_generation"
+
+
+def generation_column(name: str) -> Any:
+    """The counter `name` as a column of another statement, read in the same round trip (NULL
+    when its row is missing)."""
+    current = select(Generation.value).where(Generation.name == name).scalar_subquery()
+    return current.label(generation_key(name))
 
 
 def generation(session: Session, name: str = CATALOG) -> int:
@@ -152,7 +170,7 @@ def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> N
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(UNWATCHED):
         table = getattr(state.statement, "table", None)
         _touch(state.session, _generations_of(getattr(table, "name", None)))
 

@@ -374,6 +374,83 @@ def test_token_usage_older_than_a_minute_is_refreshed(backend, http, make_user):
     assert token_row(backend, user.id).last_usage > old
 
 
+def _accounts_generation(backend) -> int:
+    from horae.catalog_cache import ACCOUNTS, generation
+
+    with backend.db.session(write=False) as session:
+        return generation(session, ACCOUNTS)
+
+
+def test_a_kept_token_reads_only_the_accounts_generation(backend, http, make_user):
+    """A token once read is kept with its account while the accounts' generation is unchanged:
+    its request reads that counter alone (one primary-key read) instead of the token's and the
+    account's rows."""
+    user = make_user()
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200  # read, usage noted
+    counter = backend.count_queries()
+    assert http.get("/api/ping", headers=bearer(user.token)).json() == {"message": "pong"}
+    counter.active = False
+    statements = [sql for sql in counter.statements if sql not in ("BEGIN", "COMMIT")]
+    assert len(statements) == 1, statements
+    assert "generations" in statements[0] and "access_tokens" not in statements[0]
+
+
+def test_a_kept_token_follows_a_change_made_by_another_process(backend, http, make_user):
+    """The kept token is checked against the generation in the database, which every writer
+    moves at its commit: a change written through another engine (another worker, another
+    host) that moves it shows in the very next request, with nothing said to this process."""
+    from sqlalchemy import create_engine, update
+
+    from horae.catalog_cache import ACCOUNTS, advance
+
+    user = make_user()
+    assert http.get("/api/users/me", headers=bearer(user.token)).status_code == 200
+    other = create_engine(backend.url)
+    try:
+        with other.begin() as connection:
+            connection.execute(update(User).where(User.id == user.id).values(enabled=False))
+            advance(connection, ACCOUNTS)
+    finally:
+        other.dispose()
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="invalid_token",error_description="Account is disabled."'
+    )
+
+
+def test_a_kept_token_expires_on_time(backend, http, make_user, frozen_clock):
+    user = make_user()
+    with backend.db.session() as session:
+        row = session.scalars(select(AccessToken).where(AccessToken.user_id == user.id)).one()
+        row.expires_at = frozen_clock[0] + timedelta(hours=1)
+    assert http.get("/api/users/me", headers=bearer(user.token)).status_code == 200
+    assert http.get("/api/users/me", headers=bearer(user.token)).status_code == 200
+    generation = _accounts_generation(backend)
+    frozen_clock[0] += timedelta(hours=1)
+    response = http.get("/api/users/me", headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.content == b""
+    assert _accounts_generation(backend) == generation
+
+
+def test_the_time_of_a_tokens_use_moves_no_generation(backend, http, make_user, frozen_clock):
+    """`last_usage` is no part of a kept caller: writing it, once a minute, keeps every kept
+    token and account, and the kept token notes the time it wrote."""
+    user = make_user()
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200
+    written = token_row(backend, user.id).last_usage
+    generation = _accounts_generation(backend)
+    frozen_clock[0] += timedelta(minutes=2)
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200
+    assert token_row(backend, user.id).last_usage > written
+    assert _accounts_generation(backend) == generation
+    counter = backend.count_queries()
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200
+    counter.active = False
+    assert not [sql for sql in counter.statements if sql.startswith("UPDATE")], counter.statements
+
+
 def test_tokens_are_stored_only_as_a_digest(backend, make_user):
     user = make_user()
     stored = token_row(backend, user.id).token_hash

@@ -249,6 +249,8 @@ def test_a_teamleads_dashboard_needs_fewer_than_ten_queries_whatever_the_team(
         for member in members[1:size]:
             work_entry(member, now - timedelta(hours=2), 45)
             work_entry(member, now - timedelta(minutes=10), None)
+        # The caller is read afresh once after a change of the accounts (security/caller.py).
+        assert session.get("/dashboard").status_code == 200
         counter = backend.count_queries()
         page = session.get("/dashboard")
         counter.active = False
@@ -258,6 +260,24 @@ def test_a_teamleads_dashboard_needs_fewer_than_ten_queries_whatever_the_team(
         counts.append(len(_statements(counter)))
     assert counts[0] == counts[1]
     assert counts[0] < 10, counter.statements
+
+
+def test_a_signed_in_persons_changed_preferences_show_on_the_next_page(
+    make_user, backend, web_session, work_entry
+):
+    """The signed-in person is kept while the accounts' generation is unchanged (security/
+    caller.py); a preference changed meanwhile moves it, and the next page shows it."""
+    user = make_user()
+    work_entry(user, datetime(2026, 1, 15, 9, 0, tzinfo=BERLIN), 45)
+    session = web_session(user)
+    assert "Do., 15. Jan." not in session.get("/dashboard").text
+    assert "Do., 15. Jan." not in session.get("/dashboard").text
+    with backend.db.session() as writing:
+        from horae.users.models import User
+        from horae.users.service import set_preference
+
+        set_preference(writing.get(User, user.id), "locale", "de_DE")
+    assert "Do., 15. Jan." in session.get("/dashboard").text
 
 
 def test_the_dashboard_formats_dates_in_the_users_locale(make_user, backend, web_session, work_entry):

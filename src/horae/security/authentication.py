@@ -12,12 +12,15 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from horae.catalog_cache import ACCOUNTS, UNWATCHED, generation_column, generation_key
 from horae.db import Database, utcnow
 from horae.security.caller import columns, detached, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
 from horae.users.models import AccessToken, AuthFailure, User, WebSession
 
 TOKEN_USAGE_RESOLUTION = timedelta(seconds=60)
+# The accounts' generation read as a column of the caller's statement.
+GENERATION = generation_key(ACCOUNTS)
 # Throttle keys are stored (and looked up) at most this long.
 KEY_LENGTH = 200
 
@@ -58,6 +61,11 @@ def _by_token() -> Any:
 
 
 @cache
+def _accounts_generation() -> Any:
+    return select(generation_column(ACCOUNTS))
+
+
+@cache
 def _by_login_with_failures() -> Any:
     """The account of a login and, in the same statement, the failures counted against the
     caller's two throttle keys in the current window (the API password's one round trip). The
@@ -73,7 +81,7 @@ def _by_login_with_failures() -> Any:
         .scalar_subquery()
     )
     return (
-        select(*columns(User), failures.label("recent_failures"))
+        select(*columns(User), failures.label("recent_failures"), generation_column(ACCOUNTS))
         .where(or_(User.username == login, User.email == login))
         .limit(1)
     )
@@ -165,7 +173,7 @@ def authenticate_api_password(
         user = None
     else:
         throttle.refuse_over_limit(row["recent_failures"], window, now)
-        user = load_caller(session, row)
+        user = load_caller(session, row, row[GENERATION])
     ok = api_password_cache.verify(user.api_password_hash if user else None, secret)
     if user is None or not ok or not user.enabled:
         throttle.record_failure(keys)
@@ -173,25 +181,68 @@ def authenticate_api_password(
     return user
 
 
+@dataclass
+class _KeptToken:
+    """An access token as last read, with its account, under the accounts' generation then
+    (None: its counter is missing, and the token is not kept)."""
+
+    generation: int | None
+    token_id: int
+    expires_at: datetime | None
+    last_usage: datetime | None
+    user: User
+
+
+# Kept tokens by their SHA-256 (no token itself stays in memory), per process.
+_kept_tokens: dict[str, _KeptToken] = {}
+KEPT_TOKENS = 4096
+
+
 def authenticate_access_token(db: Database, session: Session, token: str) -> User:
-    """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked."""
-    statement, values = _by_token(), {"token_hash": sha256_hex(token)}
-    row = session.connection().execute(statement, values).mappings().first()
+    """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked.
+
+    A token once read is kept with its account while the accounts' generation is unchanged
+    (`catalog_cache`): every change of an account, its preferences, its tokens or its teams, in
+    any process, moves the generation at its commit. A request then reads the generation alone,
+    one primary-key read, instead of the token's and the account's rows; the expiry and the
+    account's state are checked on every request as before. Unknown tokens are never kept."""
+    token_hash = sha256_hex(token)
+    connection = session.connection()
+    current = connection.execute(_accounts_generation()).scalar()
+    kept = _kept_tokens.get(token_hash)
+    if kept is None or current is None or kept.generation != current:
+        row = connection.execute(_by_token(), {"token_hash": token_hash}).mappings().first()
+        if row is None:
+            raise AuthenticationError("Invalid credentials.")
+        kept = _KeptToken(
+            current,
+            row["token_id"],
+            row["token_expires_at"],
+            row["token_last_usage"],
+            load_caller(session, row, current),
+        )
+        if current is not None:
+            if len(_kept_tokens) >= KEPT_TOKENS:
+                _kept_tokens.clear()
+            _kept_tokens[token_hash] = kept
     now = utcnow()
-    if row is None:
+    if kept.expires_at is not None and kept.expires_at <= now:
         raise AuthenticationError("Invalid credentials.")
-    expires_at, last_usage = row["token_expires_at"], row["token_last_usage"]
-    if expires_at is not None and expires_at <= now:
-        raise AuthenticationError("Invalid credentials.")
-    if not row["enabled"]:
+    if not kept.user.enabled:
         raise AuthenticationError("Account is disabled.")
+    last_usage = kept.last_usage
     if last_usage is None or now - last_usage >= TOKEN_USAGE_RESOLUTION:
-        # Written apart from the request's own transaction, which may be read-only.
+        # Written apart from the request's own transaction, which may be read-only. The time of
+        # use is no part of a kept caller: it moves no generation, and the kept token notes it.
         with db.session() as writer:
             writer.execute(
-                update(AccessToken).where(AccessToken.id == row["token_id"]).values(last_usage=now)
+                update(AccessToken)
+                .where(AccessToken.id == kept.token_id)
+                .values(last_usage=now)
+                .execution_options(**{UNWATCHED: True})
             )
-    return load_caller(session, row)
+        kept.last_usage = now
+    return kept.user
 
 
 # A web session's columns beside its account's, under names no account column has.
@@ -202,7 +253,7 @@ _SESSION_PREFIX = "web_session_"
 def _by_web_session() -> Any:
     session_columns = (column.label(_SESSION_PREFIX + column.key) for column in columns(WebSession))
     return (
-        select(*columns(User), *session_columns)
+        select(*columns(User), *session_columns, generation_column(ACCOUNTS))
         .join(User, WebSession.user_id == User.id)
         .where(WebSession.token_hash == bindparam("token_hash"))
     )
@@ -219,4 +270,4 @@ def authenticate_web_session(session: Session, cookie: str) -> tuple[User, WebSe
     web_session = detached(
         WebSession, {key[start:]: value for key, value in row.items() if key.startswith(_SESSION_PREFIX)}
     )
-    return load_caller(session, row), web_session
+    return load_caller(session, row, row[GENERATION]), web_session

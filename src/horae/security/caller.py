@@ -8,12 +8,16 @@ had loaded them and closed. Their columns, `preferences` and `memberships` are s
 relationships (the supervisor, a membership's team) are not loaded and raise when read: code that
 needs them loads the account in its own session (as `/api/users/me` does).
 
-The instances made for an account are kept with the rows they were made from. Both statements
-still run on every request; when their rows are the same as last time, the kept instances are
-handed out again instead of being made anew (that making costs more than the two statements).
-Any change of the account, its preferences or its teams changes the rows, and new instances are
-made. The instances are shared by the requests of one account and never changed: code that
-changes an account loads it in its own session, and `Session.merge(load=False)` copies them.
+The instances made for an account are kept with the rows they were made from and the accounts'
+generation read with the account's row (`catalog_cache`: a counter in the database that every
+change of an account, its preferences, its tokens or its teams moves at its commit, in every
+process and on every host). While the generation is the one they were made under and the
+account's row is unchanged, the kept instances are handed out again without the second
+statement; otherwise the preferences and memberships are read, and the instances are made anew
+only when those rows differ. The generation is read before (or with) the rows it labels, so kept
+instances are never older than their generation. The instances are shared by the requests of
+one account and never changed: code that changes an account loads it in its own session, and
+`Session.merge(load=False)` copies them.
 """
 
 from __future__ import annotations
@@ -88,8 +92,9 @@ def _preferences_and_memberships() -> Any:
     return select(both).order_by(both.c.kind, both.c.id)
 
 
-# Kept callers by account id: the rows they were made from, and the account made.
-_made: dict[int, tuple[tuple[Any, ...], User]] = {}
+# Kept callers by account id: the accounts' generation and the rows they were made from, and
+# the account made.
+_made: dict[int, tuple[int | None, tuple[Any, ...], User]] = {}
 MADE_LIMIT = 4096
 
 
@@ -99,21 +104,27 @@ def _user_keys() -> tuple[str, ...]:
     return tuple(keys)
 
 
-def load_caller(session: Session, values: Mapping[Any, Any]) -> User:
-    """The account of a row read with `columns(User)`, with its preferences and memberships."""
+def load_caller(session: Session, values: Mapping[Any, Any], generation: int | None = None) -> User:
+    """The account of a row read with `columns(User)`, with its preferences and memberships.
+
+    `generation` is the accounts' generation read with the row or before it (None: not read)."""
     user_id = values["id"]
+    account = tuple(values[key] for key in _user_keys())
+    kept = _made.get(user_id)
+    if kept is not None and generation is not None and kept[0] == generation and kept[1][0] == account:
+        return kept[2]
     rows = tuple(
         tuple(row)
         for row in session.connection().execute(_preferences_and_memberships(), {"user_id": user_id})
     )
-    made_from = (tuple(values[key] for key in _user_keys()), rows)
-    kept = _made.get(user_id)
-    if kept is not None and kept[0] == made_from:
-        return kept[1]
-    user = _make_caller(values, rows)
+    made_from = (account, rows)
+    if kept is not None and kept[1] == made_from:
+        user = kept[2]
+    else:
+        user = _make_caller(values, rows)
     if len(_made) >= MADE_LIMIT:
         _made.clear()
-    _made[user_id] = (made_from, user)
+    _made[user_id] = (generation, made_from, user)
     return user
 
 
