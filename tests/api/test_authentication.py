@@ -159,6 +159,38 @@ def test_changed_api_password_takes_effect_despite_the_cache(backend, http, make
     assert http.get("/api/users/me", headers=legacy("anna", "a-new-api-password")).status_code == 200
 
 
+def test_a_kept_api_password_reads_only_the_throttle_and_the_accounts_generation(backend, http, make_user):
+    make_user(username="anna")
+    assert http.get("/api/ping", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    counter = backend.count_queries()
+    assert http.get("/api/ping", headers=legacy("anna", API_PASSWORD)).json() == {"message": "pong"}
+    counter.active = False
+    statements = [sql for sql in counter.statements if sql not in ("BEGIN", "COMMIT")]
+    assert len(statements) == 1, statements
+    assert "auth_failures" in statements[0] and "generations" in statements[0]
+    assert "users" not in statements[0].replace("FROM generations", "")
+
+
+def test_a_kept_api_password_is_still_throttled(http, make_user, frozen_clock):
+    make_user(username="anna")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 200
+    for _ in range(5):
+        assert http.get("/api/users/me", headers=legacy("anna", "wrong")).status_code == 403
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 429
+
+
+def test_a_kept_api_password_follows_a_change_of_the_login(backend, http, make_user):
+    """The kept account is found by its login and password: a renamed account no longer
+    answers to the old login, and another account that takes it does not inherit the caller."""
+    user = make_user(username="anna")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).json()["id"] == user.id
+    with backend.db.session() as session:
+        session.get(User, user.id).username = "anna-renamed"  # type: ignore[union-attr]
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).status_code == 403
+    other = make_user(username="anna", email="another-anna@example.com")
+    assert http.get("/api/users/me", headers=legacy("anna", API_PASSWORD)).json()["id"] == other.id
+
+
 def test_api_password_skips_the_api_access_permission(http, make_user, set_permission):
     set_permission("ROLE_USER", "api_access", False)
     make_user(username="anna")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -65,26 +68,37 @@ def _accounts_generation() -> Any:
     return select(generation_column(ACCOUNTS))
 
 
-@cache
-def _by_login_with_failures() -> Any:
-    """The account of a login and, in the same statement, the failures counted against the
-    caller's two throttle keys in the current window (the API password's one round trip). The
+def _recent_failures() -> Any:
+    """The failures counted against the caller's two throttle keys in the current window. The
     keys are two plain parameters: an expanding list would have SQLAlchemy render the
     statement's text again on every request."""
-    login: Any = bindparam("login")
-    failures = (
+    return (
         select(func.max(AuthFailure.count))
         .where(
             AuthFailure.key.in_([bindparam("client_key"), bindparam("login_key")]),
             AuthFailure.window_start == bindparam("window"),
         )
         .scalar_subquery()
+        .label("recent_failures")
     )
+
+
+@cache
+def _by_login_with_failures() -> Any:
+    """The account of a login and, in the same statement, the throttle's failures and the
+    accounts' generation (the API password's one round trip)."""
+    login: Any = bindparam("login")
     return (
-        select(*columns(User), failures.label("recent_failures"), generation_column(ACCOUNTS))
+        select(*columns(User), _recent_failures(), generation_column(ACCOUNTS))
         .where(or_(User.username == login, User.email == login))
         .limit(1)
     )
+
+
+@cache
+def _failures_and_generation() -> Any:
+    """The throttle's failures and the accounts' generation alone (a kept API password)."""
+    return select(_recent_failures(), generation_column(ACCOUNTS))
 
 
 def find_user_by_login(session: Session, login: str) -> User | None:
@@ -151,10 +165,26 @@ class FailureThrottle:
         session.execute(delete(AuthFailure))
 
 
+# Accounts kept by a keyed digest of the login and the API password that signed them in, with
+# the accounts' generation then (per process; no password stays in memory).
+_kept_passwords: dict[bytes, tuple[int, User]] = {}
+_kept_password_key = secrets.token_bytes(32)
+KEPT_PASSWORDS = 4096
+
+
+def _password_digest(login: str, secret: str) -> bytes:
+    return hmac.new(_kept_password_key, f"{login}\x00{secret}".encode(), hashlib.sha256).digest()
+
+
 def authenticate_api_password(
     session: Session, throttle: FailureThrottle, client: str, login: str, secret: str
 ) -> User:
-    """The legacy X-AUTH-USER / X-AUTH-TOKEN scheme."""
+    """The legacy X-AUTH-USER / X-AUTH-TOKEN scheme.
+
+    An account once signed in is kept with its login and password (as a keyed digest) while the
+    accounts' generation is unchanged: the login still names it, its stored hash and its state
+    are the ones verified. A request then reads the throttle's failures and the generation
+    alone; the throttle refuses as before."""
     if not login:
         raise AuthenticationError("Authentication required, missing user header: X-AUTH-USER")
     keys = [key[:KEY_LENGTH] for key in (f"ip:{client}", f"user:{login.lower()}")]
@@ -165,8 +195,16 @@ def authenticate_api_password(
         raise AuthenticationError("Authentication required, missing token header: X-AUTH-TOKEN")
     now = utcnow()
     window = throttle.window_of(now)
-    values = {"login": login, "client_key": keys[0], "login_key": keys[1], "window": window}
-    row = session.connection().execute(_by_login_with_failures(), values).mappings().first()
+    values = {"client_key": keys[0], "login_key": keys[1], "window": window}
+    connection = session.connection()
+    digest = _password_digest(login, secret)
+    kept = _kept_passwords.get(digest)
+    if kept is not None:
+        failures, current = connection.execute(_failures_and_generation(), values).one()
+        if current == kept[0]:
+            throttle.refuse_over_limit(failures, window, now)
+            return kept[1]
+    row = connection.execute(_by_login_with_failures(), {**values, "login": login}).mappings().first()
     if row is None:
         # No such account: the guess still counts, and the throttle still applies.
         throttle.check(session, keys)
@@ -178,6 +216,10 @@ def authenticate_api_password(
     if user is None or not ok or not user.enabled:
         throttle.record_failure(keys)
         raise AuthenticationError("Invalid credentials")
+    if row is not None and row[GENERATION] is not None:
+        if len(_kept_passwords) >= KEPT_PASSWORDS:
+            _kept_passwords.clear()
+        _kept_passwords[digest] = (row[GENERATION], user)
     return user
 
 
