@@ -163,6 +163,7 @@ class Database:
         # Every mapper must be known before the first query resolves relationships by name.
         import horae.models  # noqa: F401
         from horae.catalog_cache import DEFAULT_BUDGET_BYTES, AnswerCache, KeptValues
+        from horae.security.caller import KeptCallers
 
         self.url = url
         self.engine = make_engine(url, echo=echo, sqlite_synchronous=sqlite_synchronous)
@@ -170,7 +171,9 @@ class Database:
         self.answer_cache = AnswerCache(
             DEFAULT_BUDGET_BYTES if answer_cache_bytes is None else answer_cache_bytes
         )
-        info = {"answer_cache": self.answer_cache, "kept_values": KeptValues()}
+        # The callers and the values kept while their generations hold (catalog_cache.py,
+        # security/caller.py), per database: another database's generations are unrelated.
+        info = {"answer_cache": self.answer_cache, "kept_values": KeptValues(), "kept_callers": KeptCallers()}
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True, info=info)
         # On SQLite a writing unit of work starts with BEGIN IMMEDIATE (see _configure_sqlite);
         # the transaction begins lazily, at the first statement.

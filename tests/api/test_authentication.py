@@ -559,3 +559,47 @@ def test_the_api_passwords_statement_is_rendered_once():
     on every request, which the Bearer token's statement does not pay."""
     for statement in (authentication._by_login_with_failures(), authentication._by_token()):
         assert not statement.compile().post_compile_params
+
+
+def test_two_databases_in_one_process_keep_their_callers_apart(tmp_path):
+    """The kept callers belong to their `Database`: two databases served by one process count
+    their generations apart, and the same value in both names different accounts."""
+    from sqlalchemy import update
+
+    from horae.catalog_cache import ACCOUNTS, Generation
+    from horae.db import Database
+    from horae.migrate import upgrade
+    from horae.users.service import create_user
+
+    found = []
+    for name, padding in (("first", 0), ("second", 2)):
+        db = Database(f"sqlite:///{tmp_path / name}.sqlite")
+        try:
+            upgrade(db.engine)
+            with db.session() as session:
+                for number in range(padding):  # the second database's anna has another id
+                    create_user(
+                        session, username=f"other{number}", email=f"o{number}@x.test", password=PASSWORD
+                    )
+                anna = create_user(
+                    session,
+                    username="anna",
+                    email="anna@x.test",
+                    password=PASSWORD,
+                    api_password=API_PASSWORD,
+                )
+                session.flush()
+                expected = anna.id
+            with db.session() as session:
+                session.execute(update(Generation).where(Generation.name == ACCOUNTS).values(value=7))
+            throttle = authentication.FailureThrottle(db, limit=5, window_seconds=60)
+            for _ in range(2):
+                with db.session(write=False) as session:
+                    user = authentication.authenticate_api_password(
+                        session, throttle, "127.0.0.1", "anna", API_PASSWORD
+                    )
+                    found.append((user.id, expected))
+        finally:
+            db.dispose()
+    assert [user_id for user_id, _ in found] == [expected for _, expected in found]
+    assert found[0][0] != found[-1][0]

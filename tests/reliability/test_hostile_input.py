@@ -22,6 +22,7 @@ from starlette.responses import Response
 from horae.api.deps import BodyDep, SessionDep
 from horae.api.forms import MAX_BODY_DEPTH, Boolean, Form, Integer, Text, decode_body, parse_int
 from horae.api.responses import json_response
+from horae.api.routing import UnitOfWorkRoute
 from horae.app import create_app
 from horae.errors import BadRequest
 from horae.settings import Settings
@@ -34,7 +35,7 @@ PAYLOAD_TOO_LARGE = {"code": 413, "message": "Payload Too Large"}
 LIMIT = 2048
 DEFAULT_LIMIT = Settings().max_body_bytes
 
-probe = APIRouter(prefix="/api/probe")
+probe = APIRouter(prefix="/api/probe", route_class=UnitOfWorkRoute)
 PROBE_FORM = Form(name=Text(required=True, max_length=100), visible=Boolean(), count=Integer())
 
 

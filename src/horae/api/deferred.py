@@ -11,7 +11,9 @@ the route (`api/routing.UnitOfWorkRoute`) makes the value in the handler's threa
 it calls the handler, each `Deferred` once, in the order the handler declares its parameters.
 A `late` one, the body's decoding, is made after all others: Kimai answers 401 and 403 before
 400. Nothing else about the order changes: a route's path parameters are matched by their
-converters before any dependency runs, and no query parameter is required.
+converters before any dependency runs, and no query parameter is required. A route of another
+class would hand its handler the `Deferred` itself: every router is built with
+`UnitOfWorkRoute` (`tests/api/test_unit_of_work.py` checks every route of the application).
 """
 
 from __future__ import annotations

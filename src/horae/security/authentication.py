@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from horae.catalog_cache import ACCOUNTS, UNWATCHED, generation_column, generation_key
 from horae.db import Database, utcnow
-from horae.security.caller import columns, detached, load_caller
+from horae.security.caller import MADE_LIMIT, columns, detached, kept_callers, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
 from horae.users.models import AccessToken, AuthFailure, User, WebSession
 
@@ -165,11 +165,9 @@ class FailureThrottle:
         session.execute(delete(AuthFailure))
 
 
-# Accounts kept by a keyed digest of the login and the API password that signed them in, with
-# the accounts' generation then (per process; no password stays in memory).
-_kept_passwords: dict[bytes, tuple[int, User]] = {}
+# Accounts signed in by API password are kept by a keyed digest of the login and the password
+# (no password stays in memory), with the accounts' generation then (`KeptCallers.passwords`).
 _kept_password_key = secrets.token_bytes(32)
-KEPT_PASSWORDS = 4096
 
 
 def _password_digest(login: str, secret: str) -> bytes:
@@ -198,7 +196,8 @@ def authenticate_api_password(
     values = {"client_key": keys[0], "login_key": keys[1], "window": window}
     connection = session.connection()
     digest = _password_digest(login, secret)
-    kept = _kept_passwords.get(digest)
+    kept_passwords = kept_callers(session).passwords
+    kept = kept_passwords.get(digest)
     if kept is not None:
         failures, current = connection.execute(_failures_and_generation(), values).one()
         if current == kept[0]:
@@ -217,9 +216,9 @@ def authenticate_api_password(
         throttle.record_failure(keys)
         raise AuthenticationError("Invalid credentials")
     if row is not None and row[GENERATION] is not None:
-        if len(_kept_passwords) >= KEPT_PASSWORDS:
-            _kept_passwords.clear()
-        _kept_passwords[digest] = (row[GENERATION], user)
+        if len(kept_passwords) >= MADE_LIMIT:
+            kept_passwords.clear()
+        kept_passwords[digest] = (row[GENERATION], user)
     return user
 
 
@@ -235,11 +234,6 @@ class _KeptToken:
     user: User
 
 
-# Kept tokens by their SHA-256 (no token itself stays in memory), per process.
-_kept_tokens: dict[str, _KeptToken] = {}
-KEPT_TOKENS = 4096
-
-
 def authenticate_access_token(db: Database, session: Session, token: str) -> User:
     """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked.
 
@@ -251,7 +245,9 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
     token_hash = sha256_hex(token)
     connection = session.connection()
     current = connection.execute(_accounts_generation()).scalar()
-    kept = _kept_tokens.get(token_hash)
+    # By the token's SHA-256: no token itself stays in memory.
+    kept_tokens: dict[str, _KeptToken] = kept_callers(session).tokens
+    kept = kept_tokens.get(token_hash)
     if kept is None or current is None or kept.generation != current:
         row = connection.execute(_by_token(), {"token_hash": token_hash}).mappings().first()
         if row is None:
@@ -264,9 +260,9 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
             load_caller(session, row, current),
         )
         if current is not None:
-            if len(_kept_tokens) >= KEPT_TOKENS:
-                _kept_tokens.clear()
-            _kept_tokens[token_hash] = kept
+            if len(kept_tokens) >= MADE_LIMIT:
+                kept_tokens.clear()
+            kept_tokens[token_hash] = kept
     now = utcnow()
     if kept.expires_at is not None and kept.expires_at <= now:
         raise AuthenticationError("Invalid credentials.")

@@ -92,10 +92,27 @@ def _preferences_and_memberships() -> Any:
     return select(both).order_by(both.c.kind, both.c.id)
 
 
-# Kept callers by account id: the accounts' generation and the rows they were made from, and
-# the account made.
-_made: dict[int, tuple[int | None, tuple[Any, ...], User]] = {}
 MADE_LIMIT = 4096
+
+
+class KeptCallers:
+    """What one database's requests keep of their callers, held by its `Database` (in its
+    sessions' `info`): two databases served by one process have unrelated generations."""
+
+    def __init__(self) -> None:
+        # By account id: the accounts' generation and the rows they were made from, and the
+        # account made.
+        self.made: dict[int, tuple[int | None, tuple[Any, ...], User]] = {}
+        # Kept Bearer tokens by their SHA-256 and API passwords by a keyed digest of the login
+        # and the password (security/authentication.py).
+        self.tokens: dict[str, Any] = {}
+        self.passwords: dict[bytes, tuple[int, User]] = {}
+
+
+def kept_callers(session: Session) -> KeptCallers:
+    """The session's database's kept callers; a session made elsewhere keeps nothing."""
+    kept: KeptCallers | None = session.info.get("kept_callers")
+    return KeptCallers() if kept is None else kept
 
 
 @cache
@@ -110,7 +127,8 @@ def load_caller(session: Session, values: Mapping[Any, Any], generation: int | N
     `generation` is the accounts' generation read with the row or before it (None: not read)."""
     user_id = values["id"]
     account = tuple(values[key] for key in _user_keys())
-    kept = _made.get(user_id)
+    made = kept_callers(session).made
+    kept = made.get(user_id)
     if kept is not None and generation is not None and kept[0] == generation and kept[1][0] == account:
         return kept[2]
     rows = tuple(
@@ -122,9 +140,9 @@ def load_caller(session: Session, values: Mapping[Any, Any], generation: int | N
         user = kept[2]
     else:
         user = _make_caller(values, rows)
-    if len(_made) >= MADE_LIMIT:
-        _made.clear()
-    _made[user_id] = (generation, made_from, user)
+    if len(made) >= MADE_LIMIT:
+        made.clear()
+    made[user_id] = (generation, made_from, user)
     return user
 
 
