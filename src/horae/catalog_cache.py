@@ -192,7 +192,23 @@ def _forget(session: Session, transaction: Any) -> None:
         session.info.pop(_READ, None)
 
 
-_READ = "catalog_generation_read"
+_READ = "generations_read"
+
+
+@cache
+def _kept_generations() -> Any:
+    """The counters kept values are read under, in one round trip."""
+    return select(Generation.name, Generation.value).where(Generation.name.in_([CATALOG, TAGS]))
+
+
+def _generation_read(session: Session, name: str) -> int:
+    """The counter `name` (CATALOG or TAGS) as this transaction read it first: both are read
+    together, once per transaction."""
+    read: dict[str, int] | None = session.info.get(_READ)
+    if read is None:
+        rows = session.connection().execute(_kept_generations()).all()
+        read = session.info[_READ] = {row_name: int(value) for row_name, value in rows}
+    return read.get(name, 0)
 
 
 class KeptValues:
@@ -206,12 +222,11 @@ class KeptValues:
     def __init__(self) -> None:
         self._kept: dict[str, tuple[int, Any]] = {}
 
-    def get(self, session: Session, name: str, build: Callable[[Session], T]) -> T:
-        if session.info.get(_TOUCHED) or _changes_catalog(session):
+    def get(self, session: Session, name: str, build: Callable[[Session], T], under: str = CATALOG) -> T:
+        """The value `name`, kept under the counter `under` (CATALOG or TAGS)."""
+        if session.info.get(_TOUCHED) or _changes(session, WATCHED[under]):
             return build(session)
-        current = session.info.get(_READ)
-        if current is None:
-            current = session.info[_READ] = generation(session)
+        current = _generation_read(session, under)
         kept = self._kept.get(name)
         if kept is not None and kept[0] == current:
             value: T = kept[1]
@@ -221,16 +236,41 @@ class KeptValues:
         return value
 
 
-def _changes_catalog(session: Session) -> bool:
+def _changes(session: Session, tables: frozenset[str]) -> bool:
     pending = (*session.new, *session.deleted, *session.dirty)
-    return any(getattr(instance, "__tablename__", None) in CATALOG_TABLES for instance in pending)
+    return any(getattr(instance, "__tablename__", None) in tables for instance in pending)
 
 
-def kept_value(session: Session, name: str, build: Callable[[Session], T]) -> T:
-    """`build(session)`, kept while the catalog is unchanged where the session's database keeps
-    values (every session of `Database`)."""
+def kept_value(session: Session, name: str, build: Callable[[Session], T], under: str = CATALOG) -> T:
+    """`build(session)`, kept while the counter `under` (the catalog's, or the tags') is
+    unchanged where the session's database keeps values (every session of `Database`)."""
     values = session.info.get("kept_values")
-    return build(session) if values is None else values.get(session, name, build)
+    return build(session) if values is None else values.get(session, name, build, under)
+
+
+# At most this many lists of tag names are kept (`kept_tags`).
+KEPT_TAG_LISTS = 2_000
+
+
+def kept_tags(session: Session, names: list[str], read: Callable[[list[str]], list[E]]) -> list[E]:
+    """`read(names)`, the tags a write names, from copies kept while the tags are unchanged.
+
+    Every write of a time entry with tags reads them by name. The answer for one list of names
+    is kept as detached copies under the tags' generation (read in the same statement as the
+    catalog's) and merged into a later unit of work without a statement, as `kept_entity` does.
+    The list as given is the key: the same names give the same tags while no tag changes."""
+    known: dict[tuple[str, ...], tuple[Any, ...]] = kept_value(
+        session, "tag_lists", lambda _session: {}, TAGS
+    )
+    key = tuple(names)
+    kept = known.get(key)
+    if kept is not None:
+        return [session.merge(copy, load=False) for copy in kept]
+    found = read(names)
+    if len(known) >= KEPT_TAG_LISTS:
+        known.clear()
+    known[key] = tuple(_detached_copy(tag) for tag in found)
+    return found
 
 
 # At most this many customers, projects and activities are kept (`kept_entity`): a copy of a

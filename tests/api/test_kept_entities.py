@@ -4,6 +4,7 @@ the database holds, in every process, from the very next write after a change.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -168,3 +169,51 @@ def test_a_record_whose_project_was_hidden_since_may_still_be_stopped(make_user,
         stopped = client.patch(f"/api/timesheets/{started.json()['id']}/stop")
     assert stopped.status_code == 200, stopped.text
     assert stopped.json()["end"] is not None
+
+
+def _booked_tags(client: Any, work: Any, hour: int, tags: str) -> list[str]:
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    body = {
+        "project": work.project.id,
+        "activity": work.activity.id,
+        "begin": f"{day}T{hour:02d}:00:00",
+        "end": f"{day}T{hour:02d}:30:00",
+        "tags": tags,
+    }
+    answer = client.post("/api/timesheets", json=body)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["tags"])
+
+
+def test_the_tags_a_write_names_follow_every_change_from_the_next_write(backend, make_user, catalog):
+    """A write's tags come from copies kept per list of names while the tags are unchanged
+    (`catalog_cache.kept_tags`): a tag made, renamed or deleted, here or through another
+    engine, shows in the very next write; once kept, a write reads no tag."""
+    from sqlalchemy import create_engine, update
+
+    from horae.tags.models import Tag
+
+    user = make_user()
+    work = catalog.work()
+    with make_user("ROLE_SUPER_ADMIN").client() as admin, user.client() as client:
+        assert admin.post("/api/tags", json={"name": "alpha"}).status_code == 200
+        assert _booked_tags(client, work, 8, "alpha,beta,ALPHA") == ["alpha"]
+        beta = admin.post("/api/tags", json={"name": "beta"}).json()["id"]
+        assert _booked_tags(client, work, 9, "alpha,beta,ALPHA") == ["alpha", "beta"]
+        counter = backend.count_queries()
+        assert _booked_tags(client, work, 10, "alpha,beta,ALPHA") == ["alpha", "beta"]
+        counter.active = False
+        assert [s for s in counter.statements if "FROM tags" in s] == [], counter.statements
+        with backend.db.session() as session:
+            session.get(Tag, beta).name = "gamma"  # type: ignore[union-attr]
+        assert _booked_tags(client, work, 11, "alpha,beta,ALPHA") == ["alpha"]
+        other = create_engine(backend.url)
+        try:
+            with other.begin() as connection:
+                connection.execute(update(Tag).where(Tag.id == beta).values(name="beta"))
+                catalog_cache.advance(connection, catalog_cache.TAGS)
+        finally:
+            other.dispose()
+        assert _booked_tags(client, work, 12, "alpha,beta,ALPHA") == ["alpha", "beta"]
+        assert admin.delete(f"/api/tags/{beta}").status_code in (200, 204)
+        assert _booked_tags(client, work, 13, "alpha,beta,ALPHA") == ["alpha"]

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from horae.activities.models import Activity
 from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
 from horae.api.wire import localize, parse_local_datetime, zone
-from horae.catalog_cache import kept_entity, kept_value
+from horae.catalog_cache import kept_entity, kept_tags, kept_value
 from horae.customers.models import Customer
 from horae.db import is_sqlite, utcnow
 from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
@@ -854,6 +854,9 @@ class TimesheetService:
         """Existing tags by name; unknown names are dropped (the API never creates tags)."""
         if not names:
             return []
+        return kept_tags(self.session, names, self._read_tags)
+
+    def _read_tags(self, names: list[str]) -> list[Tag]:
         # Names as stored are found on the unique index; only the others are compared without
         # case, which reads every tag.
         if len(names) <= TAG_NAMES_KEPT:
