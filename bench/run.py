@@ -1177,8 +1177,9 @@ def timetagger_baseline(
         )
         listed = httpx.get(server.base + listing.paths[0], headers=auth).json()
         say(f"  TimeTagger: list a week ({len(listed['records'])} records)")
-        week = _against_horae(wrk, server, listing, horae, horae_requests, "W1 week", size, say)
-        results["list_week"] = week
+        results["list_week"] = _against_horae(
+            wrk, server, listing, horae, horae_requests, "W1 week", size, say
+        )
         results["list_week"]["records"] = len(listed["records"])
         body = (
             '[{"key":"{uid}","mt":{now},"t1":{earlier},"t2":{now},"ds":"bench #'

@@ -248,6 +248,19 @@ def kept_value(session: Session, name: str, build: Callable[[Session], T], under
     return build(session) if values is None else values.get(session, name, build, under)
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def keep(store: dict[K, V], key: K, value: V, limit: int) -> V:
+    """Stores `value` under `key`, the whole store dropped first when it holds `limit` entries
+    (the bound of every kept map here: simpler than an order of use, and a full store is rare)."""
+    if len(store) >= limit:
+        store.clear()
+    store[key] = value
+    return value
+
+
 # At most this many lists of tag names are kept (`kept_tags`).
 KEPT_TAG_LISTS = 2_000
 
@@ -267,9 +280,7 @@ def kept_tags(session: Session, names: list[str], read: Callable[[list[str]], li
     if kept is not None:
         return [session.merge(copy, load=False) for copy in kept]
     found = read(names)
-    if len(known) >= KEPT_TAG_LISTS:
-        known.clear()
-    known[key] = tuple(_detached_copy(tag) for tag in found)
+    keep(known, key, tuple(_detached_copy(tag) for tag in found), KEPT_TAG_LISTS)
     return found
 
 
@@ -299,9 +310,7 @@ def kept_entity(session: Session, model: type[E], entity_id: int) -> E | None:
     if kept is not _UNREAD:
         return session.merge(kept, load=False)
     loaded = session.get(model, entity_id)
-    if len(known) >= KEPT_ENTITIES:
-        known.clear()
-    known[(model, entity_id)] = None if loaded is None else _detached_copy(loaded)
+    keep(known, (model, entity_id), None if loaded is None else _detached_copy(loaded), KEPT_ENTITIES)
     return loaded
 
 

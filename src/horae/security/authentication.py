@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from horae.catalog_cache import ACCOUNTS, UNWATCHED, generation_column, generation_key
+from horae.catalog_cache import ACCOUNTS, UNWATCHED, generation_column, generation_key, keep
 from horae.db import Database, utcnow
 from horae.security.caller import MADE_LIMIT, columns, detached, kept_callers, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
@@ -216,9 +216,7 @@ def authenticate_api_password(
         throttle.record_failure(keys)
         raise AuthenticationError("Invalid credentials")
     if row is not None and row[GENERATION] is not None:
-        if len(kept_passwords) >= MADE_LIMIT:
-            kept_passwords.clear()
-        kept_passwords[digest] = (row[GENERATION], user)
+        keep(kept_passwords, digest, (row[GENERATION], user), MADE_LIMIT)
     return user
 
 
@@ -260,9 +258,7 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
             load_caller(session, row, current),
         )
         if current is not None:
-            if len(kept_tokens) >= MADE_LIMIT:
-                kept_tokens.clear()
-            kept_tokens[token_hash] = kept
+            keep(kept_tokens, token_hash, kept, MADE_LIMIT)
     now = utcnow()
     if kept.expires_at is not None and kept.expires_at <= now:
         raise AuthenticationError("Invalid credentials.")

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from horae.catalog_cache import keep
 from horae.teams.models import TeamMember
 from horae.users.models import User, UserPreference
 
@@ -140,9 +141,7 @@ def load_caller(session: Session, values: Mapping[Any, Any], generation: int | N
         user = kept[2]
     else:
         user = _make_caller(values, rows)
-    if len(made) >= MADE_LIMIT:
-        made.clear()
-    made[user_id] = (generation, made_from, user)
+    keep(made, user_id, (generation, made_from, user), MADE_LIMIT)
     return user
 
 

@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from horae.catalog_cache import kept_value
+from horae.catalog_cache import keep, kept_value
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 
 ZERO = Decimal("0")
@@ -71,11 +71,9 @@ def best_rate(
     found = known.get(key, _UNKNOWN)
     if found is not _UNKNOWN:
         return cast(ConfiguredRate | None, found)
-    best = read_best_rate(session, user_id, activity_id, project_id, customer_id)
-    if len(known) >= KEPT_RATES:
-        known.clear()
-    known[key] = best
-    return best
+    return keep(
+        known, key, read_best_rate(session, user_id, activity_id, project_id, customer_id), KEPT_RATES
+    )
 
 
 def read_best_rate(
