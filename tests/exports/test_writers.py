@@ -254,6 +254,8 @@ def test_xlsx_rows_without_any_value_are_written_as_openpyxl_writes_them() -> No
         ["a\x00=b", "\t", ""],
         ["", "", "@"],
         ["\x00", "\r\n", "line\n=next"],
+        ["+only"],
+        [],
     ],
 )
 def test_csv_defuses_exactly_the_texts_a_spreadsheet_would_run(texts: list[str]) -> None:

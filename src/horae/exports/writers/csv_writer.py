@@ -12,14 +12,18 @@ from horae.exports.writers.base import Batch, Document, column_texts
 
 # A cell starting with one of these would run as a formula in a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A formula start at the beginning of any of the texts joined by NUL characters.
-_ANY_FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]")
+# A formula start right after a NUL character: in texts joined by NULs, the start of any but the
+# first. The pattern begins with a literal, so that the search skips from NUL to NUL (an
+# alternative such as `(?:^|\x00)` would make it try every position: 15 times slower).
+_FORMULA_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 def _defused(texts: list[str]) -> list[str]:
     # One search over the column answers for the usual batch, in which no text starts a formula;
     # a text holding a NUL character at most sends the batch to the exact check.
-    if not _ANY_FORMULA_START.search("\x00".join(texts)):
+    if not texts or (
+        not texts[0].startswith(FORMULA_STARTS) and not _FORMULA_AFTER_NUL.search("\x00".join(texts))
+    ):
         return texts
     return ["'" + text if text.startswith(FORMULA_STARTS) else text for text in texts]
 
