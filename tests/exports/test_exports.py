@@ -395,6 +395,23 @@ def test_generated_files_carry_a_creation_time(backend: Any, export_scenario: Ex
     assert abs(prepared.document.generated_at - datetime.now(UTC)).total_seconds() < 60
 
 
+def test_an_export_reads_only_the_columns_it_writes(backend: Any, export_scenario: ExportScenario) -> None:
+    counter = backend.count_queries()
+    written = export(backend, export_scenario.base.admin, "csv", columns=("date", "duration", "user"))
+    counter.active = False
+    _, rows = read_csv(written)
+
+    assert len(rows) == len(export_scenario.entries)
+    (read,) = [q for q in counter.statements if "FROM timesheets" in q and "duration" in q]
+    selected = read.split("FROM timesheets")[0].lower()
+    # The columns' own fields and the currency; no tags, custom fields, numbers or rates.
+    for kept in ("date", "duration", "alias", "username", "currency"):
+        assert kept in selected, kept
+    left_out = ("timesheet_tags", "timesheet_meta", "account_number", "vat_id", "hourly_rate", "description")
+    for label in left_out:
+        assert label not in selected, label
+
+
 @pytest.mark.parametrize("batch_size", [1, 4, 1000])
 def test_streamed_batches_hold_the_values_and_types_sqlalchemy_reads(
     backend: Any, export_scenario: ExportScenario, batch_size: int

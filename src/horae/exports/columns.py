@@ -29,11 +29,18 @@ class ExportColumn:
     key: str
     label: str
     kind: str
+    # The labels of the select the column reads; the select holds only those of its columns.
+    fields: tuple[str, ...]
     # The column's values for every row of a batch, in row order.
     read: Callable[[Fields], Sequence[Any]]
     needs_rates: bool = False
     # Relative width in the PDF layout.
     weight: float = 1.0
+
+
+def _field(key: str, label: str, kind: str, field: str, **options: Any) -> ExportColumn:
+    """A column holding one field of the select as it is read."""
+    return ExportColumn(key, label, kind, (field,), itemgetter(field), **options)
 
 
 def _local(label: str) -> Callable[[Fields], list[datetime | None]]:
@@ -71,37 +78,33 @@ def _flag(label: str) -> Callable[[Fields], list[bool]]:
 
 
 STANDARD_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("id", "ID", "integer", itemgetter("id"), weight=0.6),
-    ExportColumn("date", "Date", "date", itemgetter("date"), weight=1.0),
-    ExportColumn("begin", "Begin", "time", _local("begin"), weight=0.7),
-    ExportColumn("end", "End", "time", _local("end"), weight=0.7),
-    ExportColumn("duration", "Duration", "duration", itemgetter("duration"), weight=0.8),
-    ExportColumn("break", "Break", "duration", itemgetter("break_seconds"), weight=0.7),
-    ExportColumn("user", "User", "text", _user_name, weight=1.3),
-    ExportColumn("username", "Username", "text", itemgetter("username"), weight=1.3),
-    ExportColumn("account_number", "Account number", "text", itemgetter("account_number"), weight=1.0),
-    ExportColumn("customer", "Customer", "text", itemgetter("customer_name"), weight=1.5),
-    ExportColumn("customer_number", "Customer number", "text", itemgetter("customer_number"), weight=1.0),
-    ExportColumn("vat_id", "VAT ID", "text", itemgetter("vat_id"), weight=1.0),
-    ExportColumn("project", "Project", "text", itemgetter("project_name"), weight=1.5),
-    ExportColumn("project_number", "Project number", "text", itemgetter("project_number"), weight=1.0),
-    ExportColumn("order_number", "Order number", "text", itemgetter("order_number"), weight=1.0),
-    ExportColumn("activity", "Activity", "text", itemgetter("activity_name"), weight=1.3),
-    ExportColumn("activity_number", "Activity number", "text", itemgetter("activity_number"), weight=1.0),
-    ExportColumn("description", "Description", "text", itemgetter("description"), weight=4.0),
-    ExportColumn("tags", "Tags", "text", _tags, weight=1.2),
-    ExportColumn(
-        "hourly_rate", "Hourly rate", "money", itemgetter("hourly_rate"), needs_rates=True, weight=1.0
-    ),
-    ExportColumn("fixed_rate", "Fixed rate", "money", itemgetter("fixed_rate"), needs_rates=True, weight=1.0),
-    ExportColumn("rate", "Rate", "money", itemgetter("rate"), needs_rates=True, weight=1.1),
-    ExportColumn(
-        "internal_rate", "Internal rate", "money", itemgetter("internal_rate"), needs_rates=True, weight=1.1
-    ),
-    ExportColumn("currency", "Currency", "text", itemgetter("currency"), weight=0.4),
-    ExportColumn("exported", "Exported", "bool", _flag("exported"), weight=0.6),
-    ExportColumn("billable", "Billable", "bool", _flag("billable"), weight=0.6),
-    ExportColumn("category", "Category", "text", itemgetter("category"), weight=0.7),
+    _field("id", "ID", "integer", "id", weight=0.6),
+    _field("date", "Date", "date", "date", weight=1.0),
+    ExportColumn("begin", "Begin", "time", ("begin", "timezone"), _local("begin"), weight=0.7),
+    ExportColumn("end", "End", "time", ("end", "timezone"), _local("end"), weight=0.7),
+    _field("duration", "Duration", "duration", "duration", weight=0.8),
+    _field("break", "Break", "duration", "break_seconds", weight=0.7),
+    ExportColumn("user", "User", "text", ("alias", "username"), _user_name, weight=1.3),
+    _field("username", "Username", "text", "username", weight=1.3),
+    _field("account_number", "Account number", "text", "account_number", weight=1.0),
+    _field("customer", "Customer", "text", "customer_name", weight=1.5),
+    _field("customer_number", "Customer number", "text", "customer_number", weight=1.0),
+    _field("vat_id", "VAT ID", "text", "vat_id", weight=1.0),
+    _field("project", "Project", "text", "project_name", weight=1.5),
+    _field("project_number", "Project number", "text", "project_number", weight=1.0),
+    _field("order_number", "Order number", "text", "order_number", weight=1.0),
+    _field("activity", "Activity", "text", "activity_name", weight=1.3),
+    _field("activity_number", "Activity number", "text", "activity_number", weight=1.0),
+    _field("description", "Description", "text", "description", weight=4.0),
+    ExportColumn("tags", "Tags", "text", ("tags",), _tags, weight=1.2),
+    _field("hourly_rate", "Hourly rate", "money", "hourly_rate", needs_rates=True, weight=1.0),
+    _field("fixed_rate", "Fixed rate", "money", "fixed_rate", needs_rates=True, weight=1.0),
+    _field("rate", "Rate", "money", "rate", needs_rates=True, weight=1.1),
+    _field("internal_rate", "Internal rate", "money", "internal_rate", needs_rates=True, weight=1.1),
+    _field("currency", "Currency", "text", "currency", weight=0.4),
+    ExportColumn("exported", "Exported", "bool", ("exported",), _flag("exported"), weight=0.6),
+    ExportColumn("billable", "Billable", "bool", ("billable",), _flag("billable"), weight=0.6),
+    _field("category", "Category", "text", "category", weight=0.7),
 )
 BY_KEY = {column.key: column for column in STANDARD_COLUMNS}
 # Kimai's default export, in its order; meta columns follow.
@@ -113,8 +116,7 @@ META_PREFIX = "meta."
 
 
 def meta_column(name: str, label: str | None, position: int) -> ExportColumn:
-    read = itemgetter(f"meta_{position}")
-    return ExportColumn(f"{META_PREFIX}{name}", label or name, "text", read, weight=1.2)
+    return _field(f"{META_PREFIX}{name}", label or name, "text", f"meta_{position}", weight=1.2)
 
 
 def choose_columns(

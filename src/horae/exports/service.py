@@ -156,9 +156,10 @@ def run_export(
             connection.execute(
                 insert(pinned).from_select(["id"], matching_ids(actor, request.filter, OTHER_PERMISSION))
             )
-        rows = stream(
-            connection, export_rows(actor, request.filter, OTHER_PERMISSION, prepared.meta_names, pinned)
-        )
+        # The currency goes with every batch (`Batch.currencies`), whichever columns show it.
+        fields = {"currency", *(field for column in prepared.columns for field in column.fields)}
+        statement = export_rows(actor, request.filter, OTHER_PERMISSION, prepared.meta_names, pinned, fields)
+        rows = stream(connection, statement)
         finished = False
         try:
             # One chunk is held back, so that the marks are committed before the file is complete.
