@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from horae.reporting.schemas import sums_json, totals_json, values_json
+from horae.reporting.schemas import totals_json, values_json
 from horae.reporting.sql import Sums, Totals, money_number, money_sum
 
 
@@ -88,12 +88,35 @@ money_sums = st.one_of(
 cell_sums = st.tuples(durations, durations, money_sums, money_sums, money_sums)
 
 
+def sums_json(sums: tuple[Any, ...], show_rates: bool) -> Any:
+    """One cell's JSON, read from its driver sums."""
+    return values_json(Sums(show_rates, {date(2024, 1, 1): sums}))["2024-01-01"]
+
+
 @settings(max_examples=1000, deadline=None)
 @given(cell_sums, st.booleans())
 def test_a_cell_from_its_sums_is_the_json_of_its_totals(sums: tuple[Any, ...], show_rates: bool) -> None:
     assert orjson.dumps(sums_json(sums, show_rates)) == orjson.dumps(
         totals_json(Totals.of_sums(sums, show_rates))
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(cell_sums, max_size=12), min_size=1, max_size=5), st.booleans())
+def test_rows_sharing_their_money_numbers_read_as_their_totals(
+    rows: list[list[tuple[Any, ...]]], show_rates: bool
+) -> None:
+    # Repeated sums, equal sums of other types and zeros of either sign in the same rows.
+    repeated = [(1, 1, 0.5, Decimal("0.5"), 2), (1, 1, -0.0, 0.0, 0), (1, 1, Decimal("-0"), -1e-9, 0.5)]
+    days = [date(2024, 1, day) for day in range(1, 32)]
+    money: dict[Any, float] = {}
+    for cells in [*rows, repeated, repeated[::-1]]:
+        raw = dict(zip(days, cells, strict=False))
+        as_totals = {key: Totals.of_sums(sums, show_rates) for key, sums in raw.items()}
+
+        assert orjson.dumps(values_json(Sums(show_rates, raw), money=money)) == orjson.dumps(
+            values_json(as_totals)
+        )
 
 
 @settings(max_examples=200, deadline=None)

@@ -88,39 +88,56 @@ def column_json(column: Column) -> dict[str, Any]:
     return {"key": key_text(column.key), "year": column.key // 100, "month": column.key % 100}
 
 
-def sums_json(sums: tuple[Any, ...], show_rates: bool) -> dict[str, Any]:
-    """`totals_json(Totals.of_sums(sums, show_rates))` for a cell's driver sums, without the `Totals`."""
-    duration, billable_duration, rate, billable_rate, internal_rate = sums
-    if type(duration) is not int:
-        duration = int(duration or 0)
-    if type(billable_duration) is not int:
-        billable_duration = int(billable_duration or 0)
-    if show_rates:
-        # `Totals.of` keeps a missing sum as 0, which is 0.0 here.
-        rate = money_number(rate, 0.0)
-        billable_rate = money_number(billable_rate, 0.0)
-        internal_rate = money_number(internal_rate, 0.0)
-    else:
-        rate = billable_rate = internal_rate = None
-    return {
-        "duration": duration,
-        "billableDuration": billable_duration,
-        "rate": rate,
-        "billableRate": billable_rate,
-        "internalRate": internal_rate,
-    }
+def _money_number(numbers: dict[Any, float], value: Any) -> float:
+    number: float = money_number(value, 0.0)  # type: ignore[assignment]
+    if value:  # zero each time: 0 and -0 are equal keys but keep their sign
+        numbers[value] = number
+    return number
 
 
 def values_json(
-    values: Mapping[date | int, Totals], texts: dict[date | int, str] | None = None
+    values: Mapping[date | int, Totals],
+    texts: dict[date | int, str] | None = None,
+    money: dict[Any, float] | None = None,
 ) -> dict[str, Any]:
-    """The cells in key order; `texts` may hold the keys' texts, made once for many rows."""
+    """The cells in key order, each what `totals_json` gives for it; `texts` may hold the keys'
+    texts and `money` the JSON numbers of money sums met before, both shared by many rows.
+
+    Cells kept as driver sums (`Sums`) are read without a `Totals` each: a month of 200 users has
+    thousands of them, repeating a few thousand sums (the same rate over the same hours), whose
+    numbers are made once (`Totals.of` keeps a missing sum as 0, which is 0.0 here).
+    """
     if texts is None:
         texts = {key: key_text(key) for key in values}
-    if isinstance(values, Sums):
-        raw, show_rates = values.raw, values.show_rates
-        return {texts[key]: sums_json(raw[key], show_rates) for key in sorted(raw)}
-    return {texts[key]: totals_json(values[key]) for key in sorted(values)}
+    if not isinstance(values, Sums):
+        return {texts[key]: totals_json(values[key]) for key in sorted(values)}
+    raw, show_rates = values.raw, values.show_rates
+    numbers: dict[Any, float] = {} if money is None else money
+    known = numbers.get
+    cells = {}
+    rate = billable_rate = internal_rate = None
+    for key in sorted(raw):
+        duration, billable_duration, rate_sum, billable_sum, internal_sum = raw[key]
+        if type(duration) is not int:
+            duration = int(duration or 0)
+        if type(billable_duration) is not int:
+            billable_duration = int(billable_duration or 0)
+        if show_rates:
+            # Zero and None are never kept: `known` misses them, `_money_number` makes them.
+            if (rate := known(rate_sum)) is None:
+                rate = _money_number(numbers, rate_sum)
+            if (billable_rate := known(billable_sum)) is None:
+                billable_rate = _money_number(numbers, billable_sum)
+            if (internal_rate := known(internal_sum)) is None:
+                internal_rate = _money_number(numbers, internal_sum)
+        cells[texts[key]] = {
+            "duration": duration,
+            "billableDuration": billable_duration,
+            "rate": rate,
+            "billableRate": billable_rate,
+            "internalRate": internal_rate,
+        }
+    return cells
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:
@@ -176,6 +193,7 @@ def user_period_json(report: UserPeriodReport) -> dict[str, Any]:
 
 def users_period_json(report: UsersPeriodReport) -> dict[str, Any]:
     texts = {column.key: key_text(column.key) for column in report.columns}
+    money: dict[Any, float] = {}
     return {
         "report": f"users_{report.period.kind}",
         "period": period_json(report.period),
@@ -186,12 +204,12 @@ def users_period_json(report: UsersPeriodReport) -> dict[str, Any]:
         "rows": [
             {
                 "user": user_json(row.user),
-                "values": values_json(row.values, texts),
+                "values": values_json(row.values, texts, money),
                 "total": totals_json(row.total),
             }
             for row in report.rows
         ],
-        "columnTotals": values_json(report.column_totals, texts),
+        "columnTotals": values_json(report.column_totals, texts, money),
         "total": totals_json(report.total),
     }
 
