@@ -22,6 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -31,7 +33,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from horae.exports.columns import STANDARD_COLUMNS, meta_column
 from horae.exports.formatting import Formatter
 from horae.exports.writers.base import Batch, Document, cell_texts
-from horae.exports.writers.csv_writer import FORMULA_STARTS, _defused, write_csv
+from horae.exports.writers.csv_writer import FORMULA_STARTS, _defused, csv_lines, write_csv
 from horae.exports.writers.xlsx_writer import FORMATS, WIDTHS, write_xlsx
 
 BERLIN, KOLKATA, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")
@@ -262,3 +264,18 @@ def test_csv_defuses_exactly_the_texts_a_spreadsheet_would_run(texts: list[str])
     exact = ["'" + text if text.startswith(FORMULA_STARTS) else text for text in texts]
 
     assert _defused(list(texts)) == exact
+
+
+# Texts with what the excel dialect quotes (delimiters, quotes, line breaks) among anything else.
+csv_texts = st.text(alphabet=st.one_of(st.sampled_from(",\"\r\n \x00;'\t"), st.characters()), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda width: st.lists(st.lists(csv_texts, min_size=width, max_size=width))))
+def test_csv_lines_are_what_the_csv_module_writes(rows: list[list[str]]) -> None:
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n").writerows(rows)
+    width = len(rows[0]) if rows else 1
+    columns = [[row[i] for row in rows] for i in range(width)]
+
+    assert csv_lines(columns) == expected.getvalue()
