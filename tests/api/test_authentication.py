@@ -483,6 +483,84 @@ def test_the_time_of_a_tokens_use_moves_no_generation(backend, http, make_user, 
     assert not [sql for sql in counter.statements if sql.startswith("UPDATE")], counter.statements
 
 
+def _checkouts_of(backend, request) -> int:
+    """How many pooled connections `request()` takes."""
+    checkouts: list[object] = []
+
+    def count(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(backend.db.engine, "checkout", count)
+    try:
+        request()
+    finally:
+        event.remove(backend.db.engine, "checkout", count)
+    return len(checkouts)
+
+
+def test_a_write_with_a_kept_token_is_authenticated_in_its_own_unit_of_work(backend, http, make_user):
+    """A token read before is confirmed inside the writing request's own transaction: one
+    pooled connection for the write. A token not kept yet is checked in a short read
+    transaction of its own first, before a writer's lock is taken."""
+    user = make_user()
+
+    def create(name: str) -> None:
+        response = http.post("/api/tags", json={"name": name, "visible": True}, headers=bearer(user.token))
+        assert response.status_code == 200, response.text
+
+    # Not kept yet: its read transaction, its first use noted apart, then the write.
+    assert _checkouts_of(backend, lambda: create("first")) == 3
+    assert _checkouts_of(backend, lambda: create("second")) == 1
+    response = http.post("/api/tags", json={"name": ""}, headers=bearer(user.token))
+    assert response.status_code == 400
+    assert http.get("/api/tags", headers=bearer(user.token)).json() == ["first", "second"]
+
+
+def test_a_write_with_a_kept_token_notes_the_tokens_use_in_its_unit_of_work(
+    backend, http, make_user, frozen_clock
+):
+    """A minute later the time of use is written by the writing request itself (a writer of its
+    own would wait, on SQLite, for the lock the request holds), and moves no generation."""
+    user = make_user()
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200
+    generation = _accounts_generation(backend)
+    frozen_clock[0] += timedelta(minutes=2)
+
+    answers = []
+
+    def create() -> None:
+        answers.append(
+            http.post("/api/tags", json={"name": "later", "visible": True}, headers=bearer(user.token))
+        )
+
+    assert _checkouts_of(backend, create) == 1
+    assert answers[0].status_code == 200, answers[0].text
+    assert token_row(backend, user.id).last_usage == frozen_clock[0]
+    assert _accounts_generation(backend) == generation
+    assert http.get("/api/tags", headers=bearer(user.token)).json() == ["later"]
+
+
+def test_a_kept_token_revoked_elsewhere_writes_nothing(backend, http, make_user):
+    from sqlalchemy import create_engine, delete
+
+    from horae.catalog_cache import ACCOUNTS, advance
+
+    user, other_user = make_user(), make_user()
+    assert http.get("/api/ping", headers=bearer(user.token)).status_code == 200
+    other = create_engine(backend.url)
+    try:
+        with other.begin() as connection:
+            connection.execute(delete(AccessToken).where(AccessToken.user_id == user.id))
+            advance(connection, ACCOUNTS)
+    finally:
+        other.dispose()
+
+    response = http.post("/api/tags", json={"name": "revoked", "visible": True}, headers=bearer(user.token))
+    assert response.status_code == 401
+    assert response.content == b""
+    assert http.get("/api/tags", headers=bearer(other_user.token)).json() == []
+
+
 def test_tokens_are_stored_only_as_a_digest(backend, make_user):
     user = make_user()
     stored = token_row(backend, user.id).token_hash

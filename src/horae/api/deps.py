@@ -22,6 +22,7 @@ from horae.security.authentication import (
     authenticate_access_token,
     authenticate_api_password,
     authenticate_web_session,
+    is_kept_token,
 )
 from horae.security.permissions import Actor
 from horae.settings import Settings
@@ -96,27 +97,39 @@ def authenticate(request: Request, session: SessionDep) -> Actor:
     As `ActorDep`, made in the handler's thread before the handler (`api/deferred.py`).
 
     A reading request is authenticated in its own unit of work (one transaction, one connection
-    for the whole request). A writing one reads the caller in a short read transaction of its
-    own: on SQLite the request's transaction holds the write lock from its first statement, and
-    the caller is known before it is taken (the Bearer token's usage is written apart, too).
+    for the whole request). So is a writing one with a kept Bearer token (a token read before,
+    see `authenticate_access_token`), which then notes the token's time of use there too. Any
+    other writing request reads the caller in a short read transaction of its own: on SQLite
+    the request's transaction holds the write lock from its first statement, and a caller not
+    known yet is checked before the lock is taken.
     """
-    if request.method in WRITE_METHODS:
+    writing = request.method in WRITE_METHODS
+    token = _bearer_token(request)
+    if writing and not (token and is_kept_token(session, token)):
         with get_db(request).session(write=False) as reader:
             actor = _identify(request, reader)
     else:
-        actor = _identify(request, session)
+        actor = _identify(request, session, writing)
     # Read by the access log (horae.logging.RequestContextMiddleware).
     request.state.user_id = actor.id
     return actor
 
 
-def _identify(request: Request, session: Session) -> Actor:
+def _bearer_token(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    if authorization.startswith("Bearer "):
+        return authorization[7:].strip() or None
+    return None
+
+
+def _identify(request: Request, session: Session, writing: bool = False) -> Actor:
+    """The caller; `writing`: `session` is the request's writing unit of work."""
     db = get_db(request)
     headers = request.headers
-    authorization = headers.get("authorization", "")
-    if authorization.startswith("Bearer ") and authorization[7:].strip():
+    token = _bearer_token(request)
+    if token:
         try:
-            user = authenticate_access_token(db, session, authorization[7:].strip())
+            user = authenticate_access_token(db, session, token, writing)
         except AuthenticationError as exc:
             raise BearerAuthFailed(exc.reason) from exc
         actor = Actor.load(session, user, via="token")

@@ -232,14 +232,23 @@ class _KeptToken:
     user: User
 
 
-def authenticate_access_token(db: Database, session: Session, token: str) -> User:
+def is_kept_token(session: Session, token: str) -> bool:
+    """Whether this Bearer token is kept (see `authenticate_access_token`): a known token, which
+    a writing request may confirm inside its own unit of work."""
+    return sha256_hex(token) in kept_callers(session).tokens
+
+
+def authenticate_access_token(db: Database, session: Session, token: str, writing: bool = False) -> User:
     """The Bearer scheme: the token's SHA-256 is looked up; expiry and the account are checked.
 
     A token once read is kept with its account while the accounts' generation is unchanged
     (`catalog_cache`): every change of an account, its preferences, its tokens or its teams, in
     any process, moves the generation at its commit. A request then reads the generation alone,
     one primary-key read, instead of the token's and the account's rows; the expiry and the
-    account's state are checked on every request as before. Unknown tokens are never kept."""
+    account's state are checked on every request as before. Unknown tokens are never kept.
+
+    `writing`: `session` is a writing unit of work, which then also notes the token's time of
+    use (a separate writer would wait, on SQLite, for the lock this one holds)."""
     token_hash = sha256_hex(token)
     connection = session.connection()
     current = connection.execute(_accounts_generation()).scalar()
@@ -266,15 +275,19 @@ def authenticate_access_token(db: Database, session: Session, token: str) -> Use
         raise AuthenticationError("Account is disabled.")
     last_usage = kept.last_usage
     if last_usage is None or now - last_usage >= TOKEN_USAGE_RESOLUTION:
-        # Written apart from the request's own transaction, which may be read-only. The time of
-        # use is no part of a kept caller: it moves no generation, and the kept token notes it.
-        with db.session() as writer:
-            writer.execute(
-                update(AccessToken)
-                .where(AccessToken.id == kept.token_id)
-                .values(last_usage=now)
-                .execution_options(**{UNWATCHED: True})
-            )
+        # Written apart from a reading request's own transaction. The time of use is no part of
+        # a kept caller: it moves no generation, and the kept token notes it.
+        noted = (
+            update(AccessToken)
+            .where(AccessToken.id == kept.token_id)
+            .values(last_usage=now)
+            .execution_options(**{UNWATCHED: True})
+        )
+        if writing:
+            session.execute(noted)
+        else:
+            with db.session() as writer:
+                writer.execute(noted)
         kept.last_usage = now
     return kept.user
 
