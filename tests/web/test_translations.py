@@ -90,9 +90,11 @@ def test_days_are_named_in_the_locales_shape_for_each_skeleton(language):
     for skeleton in ("MMMEd", "EEE d", "EEEE d MMMM", "yMMMM"):
         for day in (date(2026, 11, 28), date(2027, 1, 1)):
             expected = format_skeleton(skeleton, day, locale=locale)
-            # Asked twice: the second answer comes from the formatter's memory.
+            # Asked twice: the second answer comes from the formatter's memory; another page's
+            # formatter (another request) finds the text kept for every page.
             assert formatter.format_day(day, skeleton) == expected
             assert formatter.format_day(day, skeleton) == expected
+            assert Formatter(locale, "Asia/Tokyo").format_day(day, skeleton) == expected
 
 
 def test_times_are_babels_for_every_minute_in_every_offered_locale():
