@@ -461,8 +461,9 @@ def _widget_context(
         )
     ]
     if seen_periods:
-        owners = visible_owners(actor)
-        scopes.append(SumScope(("seen", reportable_scope(actor)), lambda: owners, seen_periods))
+        # Built only where used: the statement is kept per scope, and few dashboards count users.
+        seen_key = ("seen", reportable_scope(actor))
+        scopes.append(SumScope(seen_key, lambda: visible_owners(actor), seen_periods))
     own, *seen_sums = period_sums(session, scopes, now)
     own_seconds = own.seconds
     context["own_seconds"] = own_seconds
@@ -476,7 +477,7 @@ def _widget_context(
         if seen_rates and any(w.scope == "visible" and w.measure != "active" for w in stats):
             context["seen_money"] = seen.money
         if any(w.measure == "active" for w in stats):
-            context["active"] = active_users(session, owners, seen_periods)
+            context["active"] = active_users(session, visible_owners(actor), seen_periods)
     if chart:
         today = totals[0].first_day
         context["days"] = [(d, own_seconds[d.key], d.first_day == today) for d in days]
