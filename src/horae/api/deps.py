@@ -107,9 +107,9 @@ def authenticate(request: Request, session: SessionDep) -> Actor:
     token = _bearer_token(request)
     if writing and not (token and is_kept_token(session, token)):
         with get_db(request).session(write=False) as reader:
-            actor = _identify(request, reader)
+            actor = _identify(request, reader, token)
     else:
-        actor = _identify(request, session, writing)
+        actor = _identify(request, session, token, writing)
     # Read by the access log (horae.logging.RequestContextMiddleware).
     request.state.user_id = actor.id
     return actor
@@ -122,11 +122,11 @@ def _bearer_token(request: Request) -> str | None:
     return None
 
 
-def _identify(request: Request, session: Session, writing: bool = False) -> Actor:
-    """The caller; `writing`: `session` is the request's writing unit of work."""
+def _identify(request: Request, session: Session, token: str | None, writing: bool = False) -> Actor:
+    """The caller; `token`: the request's Bearer token (`_bearer_token`), `writing`: `session` is
+    the request's writing unit of work."""
     db = get_db(request)
     headers = request.headers
-    token = _bearer_token(request)
     if token:
         try:
             user = authenticate_access_token(db, session, token, writing)
