@@ -38,10 +38,12 @@ from sqlalchemy import (
     Engine,
     String,
     bindparam,
+    column,
     event,
     insert,
     inspect,
     select,
+    table,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -83,11 +85,25 @@ CATALOG_TABLES = frozenset(
         "configuration",
     }
 )
+# The time entries. A change of one user's records moves that user's own counter, a column of
+# the user's row (`users.timesheets_generation`), which every write of the user's records has
+# already locked; a change that cannot say whose records it touched (a bulk statement without
+# OWNERS, an export's marks) moves the counter of everyone's records instead.
+TIMESHEETS = "timesheets"
+TIMESHEET_TABLES = frozenset({"timesheets", "timesheet_tags", "timesheet_meta"})
 # Each generation and the tables whose changes move it.
-WATCHED = {CATALOG: CATALOG_TABLES, TAGS: frozenset({"tags"}), ACCOUNTS: ACCOUNT_TABLES}
+WATCHED = {
+    CATALOG: CATALOG_TABLES,
+    TAGS: frozenset({"tags"}),
+    ACCOUNTS: ACCOUNT_TABLES,
+    TIMESHEETS: TIMESHEET_TABLES,
+}
 # The execution option of a bulk statement that changes nothing a kept value reads (a token's
 # time of last use).
 UNWATCHED = "horae_unwatched"
+# The execution option of a bulk statement on the time entries' tables: the ids of the users
+# whose records it writes (without it, the statement moves the counter of everyone's records).
+OWNERS = "horae_timesheet_owners"
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
 
 
@@ -148,6 +164,7 @@ def ensure_generations(engine: Engine) -> None:
 
 
 _TOUCHED = "generations_touched"
+_OWNERS_TOUCHED = "timesheet_owners_touched"
 
 
 def _generations_of(table: str | None) -> tuple[str, ...]:
@@ -158,29 +175,91 @@ def _touch(session: Session, names: Iterable[str]) -> None:
     session.info.setdefault(_TOUCHED, set()).update(names)
 
 
+def touch_timesheets(session: Session, owners: Iterable[int] | None) -> None:
+    """Notes a change of the records of `owners` (None: of anyone's) in the session's
+    transaction, for a write the session's hooks do not see (a statement on its connection)."""
+    if owners is None:
+        _touch(session, (TIMESHEETS,))
+    else:
+        session.info.setdefault(_OWNERS_TOUCHED, set()).update(owners)
+
+
+def _note(session: Session, instance: object) -> None:
+    table_name = getattr(instance, "__tablename__", None)
+    if table_name in TIMESHEET_TABLES:
+        touch_timesheets(session, _owners_of(session, instance))
+    else:
+        _touch(session, _generations_of(table_name))
+
+
+def _owners_of(session: Session, instance: object) -> set[int] | None:
+    """The user whose records a changed record or custom field belongs to; None when that
+    cannot be told, or when the record changes hands (a write locks its record's owner before
+    anything else, not the new owner: moving that one's counter could deadlock)."""
+    state = inspect(instance)
+    if "user_id" not in state.attrs:  # a record's custom field: its record's owner
+        record_ids = [i for i in state.attrs.timesheet_id.history.sum() if i is not None]
+        mapper = state.mapper.relationships["timesheet"].mapper
+        records = [session.identity_map.get(identity_key(mapper.class_, i)) for i in record_ids]
+        records.extend(state.attrs.timesheet.history.sum())
+        owners: set[int] = set()
+        for record in records:
+            found = None if record is None else _owners_of(session, record)
+            if found is None:
+                return None
+            owners |= found
+        return owners or None
+    ids = set(state.attrs.user_id.history.sum())
+    ids.update(getattr(user, "id", None) for user in state.attrs.user.history.sum())
+    ids.discard(None)
+    return ids if len(ids) == 1 else None
+
+
 @event.listens_for(Session, "before_flush")
 def _note_flushed_changes(session: Session, _context: Any, _instances: Any) -> None:
     for instance in (*session.new, *session.deleted):
-        _touch(session, _generations_of(getattr(instance, "__tablename__", None)))
+        _note(session, instance)
     for instance in session.dirty:
-        names = _generations_of(getattr(instance, "__tablename__", None))
-        if names and session.is_modified(instance):
-            _touch(session, names)
+        if _generations_of(getattr(instance, "__tablename__", None)) and session.is_modified(instance):
+            _note(session, instance)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state: ORMExecuteState) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(UNWATCHED):
-        table = getattr(state.statement, "table", None)
-        _touch(state.session, _generations_of(getattr(table, "name", None)))
+    options = state.execution_options
+    if (state.is_insert or state.is_update or state.is_delete) and not options.get(UNWATCHED):
+        table_name = getattr(getattr(state.statement, "table", None), "name", None)
+        if table_name in TIMESHEET_TABLES:
+            touch_timesheets(state.session, options.get(OWNERS))
+        else:
+            _touch(state.session, _generations_of(table_name))
+
+
+# A user's own counter, without the ORM's User (whose instances never load it).
+_OWNER_COUNTERS = table("users", column("id"), column("timesheets_generation"))
+
+
+@cache
+def _advance_owner() -> Any:
+    users = _OWNER_COUNTERS.c
+    return (
+        update(_OWNER_COUNTERS)
+        .where(users.id == bindparam("user_id"))
+        .values(timesheets_generation=users.timesheets_generation + 1)
+    )
 
 
 @event.listens_for(Session, "before_commit")
 def _advance_at_commit(session: Session) -> None:
     # The last flush first, so that its changes are noted; then the counters move as the very
-    # last writes of the transaction. A transaction takes a generation's row lock only when
-    # it has nothing left to lock, so it can never wait for another lock while holding it.
+    # last writes of the transaction: first the owners' rows, which every write of a user's
+    # records locks before its records, then the shared counters. A transaction takes a
+    # shared counter's row lock only when it has nothing left to lock, so it can never wait
+    # for another lock while holding it.
     session.flush()
+    owners = sorted(session.info.pop(_OWNERS_TOUCHED, ()))
+    if owners:
+        session.connection().execute(_advance_owner(), [{"user_id": owner} for owner in owners])
     for name in sorted(session.info.pop(_TOUCHED, ())):
         advance(session.connection(), name)
 
@@ -189,6 +268,7 @@ def _advance_at_commit(session: Session) -> None:
 def _forget(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # a rolled-back transaction's changes are gone with it
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_OWNERS_TOUCHED, None)
         session.info.pop(_READ, None)
 
 
@@ -332,15 +412,16 @@ def _detached_copy(instance: E) -> E:
 
 
 class AnswerCache:
-    """Answers (bytes) by key, each valid for one generation; at most `budget` bytes in all."""
+    """Answers by key, each valid for one generation (a counter's value, or a tuple of them); at
+    most `budget` bytes in all, an answer's size being its length unless given."""
 
     def __init__(self, budget: int = DEFAULT_BUDGET_BYTES) -> None:
         self.budget = budget
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, current: int) -> bytes | None:
+    def get(self, key: Hashable, current: Hashable) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -351,14 +432,15 @@ class AnswerCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, current: int, answer: bytes) -> None:
-        if len(answer) > self.budget:
+    def put(self, key: Hashable, current: Hashable, answer: Any, size: int | None = None) -> None:
+        size = len(answer) if size is None else size
+        if size > self.budget:
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = (current, answer)
-            self._size += len(answer)
+            self._entries[key] = (current, answer, size)
+            self._size += size
             while self._size > self.budget:
                 self._drop(next(iter(self._entries)))
 
@@ -368,8 +450,7 @@ class AnswerCache:
             self._size = 0
 
     def _drop(self, key: Hashable) -> None:
-        _, answer = self._entries.pop(key)
-        self._size -= len(answer)
+        self._size -= self._entries.pop(key)[2]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -397,8 +478,37 @@ def cached_answer(session: Session, name: str, key: Hashable, build: Callable[[]
     if cache is None or not cache.budget:
         return build()
     current = generation(session, name)
-    answer = cache.get((name, key), current)
+    answer: bytes | None = cache.get((name, key), current)
     if answer is None:
         answer = build()
         cache.put((name, key), current, answer)
+    return answer
+
+
+@cache
+def _own_records_counters() -> Any:
+    """What a list of one user's records depends on: the user's counter, everyone's records',
+    and the catalog's, the tags' and the accounts' counters, in one round trip."""
+    own = _OWNER_COUNTERS.c.timesheets_generation
+    shared = (generation_column(name) for name in (TIMESHEETS, CATALOG, TAGS, ACCOUNTS))
+    return select(own, *shared).where(_OWNER_COUNTERS.c.id == bindparam("user_id"))
+
+
+def cached_own_records(
+    session: Session, actor: Actor, key: Hashable, build: Callable[[], tuple[T, bytes]]
+) -> tuple[T, bytes]:
+    """A list of the caller's own time entries, `build()` giving a value (the count of every
+    page) and the answer's bytes: kept from an earlier identical request while none of the
+    caller's records, nothing of the catalog, the tags or the accounts has changed."""
+    cache = session.info.get("answer_cache")
+    if cache is None or not cache.budget or session.info.get(_TOUCHED) or session.info.get(_OWNERS_TOUCHED):
+        return build()
+    found = session.connection().execute(_own_records_counters(), {"user_id": actor.id}).first()
+    if found is None:
+        return build()
+    current, full_key = tuple(found), (TIMESHEETS, key, caller_key(actor))
+    answer: tuple[T, bytes] | None = cache.get(full_key, current)
+    if answer is None:
+        answer = build()
+        cache.put(full_key, current, answer, size=len(answer[1]))
     return answer

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from horae.catalog_cache import touch_timesheets
 from horae.db import Database, utcnow
 from horae.errors import BadRequest, Forbidden
 from horae.exports.columns import ExportColumn, Fields, choose_columns
@@ -169,6 +170,7 @@ def run_export(
                     yield held
                 held = chunk
             if pinned is not None:
+                touch_timesheets(session, None)  # many users' records, written past the session
                 connection.execute(
                     update(Timesheet)
                     .where(Timesheet.id.in_(select(pinned.c.id)))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -50,15 +50,22 @@ M = TypeVar("M")
 
 
 @cache
+def _keys(model: type) -> tuple[str, ...]:
+    """The attribute names of a model's columns that load with it (not the deferred ones: a
+    user's time entries' counter, which moves with every change of them)."""
+    attributes: Any = inspect(model).column_attrs
+    return tuple(prop.key for prop in attributes if not prop.deferred)
+
+
+@cache
 def columns(model: type) -> tuple[Any, ...]:
-    """The mapped column attributes of a model, labelled with their attribute names."""
-    keys: list[str] = inspect(model).column_attrs.keys()
-    return tuple(getattr(model, key).label(key) for key in keys)
+    """The loaded column attributes of a model, labelled with their attribute names."""
+    return tuple(getattr(model, key).label(key) for key in _keys(model))
 
 
 def detached(model: type[M], values: Mapping[Any, Any]) -> M:
     """An instance of `model` holding `values` as loaded, attached to no session."""
-    keys = set(inspect(model).column_attrs.keys())
+    keys = _keys(cast(type, model))
     instance = model(**{key: value for key, value in values.items() if key in keys})
     make_transient_to_detached(instance)
     return instance
@@ -116,18 +123,12 @@ def kept_callers(session: Session) -> KeptCallers:
     return KeptCallers() if kept is None else kept
 
 
-@cache
-def _user_keys() -> tuple[str, ...]:
-    keys: list[str] = inspect(User).column_attrs.keys()
-    return tuple(keys)
-
-
 def load_caller(session: Session, values: Mapping[Any, Any], generation: int | None = None) -> User:
     """The account of a row read with `columns(User)`, with its preferences and memberships.
 
     `generation` is the accounts' generation read with the row or before it (None: not read)."""
     user_id = values["id"]
-    account = tuple(values[key] for key in _user_keys())
+    account = tuple(values[key] for key in _keys(User))
     made = kept_callers(session).made
     kept = made.get(user_id)
     if kept is not None and generation is not None and kept[0] == generation and kept[1][0] == account:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -13,6 +14,7 @@ from horae.api.openapi import answers, body_doc, query_parameters
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.api.wire import parse_strict_datetime
+from horae.catalog_cache import cached_own_records
 from horae.errors import BadRequest
 from horae.security.permissions import Actor
 from horae.timesheets.listing import ListedTimesheet
@@ -115,10 +117,17 @@ def list_timesheets(
     service.require_listing()
     filters = _list_filter(request, actor)
     expanded = request.query_params.get("full") in ("1", "true")
-    records, total = service.listing(filters, expanded=expanded)
-    return json_response(
-        _collection(service, records, expanded=expanded), headers=filters.page.headers(total)
-    )
+
+    def build() -> tuple[int, bytes]:
+        records, total = service.listing(filters, expanded=expanded)
+        return total, orjson.dumps(_collection(service, records, expanded=expanded))
+
+    if service.lists_only_own(filters):
+        # A client's own records, asked again and again: kept while none of them changes.
+        total, body = cached_own_records(session, actor, (repr(filters), expanded), build)
+    else:
+        total, body = build()
+    return Response(body, media_type="application/json", headers=filters.page.headers(total))
 
 
 @router.get(

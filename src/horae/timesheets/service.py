@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from horae.activities.models import Activity
 from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
 from horae.api.wire import localize, parse_local_datetime, zone
-from horae.catalog_cache import kept_entity, kept_tags, kept_value
+from horae.catalog_cache import OWNERS, kept_entity, kept_tags, kept_value
 from horae.customers.models import Customer
 from horae.db import is_sqlite, utcnow
 from horae.errors import BadRequest, Forbidden, NotFound, ServiceValidationFailed, ValidationFailed
@@ -957,7 +957,11 @@ class TimesheetService:
                 value = default
                 setattr(record, key, value)
             values[column] = value
-        inserted = cast(CursorResult[Any], session.execute(_insert_into(Timesheet.__table__), values))
+        owners = {OWNERS: (record.user_id,)}
+        inserted = cast(
+            CursorResult[Any],
+            session.execute(_insert_into(Timesheet.__table__), values, execution_options=owners),
+        )
         primary_key = inserted.inserted_primary_key
         assert primary_key is not None, "a single-row INSERT"
         record.id = primary_key[0]
@@ -965,6 +969,7 @@ class TimesheetService:
             session.execute(
                 _insert_into(timesheet_tags),
                 [{"timesheet_id": record.id, "tag_id": tag.id} for tag in record.tags],
+                execution_options=owners,
             )
         make_transient_to_detached(record)
         set_committed_value(record, "meta", [])
@@ -992,7 +997,11 @@ class TimesheetService:
             return
         columns = _column_names()
         parameters = {columns[key]: value for key, value in changed.items()}
-        self.session.execute(_record_update(), {**parameters, "record_id": record.id})
+        self.session.execute(
+            _record_update(),
+            {**parameters, "record_id": record.id},
+            execution_options={OWNERS: (record.user_id,)},
+        )
         for key, value in changed.items():
             set_committed_value(record, key, value)
 
@@ -1057,6 +1066,11 @@ class TimesheetService:
             raise Forbidden("timesheet")
 
     # --- internals: queries -------------------------------------------------------------------
+
+    def lists_only_own(self, filters: TimesheetFilter) -> bool:
+        """Whether the list shows the caller's own records only, as `_owners` decides without
+        reading anything."""
+        return not self.actor.can("view_other_timesheet") or (filters.user is None and not filters.users)
 
     def _owners(self, filters: TimesheetFilter, values: dict[str, Any]) -> Owners:
         """Whose records the list shows; their ids go into `values`."""

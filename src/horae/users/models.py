@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from horae.db import Base, UTCDateTime, utcnow
@@ -37,6 +37,9 @@ class User(Base):
     auth: Mapped[str] = mapped_column(String(20), default="kimai")
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moves with every change of the user's time entries (catalog_cache.py); never loaded with
+    # the user, never written through the ORM.
+    timesheets_generation: Mapped[int] = mapped_column(BigInteger, server_default="0", deferred=True)
 
     supervisor: Mapped[User | None] = relationship(remote_side=[id], lazy="joined", join_depth=2)
     preferences: Mapped[list[UserPreference]] = relationship(
