@@ -290,3 +290,42 @@ def test_parallel_writes_of_two_users_all_succeed_and_all_show(backend, owner, m
     with owner.client() as client, other.client() as others:
         assert len(listed(client)) == 7
         assert len(listed(others)) == 4
+
+
+@pytest.mark.parametrize("path", ["/api/timesheets/active", "/api/timesheets/recent"])
+def test_the_running_and_the_recent_records_are_kept_until_one_changes(backend, owner, path):
+    work = owner.work
+    with owner.client() as client:
+        started = client.post(
+            "/api/timesheets", json={"project": work.project.id, "activity": work.activity.id}
+        )
+        assert started.status_code == 200, started.text
+        running = started.json()["id"]
+        first = client.get(path)
+        counter = backend.count_queries()
+        second = client.get(path)
+        counter.active = False
+        assert first.status_code == second.status_code == 200
+        assert first.content == second.content
+        assert running in [entry["id"] for entry in first.json()]
+        assert record_reads(counter.statements) == []
+
+        assert client.patch(f"/api/timesheets/{running}", json={"description": "now"}).status_code == 200
+        (entry,) = [e for e in client.get(path).json() if e["id"] == running]
+        assert entry["description"] == "now"
+        assert client.patch(f"/api/timesheets/{running}/stop").status_code == 200
+        after = {e["id"]: e for e in client.get(path).json()}
+        if path.endswith("active"):
+            assert after == {}
+        else:
+            assert after[running]["end"] is not None
+
+
+def test_the_recent_records_are_kept_per_parameters(owner):
+    with owner.client() as client:
+        for _ in range(2):
+            assert len(client.get("/api/timesheets/recent", params={"size": "1"}).json()) == 1
+            assert len(client.get("/api/timesheets/recent").json()) == 1  # one project and activity
+            since = client.get("/api/timesheets/recent", params={"begin": html5(datetime.now(UTC))})
+            assert since.json() == []
+            assert client.get("/api/timesheets/recent", params={"size": "x"}).status_code == 400

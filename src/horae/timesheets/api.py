@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep
@@ -55,6 +56,18 @@ def _collection(
         )
         for record in records
     ]
+
+
+def _expanded(service: TimesheetService, records: Sequence[ListedTimesheet]) -> tuple[int, bytes]:
+    return len(records), orjson.dumps(_collection(service, records, expanded=True))
+
+
+def _own_records(
+    session: Session, actor: Actor, key: tuple[Any, ...], build: Callable[[], tuple[int, bytes]]
+) -> Response:
+    """An answer listing only the caller's own records, kept while none of them changes."""
+    _, body = cached_own_records(session, actor, key, build)
+    return Response(body, media_type="application/json")
 
 
 def _parameter(body: Any, request: Request, name: str) -> tuple[bool, Any]:
@@ -124,7 +137,7 @@ def list_timesheets(
 
     if service.lists_only_own(filters):
         # A client's own records, asked again and again: kept while none of them changes.
-        total, body = cached_own_records(session, actor, (repr(filters), expanded), build)
+        total, body = cached_own_records(session, actor, ("list", repr(filters), expanded), build)
     else:
         total, body = build()
     return Response(body, media_type="application/json", headers=filters.page.headers(total))
@@ -150,9 +163,10 @@ def recent_timesheets(
     service.require_own_view()
     since = _query(request).moment("begin", actor.timezone)
     amount = _query(request).scalar("size", r"\d+")
-    count = int(amount) if amount else 10
-    records = service.recent(since, min(count, 2**31 - 1))
-    return json_response(_collection(service, records, expanded=True))
+    count = min(int(amount) if amount else 10, 2**31 - 1)
+    return _own_records(
+        session, actor, ("recent", since, count), lambda: _expanded(service, service.recent(since, count))
+    )
 
 
 @router.get(
@@ -164,7 +178,8 @@ def recent_timesheets(
 )
 def active_timesheets(actor: ActorDep, session: SessionDep) -> Response:
     service = TimesheetService(session, actor)
-    return json_response(_collection(service, service.active(), expanded=True))
+    # Clients poll their running records every few seconds: kept while none of them changes.
+    return _own_records(session, actor, ("active",), lambda: _expanded(service, service.active()))
 
 
 @router.get(
