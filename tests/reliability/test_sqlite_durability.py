@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import event, text
 
 from horae.app import create_app
-from horae.db import Database
+from horae.db import SQLITE_CACHE_KIB, Database
 from horae.migrate import upgrade
 from horae.settings import Settings
 
@@ -29,6 +29,17 @@ def test_sqlite_defaults_to_wal_with_synchronous_normal(tmp_path: Path):
     db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
     try:
         assert pragmas(db) == ("wal", NORMAL)
+    finally:
+        db.dispose()
+
+
+def test_every_connection_keeps_a_larger_page_cache(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    try:
+        with db.engine.connect() as first, db.engine.connect() as second:
+            for connection in (first, second):
+                assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+        assert SQLITE_CACHE_KIB > 2000  # SQLite's own default
     finally:
         db.dispose()
 
