@@ -1068,14 +1068,14 @@ class TimesheetService:
     # --- internals: queries -------------------------------------------------------------------
 
     def lists_only_own(self, filters: TimesheetFilter) -> bool:
-        """Whether the list shows the caller's own records only, as `_owners` decides without
-        reading anything."""
+        """Whether the list shows the caller's own records only, known without reading anything:
+        the caller may not see others' records, or names no user."""
         return not self.actor.can("view_other_timesheet") or (filters.user is None and not filters.users)
 
     def _owners(self, filters: TimesheetFilter, values: dict[str, Any]) -> Owners:
         """Whose records the list shows; their ids go into `values`."""
         actor = self.actor
-        if not actor.can("view_other_timesheet"):
+        if self.lists_only_own(filters):
             values["user_id"] = actor.id
             return "caller"
         if filters.user == "all":
@@ -1086,7 +1086,7 @@ class TimesheetService:
         wanted = list(filters.users)
         if filters.user is not None:
             wanted.append(int(filters.user))
-        users = self.session.scalars(select(User).where(User.id.in_(wanted))).all() if wanted else []
+        users = self.session.scalars(select(User).where(User.id.in_(wanted))).all()
         for user in users:
             self._require(can_access_user(self.session, actor, user))
         if not users:
