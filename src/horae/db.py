@@ -70,6 +70,11 @@ def make_engine(url: str, echo: bool = False, sqlite_synchronous: str = "NORMAL"
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
         kwargs["pool_size"] = 8
         kwargs["max_overflow"] = 32
+        # The connection given back last is handed out first: its page cache and prepared
+        # statements are the warm ones. In turn (the default), a quiet server walked through every
+        # connection a busy minute had opened, each request on a cold cache: after ten
+        # connections' load, one connection's dashboard took a fifth longer.
+        kwargs["pool_use_lifo"] = True
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, sqlite_synchronous)
         return engine

@@ -44,6 +44,22 @@ def test_every_connection_keeps_a_larger_page_cache(tmp_path: Path):
         db.dispose()
 
 
+def test_the_pool_hands_out_the_connection_given_back_last(tmp_path: Path):
+    """Its page cache is the warm one; in turn, a quiet server would use every connection a
+    busy minute opened."""
+    db = Database(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    try:
+        connections = [db.engine.connect() for _ in range(3)]
+        opened = [c.connection.driver_connection for c in connections]
+        for connection in connections:  # given back in the order opened: the third goes back last
+            connection.close()
+        for _ in range(3):
+            with db.engine.connect() as again:
+                assert again.connection.driver_connection is opened[2]
+    finally:
+        db.dispose()
+
+
 def test_operators_can_ask_for_synchronous_full(tmp_path: Path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite'}", sqlite_synchronous="full")
     assert settings.sqlite_synchronous == "FULL"
