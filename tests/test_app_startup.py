@@ -6,7 +6,7 @@ import gc
 import warnings
 from pathlib import Path
 
-from horae.app import create_app
+from horae.app import YOUNG_COLLECTION_THRESHOLD, create_app
 from horae.settings import Settings
 
 
@@ -22,3 +22,5 @@ def test_the_startup_heap_is_kept_out_of_full_collections(tmp_path: Path) -> Non
 
     # The app's modules, models and routes at least.
     assert frozen > 10_000
+    # The objects a page builds die by reference counting before the young generation is walked.
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD > 700
