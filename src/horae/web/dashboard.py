@@ -165,7 +165,7 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
         PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
         for scope in scopes
     ]
-    for number, index, seconds, money, running in session.execute(statement, values):
+    for number, index, seconds, money, running in session.connection().execute(statement, values):
         found, periods = sums[number], scopes[number].periods
         if index >= 0:
             found.seconds[periods[index].key] += int(seconds or 0)
@@ -206,8 +206,9 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
     return union_all(*branches)
 
 
-# The page's per-person statements are built once and run with the person's values on the unit
-# of work's connection (they select columns; the ORM's execution layer would add nothing).
+# The page's statements select columns and run on the unit of work's connection: the ORM's
+# execution layer would add nothing. The per-person ones are built once and run with the person's
+# values.
 
 
 @cache
@@ -245,7 +246,7 @@ def active_users(session: Session, owners: ColumnElement[bool], periods: list[Pe
         )
         for p in periods
     ]
-    row = session.execute(select(*counts).where(owners, Timesheet.end.is_not(None))).one()
+    row = session.connection().execute(select(*counts).where(owners, Timesheet.end.is_not(None))).one()
     return {p.key: int(value or 0) for p, value in zip(periods, row, strict=True)}
 
 
@@ -276,13 +277,15 @@ def month_by_project(session: Session, user_id: int, month: Period) -> list[Any]
 def own_teams(session: Session, user_id: int) -> list[Any]:
     """The person's teams, with whether they lead them, one query."""
     return list(
-        session.execute(
+        session.connection()
+        .execute(
             select(Team.id, Team.name, TeamMember.teamlead)
             .join(TeamMember, TeamMember.team_id == Team.id)
             .where(TeamMember.user_id == user_id)
             .order_by(Team.name)
             .limit(TEAM_LIST_LIMIT)
-        ).all()
+        )
+        .all()
     )
 
 
@@ -290,7 +293,8 @@ def team_project_list(session: Session, user_id: int) -> list[Any]:
     """The visible projects assigned to the person's teams, one query."""
     mine = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
     return list(
-        session.execute(
+        session.connection()
+        .execute(
             select(Project.id, Project.name, Customer.name.label("customer"))
             .join(Customer, Project.customer_id == Customer.id)
             .where(
@@ -300,7 +304,8 @@ def team_project_list(session: Session, user_id: int) -> list[Any]:
             )
             .order_by(Customer.name, Project.name)
             .limit(TEAM_LIST_LIMIT)
-        ).all()
+        )
+        .all()
     )
 
 
