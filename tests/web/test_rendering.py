@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import Request
 from jinja2 import Environment
 from starlette.routing import NoMatchFound
 
 from horae.app import create_app
 from horae.settings import Settings
 from horae.web import rendering
-from horae.web.i18n import translations
+from horae.web.i18n import Formatter, parse_locale, translations
 from horae.web.rendering import url_path
 
 LINKS = [
@@ -81,3 +82,32 @@ def test_a_translated_text_reaches_the_page_in_the_persons_language():
     finally:
         rendering._active_translations.reset(token)
     assert shown == translations("de").gettext("Save") != "Save"
+
+
+def test_the_macro_libraries_are_imported_once_not_with_each_pages_context():
+    """An import with context runs the library again for every page; the macros read the
+    person's view from the render instead (`rendering._active_ui`)."""
+    imports = [
+        line.strip()
+        for page in rendering.TEMPLATES_DIR.rglob("*.html")
+        for line in page.read_text().splitlines()
+        if "{% import" in line or "{% from" in line
+    ]
+    assert imports, "the pages import their macro libraries"
+    assert [line for line in imports if "with context" in line] == []
+
+
+def test_the_filters_and_links_of_a_macro_library_follow_the_page_being_rendered(app):
+    source = '{% import "macros.html" as m %}{{ m.csrf() }} {{ url("tags") }} {{ 3600|hours }}'
+    template = rendering.environment.from_string(source)
+    shown = []
+    for token, locale in (("first", "en"), ("second", "de")):
+        request = Request({"type": "http", "app": app, "headers": [], "query_string": b"", "path": "/"})
+        ui = rendering.Ui(request, locale, Formatter(parse_locale(locale), "UTC"), csrf_token=token)
+        marker = rendering._active_ui.set(ui)
+        try:
+            shown.append(template.render())
+        finally:
+            rendering._active_ui.reset(marker)
+    assert shown[0] == '<input type="hidden" name="csrf_token" value="first"> /tags 1.00'
+    assert shown[1] == '<input type="hidden" name="csrf_token" value="second"> /tags 1,00'

@@ -14,9 +14,8 @@ from weakref import WeakKeyDictionary
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.routing import iter_route_contexts
-from jinja2 import Environment, FileSystemLoader, pass_context, pass_eval_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
@@ -58,6 +57,10 @@ SAVED_MESSAGES: dict[str, str] = {
 STATIC_DIR = Path(__file__).parent / "static"
 
 _active_translations: ContextVar[NullTranslations] = ContextVar("horae_translations")
+# The person's view while their page renders: what the filters, `url` and `csrf_token` read, so
+# that the macro libraries are imported without the page's context (an import with context runs
+# the library again for every page).
+_active_ui: ContextVar[Ui] = ContextVar("horae_ui")
 
 
 def _active() -> NullTranslations:
@@ -203,21 +206,20 @@ def _environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
-    def ui(context: Context) -> Ui:
-        found: Ui = context["ui"]
-        return found
-
-    env.filters["date"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_date(v, f))
-    env.filters["day"] = pass_context(lambda c, v, f="MMMEd": ui(c).formatter.format_day(v, f))
+    ui = _active_ui.get
+    env.filters["date"] = lambda v, f="medium": ui().formatter.format_date(v, f)
+    env.filters["day"] = lambda v, f="MMMEd": ui().formatter.format_day(v, f)
     env.filters["initials"] = initials
-    env.filters["datetime"] = pass_context(lambda c, v, f="medium": ui(c).formatter.format_datetime(v, f))
-    env.filters["time"] = pass_context(lambda c, v, f="short": ui(c).formatter.format_time(v, f))
-    env.filters["number"] = pass_context(lambda c, v, d=2: ui(c).formatter.format_number(v, d))
+    env.filters["datetime"] = lambda v, f="medium": ui().formatter.format_datetime(v, f)
+    env.filters["time"] = lambda v, f="short": ui().formatter.format_time(v, f)
+    env.filters["number"] = lambda v, d=2: ui().formatter.format_number(v, d)
     env.filters["duration"] = Formatter.format_duration
-    env.filters["hours"] = pass_context(lambda c, v: ui(c).formatter.format_hours(v))
-    env.filters["message"] = pass_context(lambda c, v: ui(c).message(v))
+    env.filters["hours"] = lambda v: ui().formatter.format_hours(v)
+    env.filters["message"] = lambda v: ui().message(v)
     env.filters["option_tags"] = option_tags
     env.globals["static_url"] = static_url
+    env.globals["url"] = lambda name, **params: url_path(ui().request.app, name, **params)
+    env.globals["csrf_token"] = lambda: ui().csrf_token
     return env
 
 
@@ -274,22 +276,18 @@ def render(
 ) -> HTMLResponse:
     """Renders a page in the person's language; pages are never cached (they hold personal data)."""
     request = ui.request
-
-    def url(name: str, **params: Any) -> str:
-        return url_path(request.app, name, **params)
-
     values: dict[str, Any] = {
         "ui": ui,
-        "url": url,
         "menu": menu_for(ui.permissions),
         "current_path": request.url.path,
         "saved_message": SAVED_MESSAGES.get(request.query_params.get("saved", "")),
         **(context or {}),
     }
-    token = _active_translations.set(ui.translations)
+    token, ui_token = _active_translations.set(ui.translations), _active_ui.set(ui)
     try:
         html = environment.get_template(template).render(values)
     finally:
+        _active_ui.reset(ui_token)
         _active_translations.reset(token)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
