@@ -1479,10 +1479,11 @@ How the figures are made, so that they can be reproduced and read as ratios rath
   taken together: the throughput over their total time, the latencies as the median of theirs.
   W5 and W6 are set against their SQL the same way, right after their own runs: five pairs of
   a 5-second run at one connection and the SELECTs replayed for 2 s on the server's CPU, the
-  ratio being the median of the pairs' median latency over the replay's mean time. W7's export takes turns with its
-  SELECTs fetched and written by Python's csv module in the same way (a run long enough for two
-  exports, then the replay), the ratio being the median of the pairs' rows per second. W10's API
-  password takes turns with the Bearer token in the same way, both sent to Horae.
+  ratio being the median of the pairs' median latency over the replay's mean time. W7's export
+  takes turns with its SELECTs fetched and written by Python's csv module in the same way (a run
+  long enough for two exports, then the replay), the ratio being the median of the pairs' rows
+  per second. W10's API password takes turns with the Bearer token in the same way, both sent
+  to Horae.
 * Baselines in the same run: the floor for W1, W3, W4 and W9; for W5-W7 the very SELECT
   statements Horae ran for the request (captured in an in-process app, which also counts the
   queries per request, on a request that follows one of its kind, as every request of a run
