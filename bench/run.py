@@ -570,10 +570,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The CPUs the servers (and the baselines run in this process) and the load generator use.
+SERVER_CPU, LOAD_CPU = 1, 0
+
+
 def cpus() -> tuple[list[str], list[str]]:
     """(server, load generator) CPU pinning: one core each where there are two."""
     if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
-        return ["taskset", "-c", "1"], ["taskset", "-c", "0"]
+        return ["taskset", "-c", str(SERVER_CPU)], ["taskset", "-c", str(LOAD_CPU)]
     return [], []
 
 
@@ -1093,12 +1097,11 @@ def on_server_cpu() -> Iterator[None]:
     """Runs the calling thread on the CPU the servers are pinned to, so that a baseline run in
     this process sees the same core as the server it is set against (the two CPUs of a shared
     host differ by a few per cent, and not always the same way)."""
-    pinned = cpus()[0]
-    if not pinned:
+    if not cpus()[0]:
         yield
         return
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {int(cpu) for cpu in pinned[-1].split(",")})
+    os.sched_setaffinity(0, {SERVER_CPU})
     try:
         yield
     finally:
@@ -1739,7 +1742,7 @@ def run(
             "workers": args.workers,
             "python": sys.version.split()[0],
             "wrk": wrk_version(wrk),
-            "pinning": "server on CPU 1, wrk on CPU 0" if cpus()[0] else "none",
+            "pinning": f"server on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}" if cpus()[0] else "none",
             # Other work on the machine skews every figure; the load says how quiet it was.
             "load_average_before": round(os.getloadavg()[0], 2),
             "cpu_reference_ms": cpu_reference_ms(),
