@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import literal, select
 from sqlalchemy.dialects import sqlite
 
 from horae.projects.models import Project
@@ -31,6 +32,17 @@ def test_a_shared_predicate_names_its_callers_teams_only():
     assert "IN (5)" in sql(activity_visible(Caller(frozenset({5}))))
     without_teams = sql(customer_visible(Caller(frozenset())))
     assert "NOT (EXISTS" in without_teams and " IN (" not in without_teams
+
+
+def test_a_shared_predicate_writes_its_teams_into_the_statement():
+    """Its statements are kept per set of teams: the ids are part of the SQL text, so that
+    SQLAlchemy does not render the statement again at each execution as it does a list."""
+    for visible in (customer_visible, project_visible, activity_visible):
+        compiled = (
+            select(literal(1)).where(visible(Caller(frozenset({7, 4})))).compile(dialect=sqlite.dialect())
+        )
+        assert not compiled.post_compile_params
+        assert "IN (4, 7)" in compiled.string
 
 
 def test_predicates_on_other_columns_are_built_for_them():

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Select,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +55,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def inline_ids(ids: Iterable[int]) -> list[ColumnElement[int]]:
+    """Ids written into a statement's text, for `column.in_(...)` in a statement kept per set of
+    ids. A list of values is an expanding parameter instead, whose SQL SQLAlchemy renders again
+    at every execution (about 30 µs for the team filters of a timesheet list)."""
+    return [literal_column(str(int(value)), Integer) for value in sorted(ids)]
 
 
 def utcnow() -> datetime:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.dialects import sqlite
+
 from horae.activities.models import Activity
 from horae.db import utcnow
 from horae.teams.models import TeamMember
@@ -495,16 +497,33 @@ def test_the_dashboard_offers_recent_activities_to_start(make_user, web_session,
 def test_a_teamlead_sees_the_running_timers_of_the_team(make_user, web_session, catalog, timesheets):
     lead = make_user("ROLE_TEAMLEAD")
     member = make_user(alias="Mia Member")
+    other_member = make_user(alias="Olli Other")
     stranger = make_user(alias="Sam Stranger")
     catalog.team(members=[member], leads=[lead])
+    catalog.team(members=[other_member], leads=[lead])
     work = catalog.work()
-    timesheets.create(member, work, utcnow() - timedelta(minutes=20))
+    began = utcnow() - timedelta(minutes=20)
+    timesheets.create(member, work, began)
+    timesheets.create(other_member, work, began - timedelta(minutes=5))
     timesheets.create(stranger, work, utcnow() - timedelta(minutes=20))
     page = web_session(lead).get("/dashboard").text
     assert "Running in your teams" in page
-    assert "Mia Member" in page
+    assert "Mia Member" in page and "Olli Other" in page
     assert "Sam Stranger" not in page
+    # The page's script counts up from the begin, in milliseconds since 1970.
+    assert f'data-since="{int(began.timestamp()) * 1000}"' in page
     assert "Running in your teams" not in web_session(member).get("/dashboard").text
+
+
+def test_the_team_timers_statement_is_kept_per_set_of_led_teams():
+    """The led teams' ids are written into the kept statement: SQLAlchemy renders it once, not
+    again at each execution as it does a list parameter."""
+    from horae.web.dashboard import _team_timers
+
+    assert _team_timers(frozenset({3, 1})) is _team_timers(frozenset({1, 3}))
+    compiled = _team_timers(frozenset({3, 1})).compile(dialect=sqlite.dialect())
+    assert not compiled.post_compile_params
+    assert "team_members.team_id IN (1, 3)" in compiled.string
 
 
 def test_in_punch_mode_a_user_edits_an_entry_without_its_times(make_user, web_session, catalog, timesheets):

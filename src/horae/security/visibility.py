@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
 from horae.customers.models import Customer
+from horae.db import inline_ids
 from horae.projects.models import Project
 from horae.security.permissions import Actor
 from horae.teams.models import team_activities, team_customers, team_projects
@@ -29,7 +30,10 @@ def _open_or_shared(
     has_teams = exists(select(1).select_from(table).where(link == entity_id))
     if not team_ids:
         return ~has_teams
-    shared = exists(select(1).select_from(table).where(link == entity_id, table.c.team_id.in_(team_ids)))
+    # The statements holding it are kept per set of teams: the ids are written into their text.
+    shared = exists(
+        select(1).select_from(table).where(link == entity_id, table.c.team_id.in_(inline_ids(team_ids)))
+    )
     return or_(~has_teams, shared)
 
 

@@ -200,7 +200,8 @@ def _wall_clock_shape(locale: Locale, format: str) -> tuple[bool, bool]:
 
 
 @lru_cache(maxsize=8192)
-def _wall_clock_time(locale: Locale, format: str, hour: int, minute: int, second: int) -> str:
+def _wall_clock_time(locale: str, format: str, hour: int, minute: int, second: int) -> str:
+    # Keyed by the locale's name: hashing a Locale runs Python code, a string's hash is kept.
     return babel_format_time(time(hour, minute, second), format=format, locale=locale)
 
 
@@ -229,6 +230,8 @@ class Formatter:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
         self._days: dict[tuple[date, str], str] = {}
+        self._locale_name = str(locale)
+        self._time_shapes: dict[str, tuple[bool, bool]] = {}
 
     def format_date(self, value: date | datetime | None, format: str = "medium") -> str:
         if value is None:
@@ -261,12 +264,17 @@ class Formatter:
             return ""
         # A page shows a few dozen times (20 µs each through Babel); a locale's short format has
         # 1,440 texts, each made once.
-        wall_clock, seconds = _wall_clock_shape(self.locale, format)
+        shape = self._time_shapes.get(format)
+        if shape is None:
+            shape = self._time_shapes[format] = _wall_clock_shape(self.locale, format)
+        wall_clock, seconds = shape
         if not wall_clock or not isinstance(value, datetime):
             return babel_format_time(value, format=format, tzinfo=self.zone, locale=self.locale)
         # Babel reads a naive instant as UTC.
         local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(self.zone)
-        return _wall_clock_time(self.locale, format, local.hour, local.minute, local.second if seconds else 0)
+        return _wall_clock_time(
+            self._locale_name, format, local.hour, local.minute, local.second if seconds else 0
+        )
 
     def format_number(self, value: Decimal | float | int | None, decimals: int = 2) -> str:
         if value is None:

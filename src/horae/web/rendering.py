@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,11 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in words)[:2].upper()
 
 
+def epoch_milliseconds(value: datetime) -> int:
+    """An instant as the milliseconds since 1970 that the pages' script counts a timer from."""
+    return int(value.timestamp() * 1000)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -210,6 +216,7 @@ def _environment() -> Environment:
     env.filters["date"] = lambda v, f="medium": ui().formatter.format_date(v, f)
     env.filters["day"] = lambda v, f="MMMEd": ui().formatter.format_day(v, f)
     env.filters["initials"] = initials
+    env.filters["epoch_ms"] = epoch_milliseconds
     env.filters["datetime"] = lambda v, f="medium": ui().formatter.format_datetime(v, f)
     env.filters["time"] = lambda v, f="short": ui().formatter.format_time(v, f)
     env.filters["number"] = lambda v, d=2: ui().formatter.format_number(v, d)
