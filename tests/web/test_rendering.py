@@ -36,6 +36,17 @@ def test_a_named_route_has_the_routers_path(app, name, params):
     assert url_path(app, name, **params) == str(app.url_path_for(name, **params))
 
 
+def test_paths_with_parameters_are_kept_per_value_and_within_their_limit(app, monkeypatch):
+    monkeypatch.setattr(rendering, "_MADE_PATHS_KEPT", 3)
+    for number in (1, 2, 3, 4, 5, 1, 2):
+        assert url_path(app, "timesheet_edit", timesheet_id=number) == f"/timesheets/{number}/edit"
+    assert len(rendering._PATHS[app].made) <= 3
+    # Only ids and keys are kept: True is not the 1 asked for before.
+    assert url_path(app, "timesheet_edit", timesheet_id=True) == str(
+        app.url_path_for("timesheet_edit", timesheet_id=True)
+    )
+
+
 WRONG = [("no_such_page", {}), ("timesheet_edit", {}), ("week", {"x": 1})]
 
 
@@ -55,6 +66,7 @@ TEXTS = [
     "{% trans count=n %}One entry{% pluralize %}{{ count }} entries{% endtrans %}",
     "{{ ngettext('%(num)s day', '%(num)s days', n) }} {{ ngettext('a day', 'days of %(who)s', n, who=who) }}",
     "{{ _('Save') }}{{ _('Cancel') }}{{ _('Start') }}{{ _('Stop') }}",
+    "{{ _('%(n)d of %(share).1f %% by %(who)s', n=n, share=n / 3, who=who) }}",
 ]
 
 
