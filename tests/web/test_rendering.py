@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from fastapi import Request
 from jinja2 import Environment
+from markupsafe import Markup, escape
 from starlette.routing import NoMatchFound
 
 from horae.app import create_app
@@ -123,3 +126,48 @@ def test_the_filters_and_links_of_a_macro_library_follow_the_page_being_rendered
             rendering._active_ui.reset(marker)
     assert shown[0] == '<input type="hidden" name="csrf_token" value="first"> /tags 1.00'
     assert shown[1] == '<input type="hidden" name="csrf_token" value="second"> /tags 1,00'
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<em>kept</em>"
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        '<b>Fish & "Chips"</b> it\'s',
+        "",
+        Markup("<i>safe</i>"),
+        Markup("a &amp; b"),
+        7,
+        -12,
+        True,
+        None,
+        2.5,
+        Decimal("12.50"),
+        _Html(),
+        _Text("<sub>class</sub>"),
+    ],
+)
+def test_a_pages_output_is_escaped_as_markupsafe_escapes(value):
+    assert rendering.escape_output(value) == escape(value)
+
+
+def test_every_template_writes_its_escaped_output_through_escape_output():
+    environment = rendering.environment
+    for page in rendering.TEMPLATES_DIR.rglob("*.html"):
+        name = page.relative_to(rendering.TEMPLATES_DIR).as_posix()
+        code = environment.compile(environment.loader.get_source(environment, name)[0], name, raw=True)
+        assert " escape(" not in code and "(escape(" not in code, name
+    page = environment.from_string("{{ who }}|{{ _('Hours of %(name)s', name=who) }}|{{ n }}")
+    token = rendering._active_translations.set(translations("en"))
+    try:
+        assert page.render(who="<b>", n=3) == "&lt;b&gt;|Hours of &lt;b&gt;|3"
+    finally:
+        rendering._active_translations.reset(token)

@@ -17,8 +17,12 @@ from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.routing import iter_route_contexts
 from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
+from jinja2.compiler import CodeGenerator
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
+
+# markupsafe's own escaping of a plain string (what `escape` wraps in Markup), C-accelerated.
+from markupsafe import _escape_inner as _escape_text
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
@@ -215,8 +219,42 @@ def epoch_milliseconds(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def escape_output(value: Any) -> str:
+    """A value written into a page, escaped exactly as markupsafe's `escape` does it.
+
+    The pieces of a page are only joined into one string (a macro's into Markup), so they need
+    not be Markup themselves: a plain string is escaped without the Markup object `escape` wraps
+    it in, and Markup (a macro's result, a translation) is written as it is, where `escape` would
+    make a copy. About 400 values a page, 0.3-0.5 µs each."""
+    kind = type(value)
+    if kind is str:
+        return _escape_text(value)
+    if kind is Markup:
+        return value
+    if kind is int:
+        return str(value)
+    return escape(value)
+
+
+class _OutputCodeGenerator(CodeGenerator):
+    """Jinja's code generator, writing escaped output through `environment.escape_output`."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _Environment(Environment):
+    code_generator_class = _OutputCodeGenerator
+    escape_output = staticmethod(escape_output)
+
+
 def _environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
