@@ -70,6 +70,9 @@ TEXTS = [
     "{{ ngettext('%(num)s day', '%(num)s days', n) }} {{ ngettext('a day', 'days of %(who)s', n, who=who) }}",
     "{{ _('Save') }}{{ _('Cancel') }}{{ _('Start') }}{{ _('Stop') }}",
     "{{ _('%(n)d of %(share).1f %% by %(who)s', n=n, share=n / 3, who=who) }}",
+    "{% set labels = {'a': _('Today'), 'b': _('Week')} %}{{ labels.a }}/{{ labels['b'] }}",
+    "{{ _('Save')|upper }}",
+    "{% macro field(label) %}<label>{{ label }}</label>{% endmacro %}{{ field(_('Name')) }}",
 ]
 
 
@@ -83,11 +86,23 @@ def test_the_templates_texts_are_what_jinjas_own_i18n_gives(language, source):
     token = rendering._active_translations.set(translations(language))
     try:
         for values in ({"who": "<b>Ana</b>", "n": 1}, {"who": "Bo & Co", "n": 3}):
-            ours = rendering.environment.from_string(source).render(values)
-            assert ours == jinja.from_string(source).render(values)
-            assert "<b>" not in ours
+            expected = jinja.from_string(source).render(values)
+            # Translated as the page renders, and with the constant texts translated when the
+            # template is compiled (the pages of each language).
+            for environment in (rendering.environment, rendering._PAGES[language]):
+                assert environment.from_string(source).render(values) == expected
+            assert "<b>" not in expected
     finally:
         rendering._active_translations.reset(token)
+
+
+def test_a_constant_text_is_translated_when_compiled_unless_underscore_is_not_the_global():
+    german = rendering._PAGES["de"]
+    assert german.from_string("{{ _('Save') }}").render() == translations("de").gettext("Save") != "Save"
+    assert "Markup(" in german.compile("{{ _('Save') }}", raw=True)
+    # A `_` of the template's own is called as the template says.
+    shadowed = "{% set _ = upper %}{{ _('Save') }}|{% for _ in ['x'] %}{{ _ }}{% endfor %}"
+    assert german.from_string(shadowed).render(upper=str.upper) == "SAVE|x"
 
 
 def test_a_translated_text_reaches_the_page_in_the_persons_language():

@@ -16,8 +16,9 @@ from weakref import WeakKeyDictionary
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.routing import iter_route_contexts
-from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, pass_eval_context, select_autoescape
 from jinja2.compiler import CodeGenerator
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
@@ -33,6 +34,7 @@ from horae.users.service import user_timezone
 from horae.web.choices import option_tags
 from horae.web.i18n import (
     N_,
+    UI_LANGUAGES,
     Formatter,
     negotiate_language,
     parse_locale,
@@ -237,7 +239,8 @@ def escape_output(value: Any) -> str:
 
 
 class _OutputCodeGenerator(CodeGenerator):
-    """Jinja's code generator, writing escaped output through `environment.escape_output`."""
+    """Jinja's code generator, writing escaped output through `environment.escape_output`, and
+    in an environment of one language (`_Environment.language`) its constant texts translated."""
 
     def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
         if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
@@ -247,13 +250,43 @@ class _OutputCodeGenerator(CodeGenerator):
         if finalize.src is not None:
             self.write(finalize.src)
 
+    def visit_Call(self, node: nodes.Call, frame: Any, forward_caller: bool = False) -> None:
+        text = self._constant_text(node, frame)
+        if text is None:
+            # By keyword: Jinja's wrapper of the method takes no third positional argument.
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+        else:
+            self.write(f"Markup({text!r})")
+
+    def _constant_text(self, node: nodes.Call, frame: Any) -> str | None:
+        """What `_("a constant")` gives in this environment's language (the Markup that
+        `_template_gettext` makes), or None for any other call; `_` must be the global one."""
+        language = getattr(self.environment, "language", None)
+        if language is None or frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            return None
+        called, arguments = node.node, node.args
+        if not (isinstance(called, nodes.Name) and called.name == "_" and len(arguments) == 1):
+            return None
+        if node.kwargs or node.dyn_args is not None or node.dyn_kwargs is not None:
+            return None
+        message = arguments[0]
+        if not (isinstance(message, nodes.Const) and isinstance(message.value, str)):
+            return None
+        reference = frame.symbols.find_ref("_")
+        if reference is None or frame.symbols.find_load(reference) != (VAR_LOAD_RESOLVE, "_"):
+            return None
+        return str(_markup_format(translations(language).gettext(message.value), {}))
+
 
 class _Environment(Environment):
     code_generator_class = _OutputCodeGenerator
     escape_output = staticmethod(escape_output)
+    # The language whose constant texts the templates are compiled in; None: translated as the
+    # page renders.
+    language: str | None = None
 
 
-def _environment() -> Environment:
+def _environment(language: str | None = None) -> Environment:
     env = _Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),
@@ -282,10 +315,14 @@ def _environment() -> Environment:
     env.globals["static_url"] = static_url
     env.globals["url"] = lambda name, **params: url_path(ui().request.app, name, **params)
     env.globals["csrf_token"] = lambda: ui().csrf_token
+    env.language = language
     return env
 
 
 environment = _environment()
+# The pages of each language, their constant texts translated once, when a template is compiled
+# (a page has 30 to 60: each a call through Jinja's context at every render).
+_PAGES = {language: _environment(language) for language in UI_LANGUAGES}
 
 
 @dataclass
@@ -364,7 +401,7 @@ def render(
     }
     token, ui_token = _active_translations.set(ui.translations), _active_ui.set(ui)
     try:
-        html = environment.get_template(template).render(values)
+        html = _PAGES.get(ui.language, environment).get_template(template).render(values)
     finally:
         _active_ui.reset(ui_token)
         _active_translations.reset(token)
