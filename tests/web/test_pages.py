@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from horae.app import create_app
 from horae.db import utcnow
 from horae.settings import Settings
 from horae.teams.models import TeamMember
+from horae.timesheets.models import Timesheet
 from horae.web.dashboard import calendar_periods
 from horae.web.headers import CONTENT_SECURITY_POLICY
 
@@ -189,6 +191,39 @@ def test_the_dashboard_counts_a_running_timer_up_to_now(make_user, web_session, 
     assert 30 * 60 <= seconds <= 31 * 60
     assert "running" in page
     assert "Still going" in page
+
+
+def test_a_running_record_counts_into_each_period_it_overlaps(make_user, db, work_entry):
+    """From its begin (yesterday, 22:00 local) up to now: the part before midnight in yesterday
+    and the rest in today; in none of the other days of the week."""
+    from horae.web.dashboard import Period, SumScope, period_sums
+
+    user = make_user(timezone="Europe/Berlin")
+    now = utcnow()
+    (today, _, _), days = calendar_periods(now, "Europe/Berlin", "monday")
+    began = today.start - timedelta(hours=2)
+    work_entry(user, began, None)
+    yesterday = Period(
+        "yesterday", today.first_day - timedelta(days=1), today.start - timedelta(days=1), today.start
+    )
+    tomorrow = Period(
+        "tomorrow", today.first_day + timedelta(days=1), today.end, today.end + timedelta(days=1)
+    )
+    periods = [yesterday, today, tomorrow, *days]
+    scope = SumScope(("running-test", user.id), lambda: Timesheet.user_id == user.id, periods)
+    with db.session(write=False) as session:
+        (found,) = period_sums(session, [scope], now)
+    assert found.seconds["yesterday"] == 2 * 3600
+    assert found.seconds["today"] == int((now - today.start).total_seconds())
+    assert found.seconds["tomorrow"] == 0
+    for day in days:
+        if day.first_day == today.first_day:
+            assert found.seconds[day.key] == found.seconds["today"]
+        elif day.first_day == yesterday.first_day:
+            assert found.seconds[day.key] == 2 * 3600
+        else:
+            assert found.seconds[day.key] == 0
+    assert set(found.money.values()) == {Decimal(0)}
 
 
 def test_the_dashboard_lists_the_latest_entries_newest_first(make_user, web_session, work_entry):

@@ -31,7 +31,7 @@ from sqlalchemy import (
     cast,
     distinct,
     func,
-    literal,
+    literal_column,
     null,
     select,
     true,
@@ -174,17 +174,25 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
         PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
         for scope in scopes
     ]
-    for number, index, seconds, money, running in session.connection().execute(statement, values):
+    for number, index, seconds, money, running in session.connection().execute(statement, values).all():
         found, periods = sums[number], scopes[number].periods
         if index >= 0:
-            found.seconds[periods[index].key] += int(seconds or 0)
-            found.money[periods[index].key] += Decimal(str(money or 0))
+            key = periods[index].key
+            found.seconds[key] += int(seconds or 0)
+            found.money[key] += money if isinstance(money, Decimal) else Decimal(str(money or 0))
             continue
+        # A running record began before now: it overlaps the periods that end after its begin
+        # and start before now.
         for p in periods:
-            overlap = (min(now, p.end) - max(running, p.start)).total_seconds()
-            if overlap > 0:
-                found.seconds[p.key] += int(overlap)
+            if running < p.end and p.start < now:
+                found.seconds[p.key] += int((min(now, p.end) - max(running, p.start)).total_seconds())
     return sums
+
+
+def _number(value: int) -> Any:
+    # Written into the statement's text: the kept statement has some fifty of these, each a bound
+    # value to collect and send at every execution otherwise.
+    return literal_column(str(int(value)), Integer)
 
 
 def _sums_statement(scopes: list[SumScope]) -> Any:
@@ -195,8 +203,8 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
         for index in range(len(scope.periods)):
             branches.append(
                 select(
-                    literal(number).label("scope"),
-                    literal(index).label("period"),
+                    _number(number).label("scope"),
+                    _number(index).label("period"),
                     func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
                     func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
                     cast(null(), begin_type).label("running"),
@@ -208,7 +216,7 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
                 )
             )
         branches.append(
-            select(literal(number), literal(-1), literal(0), literal(0), Timesheet.begin).where(
+            select(_number(number), _number(-1), _number(0), _number(0), Timesheet.begin).where(
                 owner, Timesheet.end.is_(None), Timesheet.begin < bindparam("now", type_=begin_type)
             )
         )
