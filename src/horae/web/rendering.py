@@ -1,4 +1,5 @@
-"""Jinja2 rendering of pages: one environment, the person's language and formats per render."""
+"""Jinja2 rendering of pages: one environment per interface language (its constant texts
+translated when a template is compiled), the person's texts and formats set per render."""
 
 from __future__ import annotations
 
