@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select, update
 
 from horae.db import utcnow
-from horae.security.authentication import authenticate_web_session
+from horae.security.authentication import LiveWebSession, authenticate_web_session
 from horae.security.passwords import sha256_hex
 from horae.users.models import AuthFailure, User, WebSession
 from tests.factories.users import PASSWORD
@@ -262,13 +262,14 @@ def test_using_a_session_renews_its_idle_deadline(make_user, backend, web_sessio
 
 
 def test_a_session_cookie_gives_the_stored_session_and_its_account_detached(make_user, backend, web_session):
+    """The account as a detached instance, the session as the plain values of its row."""
     user = make_user(timezone="Asia/Tokyo", language="de")
     client = web_session(user).client
     cookie = client.cookies["horae_session"]
     (stored,) = _sessions(backend, user.id)
     with backend.db.session(write=False) as session:
         account, found = authenticate_web_session(session, cookie)
-        assert inspect(found).detached and inspect(account).detached
+        assert isinstance(found, LiveWebSession) and inspect(account).detached
         assert (found.id, found.user_id, found.token_hash, found.csrf_token) == (
             stored.id, user.id, sha256_hex(cookie), stored.csrf_token,
         )  # fmt: skip

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 
 from horae.api.deferred import in_handler_thread
 from horae.api.deps import SESSION_COOKIE, WRITE_METHODS, SessionDep, get_db
-from horae.security.authentication import authenticate_web_session
+from horae.security.authentication import LiveWebSession, authenticate_web_session
 from horae.security.permissions import Actor
-from horae.users.models import User, WebSession
+from horae.users.models import User
 from horae.web.rendering import Ui, ui_for_user
 from horae.web.session import renew_if_due
 from horae.web.timers import running_timers
@@ -43,7 +43,7 @@ class PasswordChangeRequired(Exception):
 @dataclass
 class WebUser:
     actor: Actor
-    web_session: WebSession
+    web_session: LiveWebSession
     ui: Ui
 
     @property

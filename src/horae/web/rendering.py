@@ -28,9 +28,10 @@ from markupsafe import _escape_inner as _escape_text
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
+from horae.security.authentication import LiveWebSession
 from horae.security.permissions import Actor
 from horae.settings import Settings
-from horae.users.models import User, WebSession
+from horae.users.models import User
 from horae.users.service import user_timezone
 from horae.web.choices import option_tags
 from horae.web.i18n import (
@@ -170,7 +171,7 @@ class Ui:
 
 
 def ui_for_user(
-    request: Request, user: User, actor: Actor, web_session: WebSession, timers: tuple[Any, ...] = ()
+    request: Request, user: User, actor: Actor, web_session: LiveWebSession, timers: tuple[Any, ...] = ()
 ) -> Ui:
     language = ui_language(user.preference("language"))
     locale = parse_locale(user.preference("locale"), user.preference("language") or language)

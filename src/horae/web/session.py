@@ -13,11 +13,11 @@ from datetime import timedelta
 from fastapi import Request
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from starlette.responses import Response
 
 from horae.api.deps import SESSION_COOKIE
 from horae.db import Database, utcnow
+from horae.security.authentication import LiveWebSession
 from horae.security.passwords import sha256_hex
 from horae.users.models import User, WebSession
 
@@ -47,7 +47,7 @@ def end_session(session: Session, cookie: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == sha256_hex(cookie)))
 
 
-def end_other_sessions(session: Session, user_id: int, keep: WebSession | None) -> None:
+def end_other_sessions(session: Session, user_id: int, keep: LiveWebSession | None) -> None:
     """Signs the user out everywhere else, as after a password change."""
     statement = delete(WebSession).where(WebSession.user_id == user_id)
     if keep is not None:
@@ -55,7 +55,7 @@ def end_other_sessions(session: Session, user_id: int, keep: WebSession | None) 
     session.execute(statement)
 
 
-def renew_if_due(db: Database, session: Session, web_session: WebSession, *, writing: bool) -> None:
+def renew_if_due(db: Database, session: Session, web_session: LiveWebSession, *, writing: bool) -> None:
     """Pushes the idle deadline forward.
 
     A writing request renews in its own unit of work; a reading one writes apart, because its
@@ -71,8 +71,7 @@ def renew_if_due(db: Database, session: Session, web_session: WebSession, *, wri
     else:
         with db.session() as writer:
             writer.execute(statement)
-    # Reflect the new deadline without marking the row dirty in the request's own session.
-    set_committed_value(web_session, "expires_at", deadline)
+    web_session.expires_at = deadline
 
 
 def request_is_https(request: Request) -> bool:
