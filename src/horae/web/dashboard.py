@@ -31,7 +31,6 @@ from sqlalchemy import (
     cast,
     distinct,
     func,
-    literal_column,
     null,
     select,
     true,
@@ -44,7 +43,7 @@ from horae.activities.models import Activity
 from horae.api.deps import SessionDep
 from horae.api.routing import UnitOfWorkRoute
 from horae.customers.models import Customer
-from horae.db import inline_ids, utcnow
+from horae.db import inline_ids, inline_int, utcnow
 from horae.projects.models import Project
 from horae.reporting.scope import reportable_scope, reportable_users, shows_rates
 from horae.security.permissions import Actor
@@ -189,12 +188,6 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
     return sums
 
 
-def _number(value: int) -> Any:
-    # Written into the statement's text: the kept statement has some fifty of these, each a bound
-    # value to collect and send at every execution otherwise.
-    return literal_column(str(int(value)), Integer)
-
-
 def _sums_statement(scopes: list[SumScope]) -> Any:
     begin_type = Timesheet.begin.type
     branches: list[Any] = []
@@ -203,8 +196,10 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
         for index in range(len(scope.periods)):
             branches.append(
                 select(
-                    _number(number).label("scope"),
-                    _number(index).label("period"),
+                    # Written into the kept statement's text: some fifty of these, each a bound
+                    # value to collect and send at every execution otherwise.
+                    inline_int(number).label("scope"),
+                    inline_int(index).label("period"),
                     func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
                     func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
                     cast(null(), begin_type).label("running"),
@@ -216,7 +211,7 @@ def _sums_statement(scopes: list[SumScope]) -> Any:
                 )
             )
         branches.append(
-            select(_number(number), _number(-1), _number(0), _number(0), Timesheet.begin).where(
+            select(inline_int(number), inline_int(-1), inline_int(0), inline_int(0), Timesheet.begin).where(
                 owner, Timesheet.end.is_(None), Timesheet.begin < bindparam("now", type_=begin_type)
             )
         )
