@@ -10,6 +10,7 @@ from sqlalchemy.dialects import sqlite
 from horae.activities.models import Activity
 from horae.db import utcnow
 from horae.teams.models import TeamMember
+from horae.web.dashboard import calendar_periods
 from tests.factories.timesheets import local, today
 
 
@@ -472,10 +473,11 @@ def test_a_user_without_tracking_gets_403_on_tracking_pages(admin, make_user, we
 def test_the_dashboard_shows_money_of_the_week_and_month_with_the_rate_permission(
     make_user, web_session, catalog, timesheets
 ):
-    user = make_user("ROLE_TEAMLEAD")
-    timesheets.create(
-        user, catalog.work(), utcnow() - timedelta(minutes=90), utcnow() - timedelta(minutes=30), rate="42"
-    )
+    user = make_user("ROLE_TEAMLEAD", timezone="Europe/Berlin")
+    # An hour from the person's midnight: in today's week and month at any time of day.
+    (today, _, _), _ = calendar_periods(utcnow(), "Europe/Berlin", "monday")
+    began = today.start + timedelta(minutes=1)
+    timesheets.create(user, catalog.work(), began, began + timedelta(hours=1), rate="42")
     page = web_session(user).get("/dashboard").text
     assert '<span id="money-week">42.00</span>' in page
     assert '<span id="money-month">42.00</span>' in page
