@@ -2,9 +2,9 @@
 and a request is matched only against the routers whose paths could take it.
 
 FastAPI runs a plain handler on a worker thread, and the request session's end (`api/deps.
-get_session`) only after the handler's result has made a round trip through the event loop. A
-writing unit of work on SQLite holds the write lock until it ends, so every other writer would
-wait for that round trip too. Committed at the handler's return, in the handler's thread, the
+end_request_session`) comes only after the handler's result has made a round trip through the
+event loop. A writing unit of work on SQLite holds the write lock until it ends, so every other
+writer would wait for that round trip too. Committed at the handler's return, in the handler's thread, the
 unit of work gives its connection (and with it the lock) back at once; the session's end then
 only forgets it, on the event loop.
 The unit of work's rule is unchanged: committed when the handler returns, rolled back when it
@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, _IncludedRouter
 from sqlalchemy.orm import Session
 from starlette._utils import get_route_path
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
 from horae.api.deferred import make_arguments
-from horae.api.deps import request_session
+from horae.api.deps import end_request_session, request_session
 
 
 def _committing(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,12 +61,28 @@ def _committing(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class UnitOfWorkRoute(APIRoute):
-    """An APIRoute whose synchronous handler commits the session it was given when it returns."""
+    """An APIRoute whose synchronous handler commits the session it was given when it returns,
+    and which ends the request's session (`api/deps.end_request_session`) once the handler has
+    answered or failed, before the answer leaves."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _committing(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_in_unit_of_work(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except BaseException:
+                await end_request_session(request.scope, failed=True)
+                raise
+            await end_request_session(request.scope, failed=False)
+            return response
+
+        return handle_in_unit_of_work
 
 
 class _IndexedInclusion(_IncludedRouter):
