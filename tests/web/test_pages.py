@@ -254,9 +254,9 @@ def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_s
         work_entry(user, utcnow() - timedelta(hours=number + 1), 30)
     counter = backend.count_queries()
     assert session.get("/dashboard").status_code == 200
-    # Session and user (3), the header's timers, the sums of every period, the month's projects
-    # for the chart, the latest entries, the recent activities, and at most one reload of the
-    # permission matrix.
+    # Session and user (3), the header's timers (the person's records have just changed), the
+    # sums of every period, the month's projects for the chart, the latest entries, the recent
+    # activities, and at most one reload of the permission matrix.
     assert len(_statements(counter)) <= 9, counter.statements
 
 

@@ -38,6 +38,54 @@ def test_the_header_shows_the_running_timer_with_a_stop_button(make_user, web_se
     assert '<input type="hidden" name="next" value="/profile">' in page
 
 
+def _timers_queries(statements: list[str]) -> list[str]:
+    """The header's running-timers statements among a request's (`web/timers._running_of_user`)."""
+    return [s for s in statements if "timesheets.description" in s and "IS NULL" in s and "LIMIT" in s]
+
+
+def test_the_header_timers_are_kept_until_the_records_or_the_catalog_change(
+    backend, make_user, web_session, catalog, timesheets
+):
+    """The running timers are kept under the counters read with the web session: a page whose
+    person's records and catalog are unchanged reads no timers; starting, renaming and stopping
+    are each seen on the next page, whichever process wrote them (here the test's own)."""
+    user, other = make_user(), make_user()
+    work = catalog.work()
+    session = web_session(user)
+    session.get("/profile")
+    counter = backend.count_queries()
+    page = session.get("/profile").text
+    assert _timers_queries(counter.statements) == []
+    assert "data-stop-timer" not in page
+
+    record = timesheets.create(user, work, utcnow() - timedelta(minutes=30))
+    counter = backend.count_queries()
+    page = session.get("/profile").text
+    assert len(_timers_queries(counter.statements)) == 1
+    assert f'action="/timesheets/{record.id}/stop"' in page
+    counter = backend.count_queries()
+    session.get("/profile")
+    assert _timers_queries(counter.statements) == []
+
+    # Another person's records move only their own counter.
+    timesheets.create(other, work, utcnow() - timedelta(minutes=5))
+    counter = backend.count_queries()
+    session.get("/profile")
+    assert _timers_queries(counter.statements) == []
+
+    with backend.db.session() as db_session:
+        renamed = db_session.get(Activity, work.activity.id)
+        assert renamed is not None
+        renamed.name = "Renamed while running"
+    page = session.get("/profile").text
+    assert "Renamed while running" in page.split('id="header-status"')[1].split("</div>")[0]
+
+    session.post_form(f"/timesheets/{record.id}/stop", {"next": "/profile"})
+    page = session.get("/profile").text
+    assert f'action="/timesheets/{record.id}/stop"' not in page
+    assert "data-stop-timer" not in page
+
+
 def test_stopping_from_the_header_returns_to_the_page(make_user, web_session, catalog, timesheets):
     user = make_user()
     record = timesheets.create(user, catalog.work(), utcnow() - timedelta(minutes=30))

@@ -15,7 +15,15 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from horae.catalog_cache import ACCOUNTS, UNWATCHED, generation_column, generation_key, keep
+from horae.catalog_cache import (
+    ACCOUNTS,
+    CATALOG,
+    TIMESHEETS,
+    UNWATCHED,
+    generation_column,
+    generation_key,
+    keep,
+)
 from horae.db import Database, utcnow
 from horae.security.caller import MADE_LIMIT, columns, kept_callers, load_caller
 from horae.security.passwords import api_password_cache, sha256_hex
@@ -294,13 +302,23 @@ def authenticate_access_token(db: Database, session: Session, token: str, writin
 
 # A web session's columns beside its account's, under names no account column has.
 _SESSION_PREFIX = "web_session_"
+# The counters the caller's own records depend on (`catalog_cache`), read with the session.
+_OWN_RECORDS = "own_records_generation"
+_RECORDS_COUNTERS = (_OWN_RECORDS, generation_key(TIMESHEETS), generation_key(CATALOG))
 
 
 @cache
 def _by_web_session() -> Any:
     session_columns = (column.label(_SESSION_PREFIX + column.key) for column in columns(WebSession))
     return (
-        select(*columns(User), *session_columns, generation_column(ACCOUNTS))
+        select(
+            *columns(User),
+            *session_columns,
+            generation_column(ACCOUNTS),
+            User.timesheets_generation.label(_OWN_RECORDS),
+            generation_column(TIMESHEETS),
+            generation_column(CATALOG),
+        )
         .join(User, WebSession.user_id == User.id)
         .where(WebSession.token_hash == bindparam("token_hash"))
     )
@@ -310,7 +328,11 @@ def _by_web_session() -> Any:
 class LiveWebSession:
     """A web session's row as its request read it: plain values, no ORM instance (made at the
     start of every page, where the mapper's instance cost about 50 µs). Changes to the stored
-    session go through statements (`web/session.py`)."""
+    session go through statements (`web/session.py`).
+
+    `records_counters`: the counters of the caller's own records, of everyone's and of the
+    catalog as read with the session; what a page keeps of the caller's records holds while
+    they are unchanged (`web/timers.running_timers`)."""
 
     id: int
     token_hash: str
@@ -318,6 +340,7 @@ class LiveWebSession:
     csrf_token: str
     created_at: datetime
     expires_at: datetime
+    records_counters: tuple[int | None, ...] = ()
 
 
 def authenticate_web_session(session: Session, cookie: str) -> tuple[User, LiveWebSession] | None:
@@ -329,6 +352,7 @@ def authenticate_web_session(session: Session, cookie: str) -> tuple[User, LiveW
         return None
     start = len(_SESSION_PREFIX)
     web_session = LiveWebSession(
-        **{key[start:]: value for key, value in row.items() if key.startswith(_SESSION_PREFIX)}
+        **{key[start:]: value for key, value in row.items() if key.startswith(_SESSION_PREFIX)},
+        records_counters=tuple(row[key] for key in _RECORDS_COUNTERS),
     )
     return load_caller(session, row, row[GENERATION]), web_session

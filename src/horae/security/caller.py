@@ -115,6 +115,9 @@ class KeptCallers:
         # and the password (security/authentication.py).
         self.tokens: dict[str, Any] = {}
         self.passwords: dict[bytes, tuple[int, User]] = {}
+        # By account id: the counters of the account's records as read with its web session,
+        # and the running timers every page's header shows (web/timers.py).
+        self.running: dict[int, tuple[tuple[int | None, ...], tuple[Any, ...]]] = {}
 
 
 def kept_callers(session: Session) -> KeptCallers:

@@ -73,7 +73,8 @@ def _resolve(request: Request, session: SessionDep, *, allow_pending: bool) -> W
     user, web_session = found
     actor = Actor.load(session, user, via="session")
     renew_if_due(get_db(request), session, web_session, writing=request.method in WRITE_METHODS)
-    ui = ui_for_user(request, user, actor, web_session, running_timers(session, actor))
+    timers = running_timers(session, actor, web_session.records_counters)
+    ui = ui_for_user(request, user, actor, web_session, timers)
     # Error pages raised later in this request speak the person's language.
     request.state.web_ui = ui
     if user.requires_password_reset and not allow_pending:

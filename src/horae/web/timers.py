@@ -1,4 +1,5 @@
-"""The running timers every page shows in its header, read in one query with their names."""
+"""The running timers every page shows in its header, read in one query with their names and kept
+while the person's records and the catalog are unchanged."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
+from horae.catalog_cache import keep
 from horae.customers.models import Customer
 from horae.projects.models import Project
+from horae.security.caller import MADE_LIMIT, kept_callers
 from horae.security.permissions import Actor
 from horae.timesheets.models import Timesheet
 
@@ -51,9 +54,25 @@ def _running_of_user() -> Any:
     )
 
 
-def running_timers(session: Session, actor: Actor) -> tuple[RunningTimer, ...]:
-    """The person's running records, newest first; none without view_own_timesheet."""
+def running_timers(
+    session: Session, actor: Actor, counters: tuple[int | None, ...] = ()
+) -> tuple[RunningTimer, ...]:
+    """The person's running records, newest first; none without view_own_timesheet.
+
+    `counters`: those of the person's records, of everyone's and of the catalog, read with the
+    web session (`LiveWebSession.records_counters`). The timers are kept under them: any change
+    of the person's records (a timer started or stopped, by anyone) or of the catalog's names
+    moves one of them at its commit, in any process, and the query runs again."""
     if not actor.can("view_own_timesheet"):
         return ()
+    running = kept_callers(session).running
+    keeps = bool(counters) and None not in counters
+    if keeps:
+        found = running.get(actor.id)
+        if found is not None and found[0] == counters:
+            return found[1]
     rows = session.connection().execute(_running_of_user(), {"user_id": actor.id}).all()
-    return tuple(RunningTimer(*row) for row in rows)
+    timers = tuple(RunningTimer(*row) for row in rows)
+    if keeps:
+        keep(running, actor.id, (counters, timers), MADE_LIMIT)
+    return timers
