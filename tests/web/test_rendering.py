@@ -100,9 +100,14 @@ def test_a_constant_text_is_translated_when_compiled_unless_underscore_is_not_th
     german = rendering._PAGES["de"]
     assert german.from_string("{{ _('Save') }}").render() == translations("de").gettext("Save") != "Save"
     assert "Markup(" in german.compile("{{ _('Save') }}", raw=True)
+    # A text with variables is formatted at once, not called through the context.
+    with_variables = german.compile("{{ _('since %(time)s', time=when) }}", raw=True)
+    assert "environment.markup_format(" in with_variables and "context.call" not in with_variables
     # A `_` of the template's own is called as the template says.
     shadowed = "{% set _ = upper %}{{ _('Save') }}|{% for _ in ['x'] %}{{ _ }}{% endfor %}"
     assert german.from_string(shadowed).render(upper=str.upper) == "SAVE|x"
+    own = "{% set _ = join %}{{ _('<b>', first='a') }}"
+    assert german.from_string(own).render(join=lambda text, first: first + text) == "a&lt;b&gt;"
 
 
 def test_a_translated_text_reaches_the_page_in_the_persons_language():
@@ -141,6 +146,15 @@ def test_the_filters_and_links_of_a_macro_library_follow_the_page_being_rendered
             rendering._active_ui.reset(marker)
     assert shown[0] == '<input type="hidden" name="csrf_token" value="first"> /tags 1.00'
     assert shown[1] == '<input type="hidden" name="csrf_token" value="second"> /tags 1,00'
+
+
+def test_the_form_tokens_field_is_a_function_of_the_macro_library_with_its_value_escaped():
+    """`m.csrf()` is `rendering.csrf_field` (a page's rows each carry one; a macro's call costs
+    several times a function's); the token is written escaped, as the macro wrote it."""
+    field = rendering.csrf_field('a"<b>&')
+    assert field == Markup('<input type="hidden" name="csrf_token" value="a&#34;&lt;b&gt;&amp;">')
+    library = rendering.environment.get_template("macros.html").module
+    assert library.csrf is rendering.environment.globals["csrf_field"]
 
 
 class _Html:
