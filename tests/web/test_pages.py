@@ -56,6 +56,36 @@ def test_pages_have_no_inline_scripts_or_styles(admin, web_session):
         assert " on" + "click=" not in html
 
 
+def test_a_page_that_sets_a_security_header_itself_keeps_its_own():
+    """The middleware adds only what an answer does not set (`web/headers.py`)."""
+    import asyncio
+
+    from horae.web.headers import SECURITY_HEADERS, SecurityHeadersMiddleware
+
+    async def page(scope, receive, send):
+        headers = [(b"content-type", b"text/html"), (b"X-Frame-Options", b"SAMEORIGIN")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"<p>framed</p>"})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "path": "/framed", "query_string": b"", "method": "GET", "headers": []}
+    asyncio.run(SecurityHeadersMiddleware(page)(scope, receive, send))
+    names = [name.lower() for name, _ in sent[0]["headers"]]
+    headers = {name.lower(): value for name, value in sent[0]["headers"]}
+    assert headers[b"x-frame-options"] == b"SAMEORIGIN"
+    assert names.count(b"x-frame-options") == 1
+    for name, value in SECURITY_HEADERS.items():
+        if name != "X-Frame-Options":
+            assert headers[name.lower().encode()] == value.encode()
+
+
 def test_api_answers_keep_their_own_headers(make_user, http):
     with make_user().client() as api:
         response = api.get("/api/ping")

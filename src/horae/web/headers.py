@@ -27,6 +27,11 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 # Static files are addressed with their content hash (?v=…), so they never change under a URL.
 STATIC_CACHE = "public, max-age=31536000, immutable"
+# As an answer's raw headers, encoded once.
+_RAW_SECURITY_HEADERS = tuple(
+    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+)
+_RAW_STATIC_CACHE = (b"cache-control", STATIC_CACHE.encode())
 
 
 def is_api_path(path: str) -> bool:
@@ -49,12 +54,10 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
-                    if name.lower().encode() not in present:
-                        headers.append((name.lower().encode(), value.encode()))
+                headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
                 if versioned_static and message.get("status") == 200:
                     headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
-                    headers.append((b"cache-control", STATIC_CACHE.encode()))
+                    headers.append(_RAW_STATIC_CACHE)
                 message["headers"] = headers
             await send(message)
 
