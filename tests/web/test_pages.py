@@ -290,6 +290,53 @@ def test_the_dashboard_needs_a_fixed_number_of_queries(make_user, backend, web_s
     assert len(_statements(counter)) <= 9, counter.statements
 
 
+def _kept_lists(statements: list[str]) -> dict[str, int]:
+    """How many of the dashboard's latest-entries and month-by-project statements ran."""
+    return {
+        "latest": sum(1 for sql in statements if "timesheets.duration, timesheets.description" in sql),
+        "month": sum(1 for sql in statements if "GROUP BY customers.name, projects.id" in sql),
+    }
+
+
+def test_the_dashboards_own_lists_are_kept_until_the_records_or_the_catalog_change(
+    make_user, backend, web_session, catalog, timesheets
+):
+    """The latest entries and the month's projects are kept under the counters read with the
+    web session (`security/caller.kept_own`): read again after a change of the person's records
+    or of the catalog's names, in any process (here the test's own), not after another person's."""
+    user, other = make_user(), make_user()
+    session = web_session(user)
+    # From the person's midnight: in this month's chart whatever the hour.
+    midnight = calendar_periods(utcnow(), "Europe/Berlin", "monday")[0][0].start
+    work = catalog.work()
+    timesheets.create(user, work, midnight, midnight + timedelta(minutes=1))
+    session.get("/dashboard")
+    counter = backend.count_queries()
+    session.get("/dashboard")
+    assert _kept_lists(_statements(counter)) == {"latest": 0, "month": 0}
+
+    timesheets.create(other, work, midnight, midnight + timedelta(minutes=2))
+    counter = backend.count_queries()
+    session.get("/dashboard")
+    assert _kept_lists(_statements(counter)) == {"latest": 0, "month": 0}
+
+    begin = midnight + timedelta(minutes=1)
+    added = timesheets.create(user, work, begin, begin + timedelta(minutes=2), description="Added since")
+    counter = backend.count_queries()
+    page = session.get("/dashboard").text
+    assert _kept_lists(_statements(counter)) == {"latest": 1, "month": 1}
+    assert "Added since" in page
+
+    with backend.db.session() as db_session:
+        record = db_session.get(Timesheet, added.id)
+        assert record is not None
+        record.project.name = "Renamed since"
+    page = session.get("/dashboard").text
+    latest = page.split('id="latest-title"')[1]
+    assert "Renamed since" in latest
+    assert "Renamed since" in page.split('id="month-projects"')[1].split("</table>")[0]
+
+
 def test_a_teamleads_dashboard_needs_fewer_than_ten_queries_whatever_the_team(
     make_user, make_team, backend, web_session, work_entry
 ):

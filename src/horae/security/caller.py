@@ -22,7 +22,7 @@ one account and never changed: code that changes an account loads it in its own 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import cache
 from typing import Any, TypeVar, cast
 
@@ -47,6 +47,7 @@ from horae.teams.models import TeamMember
 from horae.users.models import User, UserPreference
 
 M = TypeVar("M")
+V = TypeVar("V")
 
 
 @cache
@@ -115,15 +116,36 @@ class KeptCallers:
         # and the password (security/authentication.py).
         self.tokens: dict[str, Any] = {}
         self.passwords: dict[bytes, tuple[int, User]] = {}
-        # By account id: the counters of the account's records as read with its web session,
-        # and the running timers every page's header shows (web/timers.py).
-        self.running: dict[int, tuple[tuple[int | None, ...], tuple[Any, ...]]] = {}
+        # By account id and what was read: values made from the account's own records and the
+        # catalog's names, with the counters they were read under (`kept_own`).
+        self.own: dict[tuple[int, Hashable], tuple[tuple[int | None, ...], Any]] = {}
 
 
 def kept_callers(session: Session) -> KeptCallers:
     """The session's database's kept callers; a session made elsewhere keeps nothing."""
     kept: KeptCallers | None = session.info.get("kept_callers")
     return KeptCallers() if kept is None else kept
+
+
+def kept_own(
+    session: Session, user_id: int, counters: tuple[int | None, ...], key: Hashable, read: Callable[[], V]
+) -> V:
+    """`read()`, a value made from an account's own records and the catalog's names, kept per
+    account and `key` while `counters` are unchanged: those of the account's records, of
+    everyone's and of the catalog, as read with its web session (`LiveWebSession.
+    records_counters`). Any change of them, in any process, moves one of the counters at its
+    commit. Without counters (a counter's row missing: None) the value is read every time.
+    The value is shared by the requests of the account: it must not be changed."""
+    if not counters or None in counters:
+        return read()
+    kept = kept_callers(session).own
+    found = kept.get((user_id, key))
+    if found is not None and found[0] == counters:
+        value: V = found[1]
+        return value
+    value = read()
+    keep(kept, (user_id, key), (counters, value), MADE_LIMIT)
+    return value
 
 
 def load_caller(session: Session, values: Mapping[Any, Any], generation: int | None = None) -> User:

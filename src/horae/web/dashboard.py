@@ -13,7 +13,7 @@ and for teamleads the running timers of their teams' members: a fixed number of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -46,6 +46,7 @@ from horae.customers.models import Customer
 from horae.db import inline_ids, inline_int, utcnow
 from horae.projects.models import Project
 from horae.reporting.scope import reportable_scope, reportable_users, shows_rates
+from horae.security.caller import kept_own
 from horae.security.permissions import Actor
 from horae.teams.models import Team, TeamMember, team_projects
 from horae.timesheets.models import Timesheet
@@ -258,9 +259,17 @@ def _latest_entries() -> Any:
     )
 
 
-def latest_entries(session: Session, user_id: int, limit: int = LATEST_ENTRIES) -> list[Any]:
-    values = {"user_id": user_id, "size": limit}
-    return list(session.connection().execute(_latest_entries(), values).all())
+def latest_entries(
+    session: Session, user_id: int, counters: tuple[int | None, ...] = (), limit: int = LATEST_ENTRIES
+) -> tuple[Any, ...]:
+    """The person's latest records with their names, kept under the counters of the person's
+    records and the catalog read with the web session (`security/caller.kept_own`)."""
+
+    def read() -> tuple[Any, ...]:
+        values = {"user_id": user_id, "size": limit}
+        return tuple(session.connection().execute(_latest_entries(), values).all())
+
+    return kept_own(session, user_id, counters, ("latest", limit), read)
 
 
 def active_users(session: Session, owners: ColumnElement[bool], periods: list[Period]) -> dict[str, int]:
@@ -293,10 +302,17 @@ def _month_by_project() -> Any:
     )
 
 
-def month_by_project(session: Session, user_id: int, month: Period) -> list[Any]:
-    """The person's finished hours per project in the month (customer and project names), one query."""
-    values = {"user_id": user_id, "start": month.start, "end": month.end}
-    return list(session.connection().execute(_month_by_project(), values).all())
+def month_by_project(
+    session: Session, user_id: int, month: Period, counters: tuple[int | None, ...] = ()
+) -> tuple[Any, ...]:
+    """The person's finished hours per project in the month (customer and project names), one
+    query, kept like `latest_entries`."""
+
+    def read() -> tuple[Any, ...]:
+        values = {"user_id": user_id, "start": month.start, "end": month.end}
+        return tuple(session.connection().execute(_month_by_project(), values).all())
+
+    return kept_own(session, user_id, counters, ("month", month.start, month.end), read)
 
 
 def own_teams(session: Session, user_id: int) -> list[Any]:
@@ -452,7 +468,7 @@ def day_chart(ui: Ui, days: list[tuple[Period, int, bool]]) -> Any:
     )
 
 
-def month_chart(ui: Ui, rows: list[Any]) -> Any:
+def month_chart(ui: Ui, rows: Sequence[Any]) -> Any:
     bars = [
         ChartBar(
             f"{row.customer} / {row.project}",
@@ -513,7 +529,7 @@ def _widget_context(
         today = totals[0].first_day
         context["days"] = [(d, own_seconds[d.key], d.first_day == today) for d in days]
         context["day_chart"] = day_chart(ui, context["days"])
-        month_rows = month_by_project(session, actor.id, totals[2])
+        month_rows = month_by_project(session, actor.id, totals[2], web_user.web_session.records_counters)
         context["month_rows"] = month_rows
         context["month_chart"] = month_chart(ui, month_rows)
     if any(w.kind == "teams" for w in widgets):
@@ -531,7 +547,7 @@ def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
         now = utcnow()
         context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
         context.update(
-            entries=latest_entries(session, web_user.actor.id),
+            entries=latest_entries(session, web_user.actor.id, web_user.web_session.records_counters),
             recent=TimesheetService(session, web_user.actor).recent_pairs(RECENT_ACTIVITIES),
             can_start=web_user.actor.can("create_own_timesheet"),
         )

@@ -12,10 +12,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from horae.activities.models import Activity
-from horae.catalog_cache import keep
 from horae.customers.models import Customer
 from horae.projects.models import Project
-from horae.security.caller import MADE_LIMIT, kept_callers
+from horae.security.caller import kept_own
 from horae.security.permissions import Actor
 from horae.timesheets.models import Timesheet
 
@@ -60,19 +59,14 @@ def running_timers(
     """The person's running records, newest first; none without view_own_timesheet.
 
     `counters`: those of the person's records, of everyone's and of the catalog, read with the
-    web session (`LiveWebSession.records_counters`). The timers are kept under them: any change
-    of the person's records (a timer started or stopped, by anyone) or of the catalog's names
-    moves one of them at its commit, in any process, and the query runs again."""
+    web session (`LiveWebSession.records_counters`). The timers are kept under them
+    (`security/caller.kept_own`): a timer started or stopped by anyone, or a renamed project or
+    activity, is read again on the next page."""
     if not actor.can("view_own_timesheet"):
         return ()
-    running = kept_callers(session).running
-    keeps = bool(counters) and None not in counters
-    if keeps:
-        found = running.get(actor.id)
-        if found is not None and found[0] == counters:
-            return found[1]
-    rows = session.connection().execute(_running_of_user(), {"user_id": actor.id}).all()
-    timers = tuple(RunningTimer(*row) for row in rows)
-    if keeps:
-        keep(running, actor.id, (counters, timers), MADE_LIMIT)
-    return timers
+
+    def read() -> tuple[RunningTimer, ...]:
+        rows = session.connection().execute(_running_of_user(), {"user_id": actor.id}).all()
+        return tuple(RunningTimer(*row) for row in rows)
+
+    return kept_own(session, actor.id, counters, "running", read)
