@@ -1510,6 +1510,11 @@ How the figures are made, so that they can be reproduced and read as ratios rath
   CPU time per request, which a drifting host disturbs least. `--workload W3` or `W4` sends a
   write workload instead, each server writing into a copy of its own; `--auth password` and
   `--auth web` authenticate by API password or signed-in session.
+* A change too small for a drifting host is counted by `bench/instructions.py --base <revision>
+  --path <GET request>`: the instructions of one request under valgrind's callgrind, the
+  application called in process (section What a page keeps of its person's records, 2026-11-30).
+  A count weighs every instruction alike: the interpreter's run at a fraction of the speed of
+  SQLite's, so a change's share of the count is not its share of the time.
 """
 
 
