@@ -4,9 +4,9 @@ and a request is matched only against the routers whose paths could take it.
 FastAPI runs a plain handler on a worker thread, and the request session's end (`api/deps.
 end_request_session`) comes only after the handler's result has made a round trip through the
 event loop. A writing unit of work on SQLite holds the write lock until it ends, so every other
-writer would wait for that round trip too. Committed at the handler's return, in the handler's thread, the
-unit of work gives its connection (and with it the lock) back at once; the session's end then
-only forgets it, on the event loop.
+writer would wait for that round trip too. Committed at the handler's return, in the handler's
+thread, the unit of work gives its connection (and with it the lock) back at once; the
+session's end then only forgets it, on the event loop.
 The unit of work's rule is unchanged: committed when the handler returns, rolled back when it
 raises, before the answer leaves.
 

@@ -332,7 +332,7 @@ class LiveWebSession:
 
     `records_counters`: the counters of the caller's own records, of everyone's and of the
     catalog as read with the session; what a page keeps of the caller's records holds while
-    they are unchanged (`web/timers.running_timers`)."""
+    they are unchanged (`security/caller.kept_own`)."""
 
     id: int
     token_hash: str
