@@ -34,8 +34,14 @@ def test_the_header_shows_the_running_timer_with_a_stop_button(make_user, web_se
     record = timesheets.create(user, work, utcnow() - timedelta(minutes=30))
     page = web_session(user).get("/profile").text
     assert f'action="/timesheets/{record.id}/stop"' in page
-    assert work.activity.name in page.split('id="header-status"')[1].split("</div>")[0]
+    header = page.split('id="header-status"')[1].split("</div>")[0]
+    assert work.activity.name in header
     assert '<input type="hidden" name="next" value="/profile">' in page
+    # The stop form and the sign-out form carry the session's form token.
+    token = page.split('<meta name="csrf-token" content="')[1].split('"')[0]
+    field = f'<input type="hidden" name="csrf_token" value="{token}">'
+    assert token and field in header
+    assert field in page.split('action="/logout"')[1].split("</form>")[0]
 
 
 def _timers_queries(statements: list[str]) -> list[str]:

@@ -67,7 +67,7 @@ SAVED_MESSAGES: dict[str, str] = {
 STATIC_DIR = Path(__file__).parent / "static"
 
 _active_translations: ContextVar[NullTranslations] = ContextVar("horae_translations")
-# The person's view while their page renders: what the filters, `url` and `csrf_token` read, so
+# The person's view while their page renders: what the filters, `url` and `csrf_field` read, so
 # that the macro libraries are imported without the page's context (an import with context runs
 # the library again for every page).
 _active_ui: ContextVar[Ui] = ContextVar("horae_ui")
@@ -333,7 +333,6 @@ def _environment(language: str | None = None) -> Environment:
     env.filters["option_tags"] = option_tags
     env.globals["static_url"] = static_url
     env.globals["url"] = lambda name, **params: url_path(ui().request.app, name, **params)
-    env.globals["csrf_token"] = lambda: ui().csrf_token
     env.globals["csrf_field"] = lambda: csrf_field(ui().csrf_token)
     env.language = language
     return env
