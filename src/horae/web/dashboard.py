@@ -146,9 +146,8 @@ class SumScope:
     periods: list[Period]
 
 
-# Built statements by the shape of their scopes, with the names of the period bounds they bind at
-# execution.
-_SUM_STATEMENTS: dict[tuple[Any, ...], tuple[Any, tuple[tuple[str, str], ...]]] = {}
+# Built statements by the shape of their scopes; the period bounds are bound at execution.
+_SUM_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _SUM_STATEMENTS_KEPT = 256
 
 
@@ -161,17 +160,16 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
     (seconds only). The statement is built once per shape: building and keying a dozen
     branches cost about 2 ms a page."""
     shape = tuple((scope.key, len(scope.periods)) for scope in scopes)
-    kept = _SUM_STATEMENTS.get(shape)
-    if kept is None:
+    statement = _SUM_STATEMENTS.get(shape)
+    if statement is None:
         if len(_SUM_STATEMENTS) >= _SUM_STATEMENTS_KEPT:
             _SUM_STATEMENTS.clear()
-        names = _bound_names(scopes)
-        kept = _SUM_STATEMENTS[shape] = (_sums_statement(scopes, names), names)
-    statement, names = kept
+        statement = _SUM_STATEMENTS[shape] = _sums_statement(scopes)
     values: dict[str, Any] = {"now": now}
-    for (start, end), p in zip(names, (p for scope in scopes for p in scope.periods), strict=True):
-        values[start] = p.start
-        values[end] = p.end
+    for number, scope in enumerate(scopes):
+        for index, p in enumerate(scope.periods):
+            values[f"start_{number}_{index}"] = p.start
+            values[f"end_{number}_{index}"] = p.end
     sums = [
         PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
         for scope in scopes
@@ -191,23 +189,12 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
     return sums
 
 
-def _bound_names(scopes: list[SumScope]) -> tuple[tuple[str, str], ...]:
-    """The names of each period's bounds in the statement, in the scopes' order."""
-    return tuple(
-        (f"start_{number}_{index}", f"end_{number}_{index}")
-        for number, scope in enumerate(scopes)
-        for index in range(len(scope.periods))
-    )
-
-
-def _sums_statement(scopes: list[SumScope], names: tuple[tuple[str, str], ...]) -> Any:
+def _sums_statement(scopes: list[SumScope]) -> Any:
     begin_type = Timesheet.begin.type
     branches: list[Any] = []
-    bounds = iter(names)
     for number, scope in enumerate(scopes):
         owner = scope.owner()
         for index in range(len(scope.periods)):
-            start, end = next(bounds)
             branches.append(
                 select(
                     # Written into the kept statement's text: some fifty of these, each a bound
@@ -220,8 +207,8 @@ def _sums_statement(scopes: list[SumScope], names: tuple[tuple[str, str], ...]) 
                 ).where(
                     owner,
                     Timesheet.end.is_not(None),
-                    Timesheet.begin >= bindparam(start, type_=begin_type),
-                    Timesheet.begin < bindparam(end, type_=begin_type),
+                    Timesheet.begin >= bindparam(f"start_{number}_{index}", type_=begin_type),
+                    Timesheet.begin < bindparam(f"end_{number}_{index}", type_=begin_type),
                 )
             )
         branches.append(
