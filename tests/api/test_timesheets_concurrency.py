@@ -3,12 +3,18 @@ a record is lost (the database serializes them with row locks or SQLite's write 
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from horae.timesheets.models import Timesheet
+from horae.users.models import User
 from tests.api.test_timesheets import html5, yesterday_at
 from tests.parallel import in_parallel as parallel
 
@@ -30,6 +36,54 @@ def test_parallel_starts_leave_exactly_the_hard_limit_running(make_user, catalog
     ]
     assert timesheets.count(user_id=user.id) == 20
     assert len(timesheets.running(user)) == limit
+
+
+@pytest.mark.parametrize("start", ["create", "restart"])
+def test_a_start_that_waited_for_the_owner_takes_its_time_after_the_wait(
+    make_user, catalog, timesheets, db, start
+):
+    """A start that queued behind another write of its owner reads the clock once it holds
+    the owner: it stops a record begun while it waited instead of ending that record before
+    its begin (which would fail the start)."""
+    user = make_user()
+    work = catalog.work()
+    earlier = timesheets.create(user, work, yesterday_at(9), yesterday_at(10))
+    method, url, body = {
+        "create": ("POST", "/api/timesheets", {"project": work.project.id, "activity": work.activity.id}),
+        "restart": ("PATCH", f"/api/timesheets/{earlier.id}/restart", {}),
+    }[start]
+    client = user.client()
+    client.get("/api/ping")  # connected and authenticated before the owner is held
+    with ThreadPoolExecutor(max_workers=1) as pool, db.session() as holder:
+        # Another write of the owner's records holds the owner's row (SQLite: the write lock).
+        holder.execute(select(User.id).where(User.id == user.id).with_for_update())
+        waiting = pool.submit(client.request, method, url, json=body)
+        time.sleep(1.5)
+        # That write starts a record, begun after the waiting request came in.
+        begin = datetime.now(UTC).replace(microsecond=0)
+        holder.add(
+            Timesheet(
+                user_id=user.id,
+                project_id=work.project.id,
+                activity_id=work.activity.id,
+                begin=begin,
+                end=None,
+                timezone="Europe/Berlin",
+                date=begin.astimezone(ZoneInfo("Europe/Berlin")).date(),
+                duration=0,
+                rate=Decimal(0),
+            )
+        )
+        holder.flush()
+        begun_while_waiting = holder.scalars(
+            select(Timesheet.id).where(Timesheet.user_id == user.id, Timesheet.end.is_(None))
+        ).all()
+    response = waiting.result()
+    client.close()
+    assert response.status_code == 200, response.text
+    stopped = timesheets.load(*begun_while_waiting)
+    assert stopped.end is not None and stopped.end >= stopped.begin
+    assert [r.id for r in timesheets.running(user)] == [response.json()["id"]]
 
 
 def test_parallel_restarts_leave_one_record_running(make_user, catalog, timesheets):

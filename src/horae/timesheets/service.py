@@ -221,10 +221,11 @@ class RestartOptions:
 class TimesheetService:
     """Timesheet use cases for one caller in one unit of work."""
 
-    def __init__(self, session: Session, actor: Actor, now: datetime | None = None) -> None:
+    def __init__(self, session: Session, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-        self.now = now or utcnow()
+        # The clock of the use case; read again once the owner's records are locked.
+        self.now = utcnow()
         self._caller: User | None = None
         self._settings: TimesheetSettings | None = None
         self._team_links: TeamLinks | None = None
@@ -487,10 +488,11 @@ class TimesheetService:
             exported=self.access.can("edit_export", fresh),
             billable=self.access.can("edit_billable", fresh),
         )
-        self._apply_mode_defaults(fresh, presets or {})
         result = form.read(body, partial=True, ctx=FormContext(timezone=actor.timezone))
         draft = self._apply_form(fresh, result, original=None)
         self._lock_user(draft.user.id)
+        # The times the caller left out are taken from the clock read under the owner's lock.
+        self._apply_mode_defaults(draft, presets or {}, given=result.values)
         draft.timezone = user_timezone(draft.user)
         calculated = calculate(self.session, draft, self.settings)
         self._form_check(form, result, draft, calculated, original=None)
@@ -661,39 +663,47 @@ class TimesheetService:
 
     # --- internals: forms ---------------------------------------------------------------------
 
-    def _apply_mode_defaults(self, draft: Draft, presets: Mapping[str, str]) -> None:
-        """The tracking mode fills a new record's begin (and Kimai's legacy query presets)."""
+    def _apply_mode_defaults(
+        self, draft: Draft, presets: Mapping[str, str], given: Mapping[str, Any]
+    ) -> None:
+        """The tracking mode fills a new record's begin (and Kimai's legacy query presets its
+        end) where the submitted values in `given` leave them out."""
         timezone = self.actor.timezone
-        draft.begin = self.now
-        preset_end = self._presets(draft, presets, timezone)
+        begin, end = self._presets(presets, timezone)
         mode = self.settings.mode
         if mode == "default":
-            draft.begin = round_begin(draft.begin, self.settings.rounding, timezone)
-            if preset_end is not None:
-                draft.end = round_end(preset_end, self.settings.rounding, timezone)
+            begin = round_begin(begin, self.settings.rounding, timezone)
+            if end is not None:
+                end = round_end(end, self.settings.rounding, timezone)
         elif mode == "duration_only":
-            draft.begin = self.settings.default_begin_of(draft.begin, timezone)
+            begin = self.settings.default_begin_of(begin, timezone)
         elif mode == "duration_fixed_begin":
-            draft.begin = self.settings.default_begin_of(draft.begin, timezone).replace(second=0)
+            begin = self.settings.default_begin_of(begin, timezone).replace(second=0)
+        if "begin" not in given:
+            draft.begin = begin
+        if end is not None and "end" not in given and mode == "default":
+            draft.end = end
 
-    def _presets(self, draft: Draft, presets: Mapping[str, str], timezone: str) -> datetime | None:
-        """Query parameters begin/end (dates: 10:00 to 18:00) and from/to (datetimes) preset times."""
-        begin = _date_preset(presets.get("begin"))
+    def _presets(self, presets: Mapping[str, str], timezone: str) -> tuple[datetime, datetime | None]:
+        """The begin and end preset by the query parameters begin/end (dates: 10:00 to 18:00)
+        and from/to (datetimes); the begin is now without them."""
+        begin = self.now
         end: datetime | None = None
-        if begin is not None:
+        begin_day = _date_preset(presets.get("begin"))
+        if begin_day is not None:
             local_now = self.now.astimezone(zone(timezone))
-            draft.begin = localize(datetime.combine(begin, local_now.time().replace(microsecond=0)), timezone)
+            begin = localize(datetime.combine(begin_day, local_now.time().replace(microsecond=0)), timezone)
             end_day = _date_preset(presets.get("end"))
             if end_day is not None:
-                draft.begin = localize(datetime.combine(begin, time(10, 0)), timezone)
+                begin = localize(datetime.combine(begin_day, time(10, 0)), timezone)
                 end = localize(datetime.combine(end_day, time(18, 0)), timezone)
         start = parse_local_datetime(presets["from"], timezone) if presets.get("from") else None
         if start is not None:
-            draft.begin = start
+            begin = start
             stop = parse_local_datetime(presets["to"], timezone) if presets.get("to") else None
             if stop is not None:
                 end = stop
-        return end
+        return begin, end
 
     def _mode_begin(self, begin: datetime, timezone: str) -> datetime:
         """How the tracking mode adjusts the begin of a restarted record."""
@@ -1045,9 +1055,15 @@ class TimesheetService:
 
     def _lock_user(self, user_id: int) -> None:
         """Serializes writers of one user's records (PostgreSQL/MariaDB; SQLite is serialized,
-        and the statement, its FOR UPDATE compiled away, would only cost its round)."""
+        and the statement, its FOR UPDATE compiled away, would only cost its round).
+
+        The clock is read again once the lock is held: the writes of one user's records then
+        happen in the order of their times, and a start that waited for another never stops it
+        before it began. (On SQLite the unit of work held the write lock before the clock was
+        first read.)"""
         if not self._serialized:
             self.session.execute(_owner_lock(), {"user_id": user_id})
+            self.now = utcnow()
 
     def _adopt_caller(self) -> None:
         """Takes the caller's account, read for authentication, into this unit of work as it is:
