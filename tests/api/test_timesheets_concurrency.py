@@ -52,17 +52,16 @@ def test_a_start_that_waited_for_the_owner_takes_its_time_after_the_wait(
         "create": ("POST", "/api/timesheets", {"project": work.project.id, "activity": work.activity.id}),
         "restart": ("PATCH", f"/api/timesheets/{earlier.id}/restart", {}),
     }[start]
-    client = user.client()
-    client.get("/api/ping")  # connected and authenticated before the owner is held
-    with ThreadPoolExecutor(max_workers=1) as pool, db.session() as holder:
-        # Another write of the owner's records holds the owner's row (SQLite: the write lock).
-        holder.execute(select(User.id).where(User.id == user.id).with_for_update())
-        waiting = pool.submit(client.request, method, url, json=body)
-        time.sleep(1.5)
-        # That write starts a record, begun after the waiting request came in.
-        begin = datetime.now(UTC).replace(microsecond=0)
-        holder.add(
-            Timesheet(
+    with user.client() as client, ThreadPoolExecutor(max_workers=1) as pool:
+        client.get("/api/ping")  # connected and authenticated before the owner is held
+        with db.session() as holder:
+            # Another write of the owner's records holds the owner's row (SQLite: the write lock).
+            holder.execute(select(User.id).where(User.id == user.id).with_for_update())
+            waiting = pool.submit(client.request, method, url, json=body)
+            time.sleep(1.5)
+            # That write starts a record, begun after the waiting request came in.
+            begin = datetime.now(UTC).replace(microsecond=0)
+            begun_while_waiting = Timesheet(
                 user_id=user.id,
                 project_id=work.project.id,
                 activity_id=work.activity.id,
@@ -73,15 +72,11 @@ def test_a_start_that_waited_for_the_owner_takes_its_time_after_the_wait(
                 duration=0,
                 rate=Decimal(0),
             )
-        )
-        holder.flush()
-        begun_while_waiting = holder.scalars(
-            select(Timesheet.id).where(Timesheet.user_id == user.id, Timesheet.end.is_(None))
-        ).all()
-    response = waiting.result()
-    client.close()
+            holder.add(begun_while_waiting)
+            holder.flush()
+        response = waiting.result()
     assert response.status_code == 200, response.text
-    stopped = timesheets.load(*begun_while_waiting)
+    stopped = timesheets.load(begun_while_waiting.id)
     assert stopped.end is not None and stopped.end >= stopped.begin
     assert [r.id for r in timesheets.running(user)] == [response.json()["id"]]
 
