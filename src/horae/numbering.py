@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from horae.api.params import ascii_digits
 from horae.locks import hold_lock
 
 _PLACEHOLDER = re.compile(r"{[^}]*?}")
@@ -42,7 +43,7 @@ def _replace(placeholder: str, counter: int, today: date) -> str | None:
     increment = 0
     width: int | None = None
     for sign, amount in zip(modifiers[::2], modifiers[1::2], strict=True):
-        if not amount.isdigit():
+        if not ascii_digits(amount):
             return None
         if sign == "+":
             increment += int(amount)

@@ -208,7 +208,15 @@ def test_delete_tag_needs_delete_tag(make_user, make_tag):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/tags/999999", "/api/tags/abc", "/api/tags/1.5", "/api/tags/99999999999999"]
+    "path",
+    [
+        "/api/tags/999999",
+        "/api/tags/abc",
+        "/api/tags/1.5",
+        "/api/tags/99999999999999",
+        "/api/tags/³",
+        "/api/tags/٣",
+    ],
 )
 def test_delete_unknown_tag_is_404_even_without_permission(make_user, path):
     with make_user().client() as client:

@@ -61,6 +61,9 @@ def test_actions_of_an_unknown_record_are_404(make_user):
         assert api.get("/api/actions/timesheet/999999/index/en").status_code == 404
         assert api.get("/api/actions/customer/999999/index/en").status_code == 404
         assert api.get("/api/actions/invoice/1/index/en").status_code == 404
+        # Digits of other kinds are no id (str.isdigit takes a superscript three, int does not).
+        for odd in ("³", "①", "٣"):
+            assert api.get(f"/api/actions/timesheet/{odd}/index/en").status_code == 404, odd
 
 
 def test_customer_actions_for_an_admin(admin, catalog):

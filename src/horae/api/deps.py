@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from horae.api.deferred import Deferred, in_handler_thread
 from horae.api.errors import BearerAuthFailed, LegacyAuthFailed, TooManyAttempts, Unauthorized
 from horae.api.forms import decode_body
+from horae.api.params import ascii_digits
 from horae.db import Database
 from horae.errors import BadRequest, Forbidden
 from horae.security.authentication import (
@@ -178,7 +179,7 @@ async def read_body(request: Request) -> Deferred:
     """
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and ascii_digits(declared) and int(declared) > limit:
         raise BodyTooLarge()
     raw = await request.body()
     if len(raw) > limit:

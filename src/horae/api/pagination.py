@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from horae.api.params import ascii_digits
 from horae.errors import BadRequest, NotFound
 
 MAX_PAGE_SIZE = 500
@@ -43,6 +44,6 @@ def parse_page(page: str | None, size: str | None, default_size: int = 50) -> Pa
 def _positive(value: str | None, default: int) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or int(value) < 1 or len(value) > 9:
+    if not ascii_digits(value) or int(value) < 1 or len(value) > 9:
         raise BadRequest(f"invalid number {value!r}")
     return int(value)

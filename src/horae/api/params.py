@@ -15,6 +15,12 @@ MAX_ID = 2**31 - 1
 _ID = re.compile(r"[0-9]{1,12}")
 
 
+def ascii_digits(value: str) -> bool:
+    """Digits 0-9 only, as Kimai's `\\d+` requirements read them: `str.isdigit` also takes
+    superscripts and other scripts' digits, which `int` then refuses or reads differently."""
+    return value.isascii() and value.isdigit()
+
+
 def parse_visibility(value: str | None) -> int:
     """`visible`: 1 visible only (default), 2 hidden only, 3 both."""
     if value is None or value == "":

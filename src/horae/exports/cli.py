@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from horae.api.params import ascii_digits
 from horae.cli import EXTRA_COMMANDS, CommandError
 from horae.db import Database
 from horae.exports.formatting import parse_locale
@@ -78,7 +79,7 @@ def _resolve_users(session: Any, names: list[str]) -> list[int]:
     ids: list[int] = []
     for name in names:
         condition = User.username == name
-        if name.isdigit():
+        if ascii_digits(name):
             condition = or_(condition, User.id == int(name))
         found = session.scalar(select(User.id).where(condition))
         if found is None:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from horae.api.deps import ActorDep, BodyDep, SessionDep
 from horae.api.forms import MAX_ID, FormContext
 from horae.api.openapi import answers, body_doc
+from horae.api.params import ascii_digits
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
@@ -82,7 +83,7 @@ def create_tag(actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
 )
 def delete_tag(id: str, actor: ActorDep, session: SessionDep) -> Response:
     # The path has no digits requirement in Kimai: anything else is simply not found.
-    if not id.isdigit() or int(id) > MAX_ID:
+    if not ascii_digits(id) or int(id) > MAX_ID:
         raise NotFound("tag")
     service.delete_tag(session, actor, int(id))
     return Response(status_code=204)

@@ -119,7 +119,7 @@ class ListQuery:
         if not found:
             return None
         value = found[-1]
-        if pattern is not None and not re.fullmatch(pattern, value):
+        if pattern is not None and not re.fullmatch(pattern, value, re.ASCII):
             raise BadRequest(f"invalid {name}")
         return value
 
@@ -130,7 +130,7 @@ class ListQuery:
             if key == name:
                 raise BadRequest(f"{name} must be sent as {name}[]")
             if key.startswith(f"{name}[") and key.endswith("]"):
-                if pattern is not None and not re.fullmatch(pattern, value):
+                if pattern is not None and not re.fullmatch(pattern, value, re.ASCII):
                     raise BadRequest(f"invalid {name}")
                 values.append(value)
         return values

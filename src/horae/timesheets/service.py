@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from horae.activities.models import Activity
 from horae.api.forms import NOT_NULL, Form, FormContext, FormResult
+from horae.api.params import ascii_digits
 from horae.api.wire import localize, parse_local_datetime, zone
 from horae.catalog_cache import OWNERS, kept_entity, kept_tags, kept_value
 from horae.customers.models import Customer
@@ -1148,7 +1149,7 @@ def _by_path(violations: list[Violation]) -> dict[str, list[str]]:
 
 def _favorite_ids(user: User) -> list[int]:
     raw = user.preference(FAVORITES_PREFERENCE) or ""
-    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    return [int(part) for part in raw.split(",") if ascii_digits(part.strip())]
 
 
 def _date_preset(value: str | None) -> Any:

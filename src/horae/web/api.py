@@ -17,6 +17,7 @@ from starlette.responses import Response
 from horae.activities import service as activities
 from horae.api.deps import ActorDep, SessionDep
 from horae.api.openapi import answers, register_schema
+from horae.api.params import ascii_digits
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.customers import service as customers
@@ -142,7 +143,7 @@ def _catalog_actions(actor: Actor, kind: str, entity: Any) -> list[PageAction]:
 
 
 def _page_actions(kind: str, entity_id: str, locale: str, actor: Actor, session: Session) -> Response:
-    if not entity_id.isdigit() or len(entity_id) > 10:
+    if not ascii_digits(entity_id) or len(entity_id) > 10:
         raise NotFound(kind)
     number = int(entity_id)
     if kind == "timesheet":

@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from horae.activities import service as activities
 from horae.activities.models import Activity
 from horae.api.deps import SessionDep
-from horae.api.params import BOTH, HIDDEN, VISIBLE
+from horae.api.params import BOTH, HIDDEN, VISIBLE, ascii_digits
 from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.customers import service as customers
@@ -192,7 +192,7 @@ def _visibility(request: Request) -> tuple[str, int]:
 
 
 def _id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw and ascii_digits(raw) and len(raw) < 10 else None
 
 
 def _list(

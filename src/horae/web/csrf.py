@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from horae.api.deferred import in_handler_thread
+from horae.api.params import ascii_digits
 from horae.web.auth import SignedInDep, SignedInPendingDep, WebUser
 from horae.web.session import request_is_https
 
@@ -44,7 +45,7 @@ def tokens_match(expected: str | None, presented: object) -> bool:
 async def read_form(request: Request) -> FormData:
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and ascii_digits(declared) and int(declared) > limit:
         raise FormTooLarge()
     return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
 

@@ -13,13 +13,15 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from horae.api.params import ascii_digits
+
 PAGE_SIZE = 50
 T = TypeVar("T")
 
 
 def requested_page(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+    return max(1, int(raw)) if ascii_digits(raw) and len(raw) < 7 else 1
 
 
 @dataclass(frozen=True)

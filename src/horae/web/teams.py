@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from horae.activities.models import Activity
 from horae.api.deps import SessionDep
+from horae.api.params import ascii_digits
 from horae.api.routing import UnitOfWorkRoute
 from horae.customers.models import Customer
 from horae.errors import NotFound, ValidationFailed
@@ -96,7 +97,7 @@ def team_list(request: Request, session: SessionDep, web_user: SignedInDep) -> R
 
 def _rows_of(form: FormData) -> list[tuple[str, bool]]:
     raw_count = form.get("member_rows")
-    count = int(raw_count) if isinstance(raw_count, str) and raw_count.isdigit() else 0
+    count = int(raw_count) if isinstance(raw_count, str) and ascii_digits(raw_count) else 0
     rows = []
     for index in range(min(count, MAX_ROWS)):
         user = form.get(f"members.{index}.user")
@@ -249,7 +250,7 @@ def grant(
     team_id: int, kind: str, session: SessionDep, web_user: SignedInDep, form: CheckedFormDep
 ) -> Response:
     raw = form.get("record")
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 9:
+    if not isinstance(raw, str) or not ascii_digits(raw) or len(raw) > 9:
         return RedirectResponse(f"/teams/{team_id}/edit#access", status_code=303)
     service.change_link(session, web_user.actor, team_id, _kind(kind), int(raw), grant=True)
     return RedirectResponse(f"/teams/{team_id}/edit?saved=team_access#access", status_code=303)

@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from horae.api.deps import SessionDep
 from horae.api.forms import parse_duration
 from horae.api.pagination import Page
+from horae.api.params import ascii_digits
 from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Forbidden, ServiceValidationFailed, ValidationFailed
 from horae.timesheets.models import Timesheet
@@ -116,7 +117,7 @@ def _date_param(value: str | None, default: date) -> date:
 
 
 def _id_param(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return int(value) if value and ascii_digits(value) and len(value) < 10 else None
 
 
 def _with_saved(path: str, key: str) -> str:

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from horae.api.deps import SessionDep
 from horae.api.forms import ChoiceList, Form
+from horae.api.params import ascii_digits
 from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
 from horae.errors import Forbidden, ValidationFailed
@@ -138,7 +139,7 @@ def _body(definition: Form, form: FormData) -> dict[str, Any]:
 
 
 def _team_ids(form: FormData) -> list[int]:
-    return [int(v) for v in form.getlist("teams") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    return [int(v) for v in form.getlist("teams") if isinstance(v, str) and ascii_digits(v) and len(v) < 10]
 
 
 def _submitted(form: FormData) -> dict[str, Any]:
