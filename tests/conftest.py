@@ -199,4 +199,5 @@ pytest_plugins = [
     "tests.factories.reporting",
     "tests.factories.teams",
     "tests.factories.tags",
+    "tests.factories.invoices",
 ]

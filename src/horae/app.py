@@ -33,9 +33,11 @@ API_MODULES = (
     "horae.projects.api",
     "horae.activities.api",
     "horae.tags.api",
+    "horae.invoices.api",
     "horae.timesheets.api",
     "horae.reporting.api",
     "horae.exports.api",
+    "horae.exports.templates",
     "horae.web.api",
 )
 WEB_MODULES = ("horae.health", "horae.api.docs", "horae.web.views")

@@ -6,8 +6,17 @@ from horae.comments.models import CustomerComment, ProjectComment
 from horae.config.models import ConfigEntry
 from horae.customers.models import Customer
 from horae.db import Base
+from horae.exports.models import ExportTemplate
+from horae.invoices.models import Invoice, InvoiceDocument, InvoiceFile, InvoiceTemplate
 from horae.locks import NamedLock
-from horae.meta.models import ActivityMeta, CustomerMeta, MetaFieldDefinition, ProjectMeta, TimesheetMeta
+from horae.meta.models import (
+    ActivityMeta,
+    CustomerMeta,
+    InvoiceMeta,
+    MetaFieldDefinition,
+    ProjectMeta,
+    TimesheetMeta,
+)
 from horae.projects.models import Project
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
 from horae.tags.models import Tag
@@ -36,7 +45,13 @@ __all__ = [
     "CustomerComment",
     "CustomerMeta",
     "CustomerRate",
+    "ExportTemplate",
     "Generation",
+    "Invoice",
+    "InvoiceDocument",
+    "InvoiceFile",
+    "InvoiceMeta",
+    "InvoiceTemplate",
     "MetaFieldDefinition",
     "NamedLock",
     "Project",

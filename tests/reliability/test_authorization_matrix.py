@@ -40,6 +40,8 @@ import pytest
 from horae.activities.models import Activity
 from horae.comments.models import CustomerComment, ProjectComment
 from horae.customers.models import Customer
+from horae.exports.models import ExportTemplate
+from horae.invoices.models import Invoice, InvoiceDocument, InvoiceFile, InvoiceTemplate
 from horae.meta.service import define_meta_field
 from horae.projects.models import Project
 from horae.rates.models import ActivityRate, CustomerRate, ProjectRate
@@ -167,6 +169,11 @@ def reportable(g: Grants, o: str | None) -> bool:
     return g("view_reporting", "view_other_reporting", "view_other_timesheet") and (o == "led" or g.all_data)
 
 
+def sees_customer(g: Grants, o: str | None) -> bool:
+    """A customer of the caller's teams (member or lead), or any with all data (§0.5)."""
+    return o in ("own", "led") or g.all_data
+
+
 def gone(g: Grants, o: str | None) -> bool:
     return False
 
@@ -236,7 +243,7 @@ class World:
         self.shared = False
         self._shared: dict[tuple[Any, ...], int] = {}
         with backend.db.session() as session:
-            for kind in ("customer", "project", "activity", "timesheet"):
+            for kind in ("customer", "project", "activity", "timesheet", "invoice"):
                 define_meta_field(session, kind, META)
         for o in OWNERSHIPS:  # something of each kind in every list
             self.customer(o), self.project(o), self.activity(o), self.timesheet(o)
@@ -354,6 +361,55 @@ class World:
             session.add(role)
             session.flush()
             return int(role.id)
+
+    def invoice(self, o: str) -> int:
+        """An invoice, with its file, for a customer of that ownership (§0.5: an invoice is
+        visible with its customer)."""
+
+        def make() -> int:
+            shared, self.shared = self.shared, False
+            try:
+                customer_id = self.customer(o)
+            finally:
+                self.shared = shared
+            number = next(_names)
+            with self.backend.db.session() as session:
+                invoice = Invoice(
+                    invoice_number=f"MATRIX-{number}",
+                    invoice_filename=f"matrix-{number}.pdf",
+                    customer_id=customer_id,
+                    user_id=self.lead.id,
+                    created_at=datetime.now(UTC).replace(microsecond=0),
+                    timezone="Europe/Berlin",
+                    currency="EUR",
+                )
+                session.add(invoice)
+                session.flush()
+                session.add(InvoiceFile(invoice_id=invoice.id, content=b"%PDF"))
+                return int(invoice.id)
+
+        return self._record(("invoice", o), make)
+
+    def invoice_template(self) -> int:
+        with self.backend.db.session() as session:
+            name = f"matrix-{next(_names)}"
+            template = InvoiceTemplate(name=name, title=name, company="Horae", renderer="default")
+            session.add(template)
+            session.flush()
+            return int(template.id)
+
+    def invoice_document(self) -> str:
+        with self.backend.db.session() as session:
+            name = f"matrix-{next(_names)}.html.twig"
+            session.add(InvoiceDocument(name=name, content=b"<html></html>"))
+            return name
+
+    def export_template(self) -> int:
+        with self.backend.db.session() as session:
+            template = ExportTemplate(title=f"matrix-{next(_names)}", renderer="csv")
+            session.add(template)
+            session.flush()
+            return int(template.id)
 
     def users_ownership(self, user_id: int) -> str:
         for o, handle in self.users.items():
@@ -559,6 +615,38 @@ SPECS: dict[str, Spec] = {
         lambda world, o: Request(body={"name": f"matrix-new-{next(_names)}", "visible": True}),
     ),
     "DELETE /api/tags/{id}": Spec(perm("delete_tag"), lambda world, o: Request({"id": world.tag()})),
+    # Invoices (§9): visible with their customer; deleting takes a permission no role holds
+    "GET /api/invoices": Spec(perm("view_invoice")),
+    "GET /api/invoices/{id}": Spec(
+        both(perm("view_invoice"), sees_customer),
+        lambda world, o: Request({"id": world.invoice(o or "own")}),
+        owned=True,
+    ),
+    "PATCH /api/invoices/{id}/custom-fields": Spec(
+        both(perm("view_invoice", "create_invoice"), sees_customer),
+        lambda world, o: Request({"id": world.invoice(o or "own")}, [{"name": META, "value": "x"}]),
+        owned=True,
+    ),
+    "GET /api/invoices/{id}/download": Spec(
+        both(perm("view_invoice"), sees_customer),
+        lambda world, o: Request({"id": world.invoice(o or "own")}),
+        owned=True,
+    ),
+    "DELETE /api/invoices/{id}": Spec(
+        both(perm("view_invoice", "delete_invoice"), sees_customer),
+        lambda world, o: Request({"id": world.invoice(o or "own")}),
+        owned=True,
+    ),
+    "DELETE /api/invoices/templates/{id}": Spec(
+        perm("manage_invoice_template"), lambda world, o: Request({"id": world.invoice_template()})
+    ),
+    "DELETE /api/invoices/documents/{id}": Spec(
+        perm("manage_invoice_template"), lambda world, o: Request({"id": world.invoice_document()})
+    ),
+    # Export templates (§10)
+    "DELETE /api/export/{id}": Spec(
+        perm("create_export_template"), lambda world, o: Request({"id": world.export_template()})
+    ),
     # Timesheets (TIMESHEETS_AUTH_ERRORS §5, §7)
     "GET /api/timesheets": Spec(any_of("view_own_timesheet", "view_other_timesheet")),
     "POST /api/timesheets": Spec(

@@ -12,6 +12,7 @@ from horae.db import Base
 if TYPE_CHECKING:
     from horae.activities.models import Activity
     from horae.customers.models import Customer
+    from horae.invoices.models import Invoice
     from horae.projects.models import Project
     from horae.timesheets.models import Timesheet
 
@@ -23,7 +24,7 @@ class MetaFieldDefinition(Base):
     __table_args__ = (UniqueConstraint("entity_type", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # customer, project, activity, timesheet
+    # customer, project, activity, timesheet, invoice
     entity_type: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(50))
     label: Mapped[str | None] = mapped_column(String(100))
@@ -68,3 +69,10 @@ class TimesheetMeta(MetaColumns, Base):
     __table_args__ = (UniqueConstraint("timesheet_id", "name"),)
     timesheet_id: Mapped[int] = mapped_column(ForeignKey("timesheets.id", ondelete="CASCADE"))
     timesheet: Mapped[Timesheet] = relationship(back_populates="meta")
+
+
+class InvoiceMeta(MetaColumns, Base):
+    __tablename__ = "invoice_meta"
+    __table_args__ = (UniqueConstraint("invoice_id", "name"),)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    invoice: Mapped[Invoice] = relationship(back_populates="meta")

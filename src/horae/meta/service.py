@@ -30,7 +30,15 @@ from horae.api.forms import (
 )
 from horae.customers.models import Customer
 from horae.errors import BadRequest, NotFound, ValidationFailed
-from horae.meta.models import ActivityMeta, CustomerMeta, MetaFieldDefinition, ProjectMeta, TimesheetMeta
+from horae.invoices.models import Invoice
+from horae.meta.models import (
+    ActivityMeta,
+    CustomerMeta,
+    InvoiceMeta,
+    MetaFieldDefinition,
+    ProjectMeta,
+    TimesheetMeta,
+)
 from horae.projects.models import Project
 from horae.security.attributes import Record, RecordAccess
 from horae.security.permissions import Actor
@@ -40,6 +48,7 @@ META_MODELS: dict[str, tuple[type, str]] = {
     "project": (ProjectMeta, "project_id"),
     "activity": (ActivityMeta, "activity_id"),
     "timesheet": (TimesheetMeta, "timesheet_id"),
+    "invoice": (InvoiceMeta, "invoice_id"),
 }
 ENTITY_TYPES = tuple(META_MODELS)
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "choice", "date", "email", "url", "color")
@@ -62,6 +71,8 @@ def entity_type_of(entity: object) -> str:
         return "project"
     if isinstance(entity, Activity):
         return "activity"
+    if isinstance(entity, Invoice):
+        return "invoice"
     return "timesheet"
 
 
