@@ -187,6 +187,7 @@ def test_pages(lead, catalog, invoices):
         assert client.get("/api/invoices", params={"size": "0"}).headers["X-Per-Page"] == "50"
         assert client.get("/api/invoices", params={"size": "5000"}).headers["X-Per-Page"] == "500"
         assert client.get("/api/invoices", params={"page": "x"}).status_code == 400
+        assert client.get("/api/invoices", params={"page": "", "size": ""}).headers["X-Per-Page"] == "50"
 
 
 # --- one invoice ------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_changing_visibility_applies_to_stored_values(db, make_customer, set_met
 @pytest.mark.parametrize(
     ("entity_type", "name", "options", "field"),
     [
-        ("invoice", "reference", {}, "entityType"),
+        ("expense", "reference", {}, "entityType"),
         ("customer", "", {}, "name"),
         ("customer", "with space", {}, "name"),
         ("customer", "x" * 51, {}, "name"),

@@ -57,7 +57,8 @@ def list_invoices(
 ) -> tuple[list[Invoice], int, Page]:
     """GET /api/invoices: newest first, filtered by creation time, customers and status."""
     _require(actor.can("view_invoice"))
-    query = ListQuery([(key, value) for key, value in items if value != "" or key in ("page", "size")])
+    # An empty parameter counts as left out (Kimai's requirements let an empty value pass).
+    query = ListQuery([(key, value) for key, value in items if value != ""])
     begin = query.moment("begin", actor.timezone)
     end = query.moment("end", actor.timezone)
     statuses = query.array("status", "|".join(INVOICE_STATUSES))
