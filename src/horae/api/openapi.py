@@ -19,6 +19,27 @@ def register_schema(name: str, schema: dict[str, Any]) -> str:
     return f"#/components/schemas/{name}"
 
 
+# `openapi_extra` of the endpoints whose body is a list of {name, value} (user preferences,
+# invoice custom fields).
+NAME_VALUE_LIST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "value"],
+                        "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from horae.errors import BadRequest
+from horae.errors import BadRequest, NotFound
 
 VISIBLE = 1
 HIDDEN = 2
@@ -13,6 +13,14 @@ BOTH = 3
 
 MAX_ID = 2**31 - 1
 _ID = re.compile(r"[0-9]{1,12}")
+
+
+def path_id(value: int) -> int:
+    """A `{id:int}` path part: larger numbers cannot be ids, and answering 404 keeps them away
+    from the database."""
+    if value > MAX_ID:
+        raise NotFound("id out of range")
+    return value
 
 
 def ascii_digits(value: str) -> bool:

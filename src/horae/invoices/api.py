@@ -11,11 +11,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep
-from horae.api.forms import MAX_ID
-from horae.api.openapi import answers
+from horae.api.openapi import NAME_VALUE_LIST_BODY, answers
+from horae.api.params import path_id
 from horae.api.responses import json_response, no_content
 from horae.api.routing import UnitOfWorkRoute
-from horae.errors import NotFound
 from horae.invoices import service
 from horae.invoices.models import INVOICE_STATUSES
 from horae.invoices.schemas import invoice_output
@@ -23,12 +22,6 @@ from horae.invoices.schemas import invoice_output
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Invoice"])
 
 _PLAIN_FILENAME = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def _path_id(value: int) -> int:
-    if value > MAX_ID:
-        raise NotFound("id out of range")
-    return value
 
 
 @router.get(
@@ -61,34 +54,18 @@ def list_invoices(
     responses=answers("Invoice"),
 )
 def get_invoice(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response(invoice_output(service.find_invoice(session, actor, _path_id(id)), actor.timezone))
+    return json_response(invoice_output(service.find_invoice(session, actor, path_id(id)), actor.timezone))
 
 
 @router.patch(
     "/invoices/{id:int}/custom-fields",
     operation_id="patch_patch_invoice_custom_fields",
     summary="Sets custom fields of an invoice",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["name", "value"],
-                            "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-                        },
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=NAME_VALUE_LIST_BODY,
     responses=answers("Invoice"),
 )
 def set_custom_fields(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    invoice = service.set_custom_fields(session, actor, _path_id(id), body)
+    invoice = service.set_custom_fields(session, actor, path_id(id), body)
     return json_response(invoice_output(invoice, actor.timezone))
 
 
@@ -100,7 +77,7 @@ def set_custom_fields(id: int, actor: ActorDep, session: SessionDep, body: BodyD
     responses={200: {"description": "The file", "content": {"application/octet-stream": {}}}},
 )
 def download_invoice(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    invoice, content = service.invoice_file(session, actor, _path_id(id))
+    invoice, content = service.invoice_file(session, actor, path_id(id))
     name = invoice.invoice_filename
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if _PLAIN_FILENAME.fullmatch(name):
@@ -119,7 +96,7 @@ def download_invoice(id: int, actor: ActorDep, session: SessionDep) -> Response:
     responses=answers(None, status=204),
 )
 def delete_invoice(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_invoice(session, actor, _path_id(id))
+    service.delete_invoice(session, actor, path_id(id))
     return no_content()
 
 
@@ -131,7 +108,7 @@ def delete_invoice(id: int, actor: ActorDep, session: SessionDep) -> Response:
     responses=answers(None, status=204),
 )
 def delete_invoice_template(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_template(session, actor, _path_id(id))
+    service.delete_template(session, actor, path_id(id))
     return no_content()
 
 

@@ -6,22 +6,17 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep
-from horae.api.forms import MAX_ID, FormContext
+from horae.api.forms import FormContext
 from horae.api.openapi import answers, body_doc
+from horae.api.params import path_id
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
-from horae.errors import NotFound, ValidationFailed
+from horae.errors import ValidationFailed
 from horae.teams import service
 from horae.teams.schemas import TEAM_FORM, team_collection, team_entity
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Team"])
-
-
-def _path_id(value: int) -> int:
-    if value > MAX_ID:
-        raise NotFound("id out of range")
-    return value
 
 
 @router.get(
@@ -41,7 +36,7 @@ def list_teams(actor: ActorDep, session: SessionDep) -> Response:
     responses=answers("TeamEntity"),
 )
 def get_team(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response(team_entity(service.get_team(session, actor, _path_id(id))))
+    return json_response(team_entity(service.get_team(session, actor, path_id(id))))
 
 
 @router.post(
@@ -71,7 +66,7 @@ def create_team(actor: ActorDep, session: SessionDep, body: BodyDep) -> Response
     responses=answers("TeamEntity"),
 )
 def update_team(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    team = service.load_team(session, _path_id(id))
+    team = service.load_team(session, path_id(id))
     service.require_edit(actor, team)
     config = load_config(session)
     ctx = FormContext(
@@ -93,7 +88,7 @@ def update_team(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) ->
     responses=answers(None, status=204),
 )
 def delete_team(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_team(session, actor, _path_id(id))
+    service.delete_team(session, actor, path_id(id))
     return Response(status_code=204)
 
 
@@ -104,7 +99,7 @@ def delete_team(id: int, actor: ActorDep, session: SessionDep) -> Response:
     responses=answers("TeamEntity"),
 )
 def add_member(id: int, userId: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response(team_entity(service.add_member(session, actor, _path_id(id), _path_id(userId))))
+    return json_response(team_entity(service.add_member(session, actor, path_id(id), path_id(userId))))
 
 
 @router.delete(
@@ -114,13 +109,13 @@ def add_member(id: int, userId: int, actor: ActorDep, session: SessionDep) -> Re
     responses=answers("TeamEntity"),
 )
 def remove_member(id: int, userId: int, actor: ActorDep, session: SessionDep) -> Response:
-    return json_response(team_entity(service.remove_member(session, actor, _path_id(id), _path_id(userId))))
+    return json_response(team_entity(service.remove_member(session, actor, path_id(id), path_id(userId))))
 
 
 def _link(
     kind: str, id: int, record_id: int, actor: ActorDep, session: SessionDep, *, grant: bool
 ) -> Response:
-    team = service.change_link(session, actor, _path_id(id), kind, _path_id(record_id), grant=grant)
+    team = service.change_link(session, actor, path_id(id), kind, path_id(record_id), grant=grant)
     return json_response(team_entity(team))
 
 

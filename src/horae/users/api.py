@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, BodyDep, SessionDep, SettingsDep
-from horae.api.forms import MAX_ID, bool_query
-from horae.api.openapi import answers, body_doc
+from horae.api.forms import bool_query
+from horae.api.openapi import NAME_VALUE_LIST_BODY, answers, body_doc
+from horae.api.params import path_id
 from horae.api.responses import json_response
 from horae.api.routing import UnitOfWorkRoute
 from horae.config.service import load_config
-from horae.errors import BadRequest, NotFound, ValidationFailed
+from horae.errors import BadRequest, ValidationFailed
 from horae.users import service
 from horae.users.schemas import (
     USER_CREATE_DOC,
@@ -29,13 +30,6 @@ from horae.users.schemas import (
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["User"])
 
 VISIBILITY = {"1": 1, "2": 2, "3": 3}
-
-
-def _path_id(value: int) -> int:
-    # Larger numbers cannot be ids; answering 404 keeps them away from the database.
-    if value > MAX_ID:
-        raise NotFound("id out of range")
-    return value
 
 
 def _choice(value: str | None, allowed: set[str], default: str) -> str:
@@ -92,7 +86,7 @@ def me(actor: ActorDep, session: SessionDep) -> Response:
     responses=answers("UserEntity"),
 )
 def get_user(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    user = service.get_user_for_view(session, actor, _path_id(id))
+    user = service.get_user_for_view(session, actor, path_id(id))
     return json_response(user_entity(user, actor))
 
 
@@ -127,7 +121,7 @@ def create_user(actor: ActorDep, session: SessionDep, settings: SettingsDep, bod
     responses=answers("UserEntity"),
 )
 def update_user(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    user = service.get_user_for_edit(session, actor, _path_id(id))
+    user = service.get_user_for_edit(session, actor, path_id(id))
     config = load_config(session)
     form = user_edit_form(session, actor, user, config)
     data = form.parse(body, partial=True, ctx=form_context(actor, config, user))
@@ -142,27 +136,11 @@ def update_user(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) ->
     "/users/{id:int}/preferences",
     operation_id="patch_patch_user_preference",
     summary="Updates preferences of a user",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["name", "value"],
-                            "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-                        },
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=NAME_VALUE_LIST_BODY,
     responses=answers("UserEntity"),
 )
 def update_preferences(id: int, actor: ActorDep, session: SessionDep, body: BodyDep) -> Response:
-    user = service.get_user(session, _path_id(id))
+    user = service.get_user(session, path_id(id))
     service.update_preferences(session, actor, user, body)
     return json_response(user_entity(user, actor))
 
@@ -174,7 +152,7 @@ def update_preferences(id: int, actor: ActorDep, session: SessionDep, body: Body
     responses=answers(None),
 )
 def delete_access_token(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_access_token(session, actor, _path_id(id))
+    service.delete_access_token(session, actor, path_id(id))
     return json_response(None)
 
 
@@ -186,5 +164,5 @@ def delete_access_token(id: int, actor: ActorDep, session: SessionDep) -> Respon
     responses=answers(None, status=204),
 )
 def delete_role(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    service.delete_role(session, actor, _path_id(id))
+    service.delete_role(session, actor, path_id(id))
     return Response(status_code=204)
