@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from horae.api.deps import ActorDep, SessionDep
-from horae.api.forms import MAX_ID
 from horae.api.openapi import answers
+from horae.api.params import path_id
 from horae.api.responses import no_content
 from horae.api.routing import UnitOfWorkRoute
 from horae.errors import Forbidden, NotFound
@@ -24,7 +24,7 @@ router = APIRouter(route_class=UnitOfWorkRoute, prefix="/api", tags=["Export"])
     responses=answers(None, status=204),
 )
 def delete_export_template(id: int, actor: ActorDep, session: SessionDep) -> Response:
-    template = session.get(ExportTemplate, id) if id <= MAX_ID else None
+    template = session.get(ExportTemplate, path_id(id))
     if template is None:
         raise NotFound("export template")
     if not actor.can("create_export_template"):
