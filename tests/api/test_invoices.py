@@ -328,6 +328,7 @@ def test_deleting_an_invoice_document_keeps_one_a_template_uses(admin, lead, inv
         assert client.delete(f"/api/invoices/documents/{spare.name}").status_code == 403
     with admin.client() as client:
         assert client.delete("/api/invoices/documents/unknown.pdf").status_code == 404
+        assert client.delete("/api/invoices/documents/spare%00.html.twig").status_code == 404
         assert client.delete(f"/api/invoices/documents/{used.name}").status_code == 400
         assert client.delete(f"/api/invoices/documents/{spare.name}").status_code == 204
     with invoices.db.session(write=False) as session:

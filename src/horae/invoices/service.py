@@ -135,6 +135,8 @@ def delete_template(session: Session, actor: Actor, template_id: int) -> None:
 
 def delete_document(session: Session, actor: Actor, name: str) -> None:
     """An uploaded document, by its name; one a template renders with stays (400)."""
+    if "\x00" in name:  # no stored name holds one, and PostgreSQL refuses it in a statement
+        raise NotFound("invoice document")
     document = session.scalar(select(InvoiceDocument.id).where(InvoiceDocument.name == name))
     if document is None:
         raise NotFound("invoice document")
