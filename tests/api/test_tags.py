@@ -69,6 +69,14 @@ def test_find_treats_wildcards_literally(make_user, make_tag):
         assert client.get("/api/tags/find", params={"name": "_"}).json() == []
 
 
+def test_a_name_with_a_nul_character_finds_nothing(make_user, make_tag):
+    make_tag("meeting")
+    with make_user().client() as client:
+        for path in ("/api/tags/find", "/api/tags"):
+            response = client.get(path, params={"name": "meet\x00"})
+            assert (response.status_code, response.json()) == (200, []), path
+
+
 def test_find_color_safe_comes_from_the_name(make_user, make_tag):
     make_tag("Test")
     with make_user().client() as client:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, true
+from sqlalchemy import false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,9 @@ NAME_TAKEN = "This value is already used."
 def _name_contains(name: str | None) -> Any:
     if not name:
         return true()
+    if "\x00" in name:
+        # No tag name holds one (the form refuses it), and PostgreSQL refuses it in a statement.
+        return false()
     escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(Tag.name).like(f"%{escaped}%", escape="\\")
 
