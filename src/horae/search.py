@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 
 LIKE_ESCAPE = "/"
 
@@ -52,7 +52,11 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
+def contains(column: Any, text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, case-insensitively and with wildcards taken literally. Text with a
+    NUL character is contained nowhere: no stored text holds one, and PostgreSQL refuses it."""
+    if "\x00" in text:
+        return false()
     return func.lower(column).like(like_pattern(text), escape=LIKE_ESCAPE)
 
 
@@ -74,10 +78,10 @@ def term_condition(
             conditions.append(_meta_condition(part, meta_model, meta_owner, owner_id))
         elif part.excluded:
             conditions.append(
-                and_(*(or_(column.is_(None), ~_contains(column, part.term)) for column in columns))
+                and_(*(or_(column.is_(None), ~contains(column, part.term)) for column in columns))
             )
         else:
-            conditions.append(or_(*(_contains(column, part.term) for column in columns)))
+            conditions.append(or_(*(contains(column, part.term) for column in columns)))
     return and_(true(), *conditions)
 
 
@@ -96,5 +100,5 @@ def _meta_condition(part: TermPart, meta_model: Any, meta_owner: Any, owner_id: 
     elif part.term == "":
         condition = ~rows(has_value)
     else:
-        condition = rows(has_value, _contains(meta_model.value, part.term))
+        condition = rows(has_value, contains(meta_model.value, part.term))
     return ~condition if part.excluded else condition

@@ -137,6 +137,16 @@ def test_list_term_wildcards_are_literal(admin, make_user):
     assert body == []
 
 
+def test_list_term_with_a_nul_character_finds_nobody(admin, make_user):
+    make_user(username="anna")
+    with admin.client() as client:
+        assert client.get("/api/users", params={"term": "ann\x00"}).json() == []
+        # Excluding what no one holds excludes no one.
+        assert "anna" in [u["username"] for u in client.get("/api/users", params={"term": "!ann\x00"}).json()]
+        assert client.get("/api/users", params={"term": "timezone:a\x00"}).json() == []
+        assert client.get("/api/users", params={"term": "time\x00zone:a"}).json() == []
+
+
 def test_list_full_returns_entities(admin, make_user):
     make_user(username="bob")
     with admin.client() as client:

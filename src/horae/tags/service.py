@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import false, func, select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horae.catalog_cache import TAGS, cached_answer
 from horae.db import count_rows
 from horae.errors import Forbidden, NotFound, ValidationFailed
+from horae.search import contains
 from horae.security.permissions import Actor
 from horae.tags.models import Tag
 from horae.tags.schemas import tag_entity
@@ -21,13 +22,7 @@ NAME_TAKEN = "This value is already used."
 
 
 def _name_contains(name: str | None) -> Any:
-    if not name:
-        return true()
-    if "\x00" in name:
-        # No tag name holds one (the form refuses it), and PostgreSQL refuses it in a statement.
-        return false()
-    escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(Tag.name).like(f"%{escaped}%", escape="\\")
+    return contains(Tag.name, name) if name else true()
 
 
 def visible_tag_names(session: Session, name: str | None = None) -> list[str]:

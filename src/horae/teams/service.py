@@ -15,6 +15,7 @@ from horae.customers.models import Customer
 from horae.db import count_rows
 from horae.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from horae.projects.models import Project
+from horae.search import contains
 from horae.security.permissions import ROLE_ADMIN, ROLE_SUPER_ADMIN, Actor
 from horae.teams.models import Team, TeamMember, team_activities, team_customers, team_projects
 from horae.users.models import User
@@ -91,8 +92,7 @@ def _listed_teams(actor: Actor, term: str | None) -> Select[Any]:
     if not actor.sees_all:
         query = query.where(Team.id.in_(actor.led_team_ids or {0}))
     if term:
-        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Team.name).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(Team.name, term))
     return query.order_by(func.lower(Team.name), Team.id)
 
 

@@ -27,6 +27,7 @@ from horae.api.forms import (
 )
 from horae.db import utcnow
 from horae.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from horae.search import contains
 from horae.security.passwords import generate_access_token, hash_password, sha256_hex, verify_password
 from horae.security.permissions import (
     BUILTIN_ROLES,
@@ -613,11 +614,6 @@ USER_ORDER_COLUMNS = {"id": User.id, "username": User.username, "alias": User.al
 USER_SEARCH_COLUMNS = (User.alias, User.title, User.account_number, User.email, User.username)
 
 
-def _like(column: Any, word: str) -> ColumnElement[bool]:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
-
-
 def _preference_condition(name: str, value: str) -> ColumnElement[bool]:
     """`name:value` searches a preference like a custom field (§0.6)."""
     base = and_(UserPreference.user_id == User.id, UserPreference.name == name)
@@ -628,7 +624,7 @@ def _preference_condition(name: str, value: str) -> ColumnElement[bool]:
         return not_(exists(select(1).select_from(UserPreference).where(base)))
     if value in ('""', "''"):
         return not_(exists(select(1).select_from(UserPreference).where(base, has_value)))
-    return exists(select(1).select_from(UserPreference).where(base, _like(UserPreference.value, value)))
+    return exists(select(1).select_from(UserPreference).where(base, contains(UserPreference.value, value)))
 
 
 def search_condition(term: str) -> ColumnElement[bool]:
@@ -640,16 +636,19 @@ def search_condition(term: str) -> ColumnElement[bool]:
         word = raw[1:] if negate else raw
         if not word:
             continue
-        if ":" in word and not word.startswith(":"):
+        if "\x00" in word:
+            # No stored name or value holds one (and PostgreSQL refuses it in a statement).
+            conditions.append(true() if negate else false())
+        elif ":" in word and not word.startswith(":"):
             name, value = word.split(":", 1)
             condition = _preference_condition(name, value)
             conditions.append(not_(condition) if negate else condition)
         elif negate:
             conditions.append(
-                and_(*(or_(col.is_(None), not_(_like(col, word))) for col in USER_SEARCH_COLUMNS))
+                and_(*(or_(col.is_(None), not_(contains(col, word))) for col in USER_SEARCH_COLUMNS))
             )
         else:
-            conditions.append(or_(*(_like(col, word) for col in USER_SEARCH_COLUMNS)))
+            conditions.append(or_(*(contains(col, word) for col in USER_SEARCH_COLUMNS)))
     return and_(true(), *conditions)
 
 
@@ -676,7 +675,9 @@ def _users_where(actor: Actor, visible: int, term: str | None, role: str | None 
         conditions.append(led_members_condition(actor))
     if term:
         conditions.append(search_condition(term))
-    if role and role != ROLE_USER:
+    if role and "\x00" in role:
+        conditions.append(false())  # no role name holds one, and PostgreSQL refuses it
+    elif role and role != ROLE_USER:
         # The roles column is JSON text: a quoted name matches exactly that role.
         escaped = role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(cast(User.roles, String).like(f'%"{escaped}"%', escape="\\"))
