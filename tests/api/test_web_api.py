@@ -40,6 +40,23 @@ def test_timesheet_actions_of_the_owner(make_user, catalog, timesheets):
     }
 
 
+def test_the_documented_action_shape_takes_both_forms_of_attr(make_user, catalog, timesheets):
+    """An empty attribute map travels as `[]` (Kimai's quirk), a filled one as an object: the
+    document must take both, or generated clients refuse the answer."""
+    from jsonschema import Draft202012Validator
+
+    user = make_user()
+    record = _finished(timesheets, user, catalog.work())
+    with user.client() as api:
+        schema = api.get("/api/doc.json").json()["components"]["schemas"]["PageAction"]
+        body = api.get(f"/api/actions/timesheet/{record.id}/index/en").json()
+    validator = Draft202012Validator(schema["properties"]["attr"])
+    assert {type(action["attr"]) for action in body} == {list, dict}
+    for action in body:
+        assert not list(validator.iter_errors(action["attr"])), action
+    assert list(validator.iter_errors(["x"]))
+
+
 def test_action_titles_follow_the_locale(make_user, catalog, timesheets):
     user = make_user()
     record = _finished(timesheets, user, catalog.work())

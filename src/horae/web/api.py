@@ -63,7 +63,13 @@ register_schema(
             "title": {"type": "string", "nullable": True},
             "url": {"type": "string", "nullable": True},
             "class": {"type": "string", "nullable": True},
-            "attr": {"type": "object", "additionalProperties": {"type": "string"}},
+            # Kimai writes an empty attribute map as an empty JSON array.
+            "attr": {
+                "oneOf": [
+                    {"type": "object", "additionalProperties": {"type": "string"}},
+                    {"type": "array", "maxItems": 0},
+                ]
+            },
             "divider": {"type": "boolean"},
         },
     },
