@@ -214,6 +214,14 @@ def test_my_times_filters_by_date_and_term(make_user, web_session, catalog, time
     assert "beta work" in page and "alpha work" not in page
     page = session.get("/timesheets?term=alpha").text
     assert "alpha work" in page and "beta work" not in page
+    # A NUL character occurs in no description: nothing matches, and its negation excludes nothing.
+    nothing = session.get("/timesheets", params={"term": "alpha\x00"})
+    assert nothing.status_code == 200 and "alpha work" not in nothing.text
+    everything = session.get("/timesheets", params={"term": "work !alpha\x00 state:\x00"})
+    assert everything.status_code == 200
+    assert "alpha work" not in everything.text  # the meta word matches nothing either
+    page = session.get("/timesheets", params={"term": "work !alpha\x00"}).text
+    assert "alpha work" in page and "beta work" in page
 
 
 def test_my_times_pages_through_many_entries(make_user, web_session, catalog, timesheets):

@@ -21,6 +21,7 @@ from horae.api.pagination import MAX_PAGE_SIZE, Page
 from horae.api.wire import parse_strict_datetime
 from horae.errors import BadRequest, Forbidden
 from horae.meta.models import TimesheetMeta
+from horae.search import LIKE_ESCAPE, like_pattern
 from horae.security.permissions import Actor
 from horae.tags.models import Tag
 from horae.timesheets.models import Timesheet, timesheet_tags
@@ -64,11 +65,6 @@ def ordering(order_by: str, descending: bool) -> list[Any]:
     return [*keys, column.asc(), Timesheet.id.asc()] if order_by != "id" else [Timesheet.id.asc()]
 
 
-def _like(value: str) -> str:
-    escaped = value.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
-
-
 def term_conditions(term: str) -> list[Any]:
     """Kimai's search term: every word must occur in the description, `!word` must not,
     `name:value` searches a meta field (`*` any value, `~` missing, `""` empty or missing,
@@ -78,10 +74,14 @@ def term_conditions(term: str) -> list[Any]:
         negated = word.startswith("!") and len(word) > 1
         body = word[1:] if negated else word
         name, separator, value = body.partition(":")
+        if "\x00" in body:
+            # No stored description, name or value holds one (PostgreSQL refuses it besides).
+            conditions.append(true() if negated else false())
+            continue
         if separator and name and value:
             condition = _meta_condition(name, value)
         else:
-            condition = func.lower(Timesheet.description).like(_like(body), escape="/")
+            condition = func.lower(Timesheet.description).like(like_pattern(body), escape=LIKE_ESCAPE)
             if negated:
                 conditions.append(or_(Timesheet.description.is_(None), not_(condition)))
                 continue
@@ -101,8 +101,10 @@ def _meta_condition(name: str, value: str) -> Any:
     if value in ('""', "''"):
         return not_(meta_exists(filled))
     if value.startswith("!") and len(value) > 1:
-        return not_(meta_exists(func.lower(TimesheetMeta.value).like(_like(value[1:]), escape="/")))
-    return meta_exists(func.lower(TimesheetMeta.value).like(_like(value), escape="/"))
+        return not_(
+            meta_exists(func.lower(TimesheetMeta.value).like(like_pattern(value[1:]), escape=LIKE_ESCAPE))
+        )
+    return meta_exists(func.lower(TimesheetMeta.value).like(like_pattern(value), escape=LIKE_ESCAPE))
 
 
 # --- the query string -------------------------------------------------------------------------
