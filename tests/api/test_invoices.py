@@ -53,6 +53,10 @@ def ids(response) -> list[int]:
 # --- the list ---------------------------------------------------------------------------------
 
 
+def test_the_list_needs_authentication(http):
+    assert http.get("/api/invoices").status_code == 401
+
+
 def test_the_list_needs_view_invoice(make_user, lead):
     with make_user().client() as client:
         assert client.get("/api/invoices").status_code == 403
@@ -148,6 +152,8 @@ def test_status_filter(lead, catalog, invoices):
         assert ids(client.get("/api/invoices?status[]=paid")) == [paid.id]
         assert ids(client.get("/api/invoices?status[]=paid&status[]=pending")) == [pending.id, paid.id]
         assert ids(client.get("/api/invoices?status[]=new")) == []
+        # PHP clients number the brackets; order and orderBy are not parameters of this list.
+        assert ids(client.get("/api/invoices?status[0]=paid&order=ASC&orderBy=name")) == [paid.id]
         assert client.get("/api/invoices?status[]=overdue").status_code == 400
 
 
@@ -204,6 +210,7 @@ def test_one_invoice_unknown_hidden_and_forbidden(make_user, lead, catalog, invo
         assert client.get(f"/api/invoices/{secret.id}").status_code == 403
         assert client.get(f"/api/invoices/{visible.id}").status_code == 200
         assert client.get("/api/invoices/99999999999").status_code == 404
+        assert client.get("/api/invoices/9223372036854775807").status_code == 404
         assert client.get("/api/invoices/abc").status_code == 404
 
 
