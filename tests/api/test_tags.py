@@ -69,6 +69,19 @@ def test_find_treats_wildcards_literally(make_user, make_tag):
         assert client.get("/api/tags/find", params={"name": "_"}).json() == []
 
 
+def test_find_takes_slashes_and_backslashes_literally(make_user, make_tag):
+    make_tag("back\\slash")
+    make_tag("for/ward")
+    with make_user().client() as client:
+        for term, found in (
+            ("\\", "back\\slash"),
+            ("k\\s", "back\\slash"),
+            ("/", "for/ward"),
+            ("r/w", "for/ward"),
+        ):
+            assert [t["name"] for t in client.get("/api/tags/find", params={"name": term}).json()] == [found]
+
+
 def test_a_name_with_a_nul_character_finds_nothing(make_user, make_tag):
     make_tag("meeting")
     with make_user().client() as client:
