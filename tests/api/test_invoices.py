@@ -196,6 +196,29 @@ def test_pages(lead, catalog, invoices):
         assert client.get("/api/invoices", params={"page": "", "size": ""}).headers["X-Per-Page"] == "50"
 
 
+def test_the_list_costs_the_same_statements_for_one_invoice_or_many(
+    lead, make_user, catalog, invoices, count_request_queries
+):
+    invoices.field("po_number")
+    with lead.client() as client:
+        first = invoices.create(
+            catalog.customer(), lead, at("2024-05-01T08:00:00+00:00"), meta={"po_number": ("1", True)}
+        )
+        one, response = count_request_queries(client, "/api/invoices")
+        assert ids(response) == [first.id]
+        for day in range(2, 8):
+            author = make_user()
+            invoices.create(
+                catalog.customer(),
+                author,
+                at(f"2024-05-0{day}T08:00:00+00:00"),
+                meta={"po_number": ("2", True)},
+            )
+        many, response = count_request_queries(client, "/api/invoices")
+        assert len(ids(response)) == 7
+    assert many == one
+
+
 # --- one invoice ------------------------------------------------------------------------------
 
 

@@ -367,11 +367,7 @@ class World:
         visible with its customer)."""
 
         def make() -> int:
-            shared, self.shared = self.shared, False
-            try:
-                customer_id = self.customer(o)
-            finally:
-                self.shared = shared
+            customer_id = self.customer(o)
             number = next(_names)
             with self.backend.db.session() as session:
                 invoice = Invoice(
