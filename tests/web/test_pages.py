@@ -59,6 +59,7 @@ def test_pages_have_no_inline_scripts_or_styles(admin, web_session):
 def test_a_page_that_sets_a_security_header_itself_keeps_its_own():
     """The middleware adds only what an answer does not set (`web/headers.py`)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from horae.web.headers import SECURITY_HEADERS, SecurityHeadersMiddleware
 
@@ -76,7 +77,9 @@ def test_a_page_that_sets_a_security_header_itself_keeps_its_own():
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "path": "/framed", "query_string": b"", "method": "GET", "headers": []}
-    asyncio.run(SecurityHeadersMiddleware(page)(scope, receive, send))
+    # In a thread of its own: a browser test before it leaves Playwright's loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, SecurityHeadersMiddleware(page)(scope, receive, send)).result()
     names = [name.lower() for name, _ in sent[0]["headers"]]
     headers = {name.lower(): value for name, value in sent[0]["headers"]}
     assert headers[b"x-frame-options"] == b"SAMEORIGIN"
