@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi import Request
@@ -12,6 +15,7 @@ from starlette.routing import NoMatchFound
 
 from horae.app import create_app
 from horae.settings import Settings
+from horae.timesheets.service import RecentPair
 from horae.web import rendering
 from horae.web.i18n import Formatter, parse_locale, translations
 from horae.web.rendering import url_path
@@ -200,3 +204,110 @@ def test_every_template_writes_its_escaped_output_through_escape_output():
         assert page.render(who="<b>", n=3) == "&lt;b&gt;|Hours of &lt;b&gt;|3"
     finally:
         rendering._active_translations.reset(token)
+
+
+def _view(app, language="en", timezone="UTC", token="token", locale=None) -> rendering.Ui:
+    request = Request({"type": "http", "app": app, "headers": [], "query_string": b"", "path": "/"})
+    formatter = Formatter(parse_locale(locale or language), timezone)
+    return rendering.Ui(request, language, formatter, csrf_token=token)
+
+
+def _timers(*names: str) -> tuple[tuple[Any, ...], ...]:
+    Timer = namedtuple("Timer", "id begin alias username project activity")
+    begin = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+    return tuple(Timer(number, begin, None, name, "Site", "Survey") for number, name in enumerate(names, 1))
+
+
+@pytest.fixture
+def fragments(monkeypatch):
+    """The kept fragments of this test only."""
+    kept: dict[tuple[Any, ...], Markup] = {}
+    monkeypatch.setattr(rendering, "_FRAGMENTS", kept)
+    monkeypatch.setattr(rendering, "_fragment_characters", 0)
+    return kept
+
+
+def test_a_fragment_is_rendered_once_for_the_same_values_and_view(app, fragments):
+    made = []
+
+    def derived():
+        made.append(1)
+        return {}
+
+    part = "dashboard/team_timers.html"
+    first = rendering.fragment(_view(app), part, derived, team_timers=list(_timers("ada")))
+    again = rendering.fragment(_view(app), part, derived, team_timers=list(_timers("ada")))
+    assert again is first and made == [1]
+    assert "ada" in first and "since 8:30" in first
+    changed = rendering.fragment(_view(app), part, derived, team_timers=list(_timers("ada", "bo")))
+    assert made == [1, 1]
+    assert changed.count("<li>") == 2
+    assert len(fragments) == 2
+
+
+@pytest.mark.parametrize(
+    ("view", "shown", "hidden"),
+    [
+        ({"timezone": "Asia/Tokyo"}, "since 5:30\u202fPM", "since 8:30"),
+        ({"language": "de", "locale": "en"}, "seit 8:30", "since 8:30"),
+        ({"language": "en", "locale": "de"}, "since 08:30", "since 8:30"),
+    ],
+)
+def test_a_fragment_is_kept_per_language_locale_and_timezone(app, fragments, view, shown, hidden):
+    english = rendering.fragment(_view(app), "dashboard/team_timers.html", team_timers=_timers("ada"))
+    other = rendering.fragment(_view(app, **view), "dashboard/team_timers.html", team_timers=_timers("ada"))
+    assert hidden in english and shown not in english
+    assert shown in other and hidden not in other
+
+
+def test_a_fragment_is_kept_per_form_token(app, fragments):
+    recent = (RecentPair(7, 1, 2, None, "Acme", "Site", "Survey"),)
+    pages = [
+        rendering.fragment(_view(app, token=token), "dashboard/recent.html", recent=recent, can_start=True)
+        for token in ("first", "second")
+    ]
+    assert 'name="csrf_token" value="first"' in pages[0]
+    assert 'name="csrf_token" value="second"' in pages[1]
+    assert "/timesheets/7/restart" in pages[0]
+    assert "csrf_token" not in rendering.fragment(
+        _view(app, token="first"), "dashboard/recent.html", recent=recent, can_start=False
+    )
+
+
+def test_dictionaries_and_lists_are_kept_by_their_contents(app, fragments):
+    values = {"widgets": (), "scope": "own", "own_seconds": {"today": 60}}
+    first = rendering.fragment(_view(app), "dashboard/widgets.html", **values)
+    assert rendering.fragment(_view(app), "dashboard/widgets.html", **dict(values)) is first
+    values["own_seconds"] = {"today": 120}
+    assert rendering.fragment(_view(app), "dashboard/widgets.html", **values) is not first
+    assert len(fragments) == 2
+
+
+def test_the_kept_fragments_stay_within_their_limit(app, fragments, monkeypatch):
+    size = len(rendering.fragment(_view(app), "dashboard/team_timers.html", team_timers=_timers("a")))
+    monkeypatch.setattr(rendering, "_FRAGMENT_CHARACTERS_KEPT", 3 * size)
+    for name in "bcdefg":
+        rendering.fragment(_view(app), "dashboard/team_timers.html", team_timers=_timers(name))
+        assert sum(len(text) for text in fragments.values()) == rendering._fragment_characters <= 3 * size
+    assert 1 <= len(fragments) <= 3
+
+
+def test_a_signed_in_persons_header_is_kept_per_path_and_a_visitors_is_not(app, fragments):
+    person = rendering.Person(1, "ada", "Ada Lovelace", None, False)
+    permissions = frozenset({"view_own_timesheet", "create_own_timesheet"})
+    view = _view(app)
+    signed_in = rendering.Ui(view.request, "en", view.formatter, person=person, permissions=permissions)
+    first = rendering._header(signed_in, "/dashboard")
+    assert rendering._header(signed_in, "/dashboard") is first
+    assert 'href="/dashboard" aria-current="page"' in first and "Start timer" in first
+    other = rendering._header(signed_in, "/timesheets")
+    assert 'href="/dashboard" aria-current="page"' not in other
+    assert 'href="/timesheets" aria-current="page"' in other
+    running = rendering.Ui(
+        view.request, "en", view.formatter, person=person, permissions=permissions, timers=_timers("ada")
+    )
+    assert "Start timer" not in rendering._header(running, "/dashboard")
+    assert len(fragments) == 3
+    visitor = rendering._header(_view(app), "/login")
+    assert "site-nav" not in visitor
+    assert len(fragments) == 3

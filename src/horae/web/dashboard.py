@@ -55,7 +55,7 @@ from horae.users.models import User
 from horae.web.api import WIDGETS, dashboard_widgets
 from horae.web.auth import SignedInDep, WebUser
 from horae.web.charts import ChartBar, bar_chart
-from horae.web.rendering import Ui, render
+from horae.web.rendering import Ui, fragment, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -435,7 +435,7 @@ def scope_label(actor: Actor) -> str:
     return "team" if actor.led_team_ids else "own"
 
 
-def day_chart(ui: Ui, days: list[tuple[Period, int, bool]]) -> Any:
+def day_chart(ui: Ui, days: Sequence[tuple[Period, int, bool]]) -> Any:
     largest = max([seconds for _, seconds, _ in days] + [BAR_SCALE_MINIMUM])
     bars = [
         ChartBar(
@@ -475,7 +475,8 @@ def month_chart(ui: Ui, rows: Sequence[Any]) -> Any:
 def _widget_context(
     session: Session, web_user: WebUser, widgets: list[Widget], now: datetime
 ) -> dict[str, Any]:
-    """The figures the chosen widgets show, a fixed number of queries."""
+    """The values of the widgets' part of the page (`dashboard/widgets.html`, its chart a part of
+    its own), a fixed number of queries."""
     ui, actor = web_user.ui, web_user.actor
     totals, days = calendar_periods(now, ui.formatter.timezone, ui.first_weekday)
     periods = {p.key: p for p in [*totals, *year_and_total(now, ui.formatter.timezone)]}
@@ -484,7 +485,7 @@ def _widget_context(
     seen_periods = [
         p for p in periods.values() if any(w.period == p.key and w.scope == "visible" for w in stats)
     ]
-    context: dict[str, Any] = {"widgets": widgets, "scope": scope_label(actor)}
+    context: dict[str, Any] = {"widgets": tuple(widgets), "scope": scope_label(actor)}
     chart = any(w.kind == "chart" for w in widgets)
     me = actor.id
     scopes = [
@@ -514,11 +515,16 @@ def _widget_context(
             context["active"] = active_users(session, visible_owners(actor), seen_periods)
     if chart:
         today = totals[0].first_day
-        context["days"] = [(d, own_seconds[d.key], d.first_day == today) for d in days]
-        context["day_chart"] = day_chart(ui, context["days"])
+        day_rows = tuple((d, own_seconds[d.key], d.first_day == today) for d in days)
         month_rows = month_by_project(session, actor.id, totals[2], web_user.web_session.records_counters)
-        context["month_rows"] = month_rows
-        context["month_chart"] = month_chart(ui, month_rows)
+        context["charts"] = fragment(
+            ui,
+            "dashboard/charts.html",
+            lambda: {"day_chart": day_chart(ui, day_rows), "month_chart": month_chart(ui, month_rows)},
+            widget_id=next(w.id for w in widgets if w.kind == "chart"),
+            days=day_rows,
+            month_rows=month_rows,
+        )
     if any(w.kind == "teams" for w in widgets):
         context["teams"] = own_teams(session, actor.id)
     if any(w.kind == "team_projects" for w in widgets):
@@ -528,16 +534,20 @@ def _widget_context(
 
 @router.get("/dashboard", name="dashboard")
 def dashboard(session: SessionDep, web_user: SignedInDep) -> Response:
-    ui = web_user.ui
-    context: dict[str, Any] = {"tracking": web_user.actor.can("view_own_timesheet")}
-    if context["tracking"]:
-        now = utcnow()
-        context.update(_widget_context(session, web_user, chosen_widgets(web_user.actor), now))
-        context.update(
-            entries=latest_entries(session, web_user.actor.id, web_user.web_session.records_counters),
-            recent=TimesheetService(session, web_user.actor).recent_pairs(RECENT_ACTIVITIES),
-            can_start=web_user.actor.can("create_own_timesheet"),
+    ui, actor = web_user.ui, web_user.actor
+    context: dict[str, Any] = {"tracking": actor.can("view_own_timesheet")}
+    if not context["tracking"]:
+        return render(ui, "dashboard.html", context)
+    widget_values = _widget_context(session, web_user, chosen_widgets(actor), utcnow())
+    context["widgets"] = fragment(ui, "dashboard/widgets.html", **widget_values)
+    recent = TimesheetService(session, actor).recent_pairs(RECENT_ACTIVITIES)
+    context["recent"] = fragment(
+        ui, "dashboard/recent.html", recent=recent, can_start=actor.can("create_own_timesheet")
+    )
+    if actor.led_team_ids and actor.can("view_other_timesheet"):
+        context["team_timers"] = fragment(
+            ui, "dashboard/team_timers.html", team_timers=team_timers(session, actor)
         )
-    if web_user.actor.led_team_ids and web_user.actor.can("view_other_timesheet"):
-        context["team_timers"] = team_timers(session, web_user.actor)
+    entries = latest_entries(session, actor.id, web_user.web_session.records_counters)
+    context["entries"] = fragment(ui, "dashboard/entries.html", entries=entries)
     return render(ui, "dashboard.html", context)

@@ -230,7 +230,7 @@ class Formatter:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
         self._days: dict[tuple[date, str], str] = {}
-        self._locale_name = str(locale)
+        self.locale_name = str(locale)
         self._time_shapes: dict[str, tuple[bool, bool]] = {}
 
     def format_date(self, value: date | datetime | None, format: str = "medium") -> str:
@@ -273,7 +273,7 @@ class Formatter:
         # Babel reads a naive instant as UTC.
         local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(self.zone)
         return _wall_clock_time(
-            self._locale_name, format, local.hour, local.minute, local.second if seconds else 0
+            self.locale_name, format, local.hour, local.minute, local.second if seconds else 0
         )
 
     def format_number(self, value: Decimal | float | int | None, decimals: int = 2) -> str:

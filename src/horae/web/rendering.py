@@ -4,7 +4,7 @@ translated when a template is compiled), the person's texts and formats set per 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -401,6 +401,24 @@ def _path_for(app: Any, routes: dict[str, list[Any]], name: str, **params: Any) 
     return str(app.url_path_for(name, **params))
 
 
+def _render_text(ui: Ui, template: str, values: Mapping[str, Any]) -> str:
+    token, ui_token = _active_translations.set(ui.translations), _active_ui.set(ui)
+    try:
+        return _PAGES.get(ui.language, environment).get_template(template).render(values)
+    finally:
+        _active_ui.reset(ui_token)
+        _active_translations.reset(token)
+
+
+def _header(ui: Ui, path: str) -> Markup:
+    """The layout's header: the menu, the person, their running timers. A signed-in person's is
+    kept (`fragment`); a visitor's form token is their own, and their header is short."""
+    values = {"person": ui.person, "permissions": ui.permissions, "timers": ui.timers, "current_path": path}
+    if ui.person is None:
+        return Markup(_render_text(ui, "header.html", {**values, "menu": menu_for(ui.permissions)}))
+    return fragment(ui, "header.html", lambda: {"menu": menu_for(ui.permissions)}, **values)
+
+
 def render(
     ui: Ui,
     template: str,
@@ -411,21 +429,68 @@ def render(
 ) -> HTMLResponse:
     """Renders a page in the person's language; pages are never cached (they hold personal data)."""
     request = ui.request
+    path = request.url.path
     values: dict[str, Any] = {
         "ui": ui,
-        "menu": menu_for(ui.permissions),
-        "current_path": request.url.path,
+        "header": _header(ui, path),
+        "current_path": path,
         "saved_message": SAVED_MESSAGES.get(request.query_params.get("saved", "")),
         **(context or {}),
     }
-    token, ui_token = _active_translations.set(ui.translations), _active_ui.set(ui)
-    try:
-        html = _PAGES.get(ui.language, environment).get_template(template).render(values)
-    finally:
-        _active_ui.reset(ui_token)
-        _active_translations.reset(token)
-    response = HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(_render_text(ui, template, values), status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+# Parts of pages as rendered for their values (`fragment`), up to about this many characters.
+_FRAGMENTS: dict[tuple[Any, ...], Markup] = {}
+_FRAGMENT_CHARACTERS_KEPT = 8_000_000
+_fragment_characters = 0
+
+
+def _frozen(value: Any) -> Any:
+    """A value as part of a fragment's key: a list as a tuple, a dictionary as its items."""
+    kind = type(value)
+    if kind is list:
+        return tuple(value)
+    if kind is dict:
+        return (dict, tuple(value.items()))
+    return value
+
+
+def fragment(
+    ui: Ui, template: str, derived: Callable[[], Mapping[str, Any]] | None = None, **values: Any
+) -> Markup:
+    """A part of a page, its own template, rendered once for the same values and kept.
+
+    The part reads its `values`, what `derived` makes of them (built only when the part is
+    rendered), and the pages' functions: texts in the person's language, formats of their locale
+    and timezone, links, the form token. Those four are part of the key with the values, so an
+    equal key renders the same text; the part must not read the person's view otherwise (it gets
+    no `ui`). Values that are equal must render alike, as the rows of one statement do (`1` and
+    `1.0` are one key). A page that shows the same records again (a dashboard reloaded, polled)
+    writes its rows, charts and lists without formatting a value; a changed value is a new key.
+    The kept parts are dropped together once they hold `_FRAGMENT_CHARACTERS_KEPT` characters."""
+    global _fragment_characters
+    key = (
+        template,
+        ui.language,
+        ui.formatter.locale_name,
+        ui.formatter.timezone,
+        ui.csrf_token,
+        *[(name, _frozen(value)) for name, value in values.items()],
+    )
+    found = _FRAGMENTS.get(key)
+    if found is None:
+        context = dict(values)
+        if derived is not None:
+            context.update(derived())
+        found = Markup(_render_text(ui, template, context))
+        if _fragment_characters + len(found) > _FRAGMENT_CHARACTERS_KEPT:
+            _FRAGMENTS.clear()
+            _fragment_characters = 0
+        _FRAGMENTS[key] = found
+        _fragment_characters += len(found)
+    return found
