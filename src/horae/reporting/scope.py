@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, literal, select, true, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from horae.db import inline_ids, inline_int
 from horae.errors import Forbidden, NotFound
 from horae.reporting.refs import USERS, UserRef, user_ref
 from horae.security.permissions import Actor
@@ -40,25 +41,30 @@ def require_report(actor: Actor, kind: str) -> None:
         raise Forbidden(f"report:{kind}")
 
 
-def led_team_members(actor: Actor) -> Select[Any]:
+def led_team_members(actor: Actor, *, inline: bool = False) -> Select[Any]:
     """The ids of every member of the teams the actor leads (teamleads included).
 
     One parameter per team, not a list parameter: SQLAlchemy writes a list's values into the
-    statement's text on every execution (the dashboard's sums repeat the condition per period),
-    while these statements are rendered once per number of teams."""
-    teams = [literal(team_id) for team_id in sorted(actor.led_team_ids)]
+    statement's text on every execution, while these statements are rendered once per number of
+    teams. `inline` writes the ids into the text, for a statement kept per `reportable_scope`."""
+    teams = inline_ids(actor.led_team_ids) if inline else [literal(t) for t in sorted(actor.led_team_ids)]
     return select(TeamMember.user_id).where(TeamMember.team_id.in_(teams))
 
 
-def reportable_users(actor: Actor, user_id: ColumnElement[int]) -> ColumnElement[bool]:
-    """The users whose figures the actor may see in reports about several users."""
+def reportable_users(
+    actor: Actor, user_id: ColumnElement[int], *, inline: bool = False
+) -> ColumnElement[bool]:
+    """The users whose figures the actor may see in reports about several users; `inline`, as
+    for `led_team_members`, for a statement kept per `reportable_scope` (the dashboard's sums
+    repeat the condition per period: two values fewer to bind for each)."""
     if actor.sees_all:
         return true()
+    me = inline_int(actor.id) if inline else literal(actor.id)
     if not actor.led_team_ids:
-        return user_id == actor.id
+        return user_id == me
     # One IN over both, not `user_id = me OR user_id IN (…)`: PostgreSQL cannot look such an OR
     # up in an index and scanned every record for a team's year and its running records.
-    return user_id.in_(union(select(literal(actor.id)), led_team_members(actor)))
+    return user_id.in_(union(select(me), led_team_members(actor, inline=inline)))
 
 
 def reportable_scope(actor: Actor) -> Hashable:

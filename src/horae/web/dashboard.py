@@ -139,14 +139,16 @@ class PeriodSums:
 @dataclass(frozen=True)
 class SumScope:
     """Whose records a set of periods sums: `owner` builds the condition on their owner, which
-    depends on `key` alone (the statement is kept per key and number of periods)."""
+    depends on `key` alone (the statement is kept per key and the periods' bounds, and the
+    condition may write its values into the text)."""
 
     key: Hashable
     owner: Callable[[], ColumnElement[bool]]
     periods: list[Period]
 
 
-# Built statements by the shape of their scopes; the period bounds are bound at execution.
+# Built statements by the shape of their scopes; the instants that bound the periods are bound at
+# execution.
 _SUM_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _SUM_STATEMENTS_KEPT = 256
 
@@ -158,18 +160,20 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
     owner's begin index (instead of one scan of the widest period that sorts every row into the
     periods); each scope's running records come back as their begins and count up to now
     (seconds only). The statement is built once per shape: building and keying a dozen
-    branches cost about 2 ms a page."""
-    shape = tuple((scope.key, len(scope.periods)) for scope in scopes)
+    branches cost about 2 ms a page. The periods share their bounds (a day ends where the next
+    begins, the week where its last day ends): each instant is bound once, and which instants
+    bound which period is part of the shape (a dozen values a page instead of thirty)."""
+    instants = sorted({bound for scope in scopes for p in scope.periods for bound in (p.start, p.end)})
+    number_of = {instant: number for number, instant in enumerate(instants)}
+    bounds = tuple(tuple((number_of[p.start], number_of[p.end]) for p in scope.periods) for scope in scopes)
+    shape = (tuple(scope.key for scope in scopes), bounds)
     statement = _SUM_STATEMENTS.get(shape)
     if statement is None:
         if len(_SUM_STATEMENTS) >= _SUM_STATEMENTS_KEPT:
             _SUM_STATEMENTS.clear()
-        statement = _SUM_STATEMENTS[shape] = _sums_statement(scopes)
-    values: dict[str, Any] = {"now": now}
-    for number, scope in enumerate(scopes):
-        for index, p in enumerate(scope.periods):
-            values[f"start_{number}_{index}"] = p.start
-            values[f"end_{number}_{index}"] = p.end
+        statement = _SUM_STATEMENTS[shape] = _sums_statement(scopes, bounds)
+    values: dict[str, Any] = {f"instant_{number}": instant for number, instant in enumerate(instants)}
+    values["now"] = now
     sums = [
         PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
         for scope in scopes
@@ -189,26 +193,26 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
     return sums
 
 
-def _sums_statement(scopes: list[SumScope]) -> Any:
+def _sums_statement(scopes: list[SumScope], bounds: tuple[tuple[tuple[int, int], ...], ...]) -> Any:
     begin_type = Timesheet.begin.type
     branches: list[Any] = []
-    for number, scope in enumerate(scopes):
+    for number, (scope, periods) in enumerate(zip(scopes, bounds, strict=True)):
         owner = scope.owner()
-        for index in range(len(scope.periods)):
+        for index, (start, end) in enumerate(periods):
             branches.append(
                 select(
                     # Written into the kept statement's text: some fifty of these, each a bound
                     # value to collect and send at every execution otherwise.
                     inline_int(number).label("scope"),
                     inline_int(index).label("period"),
-                    func.coalesce(func.sum(Timesheet.duration), 0).label("seconds"),
-                    func.coalesce(func.sum(Timesheet.rate), 0).label("money"),
+                    func.coalesce(func.sum(Timesheet.duration), inline_int(0)).label("seconds"),
+                    func.coalesce(func.sum(Timesheet.rate), inline_int(0)).label("money"),
                     cast(null(), begin_type).label("running"),
                 ).where(
                     owner,
                     Timesheet.end.is_not(None),
-                    Timesheet.begin >= bindparam(f"start_{number}_{index}", type_=begin_type),
-                    Timesheet.begin < bindparam(f"end_{number}_{index}", type_=begin_type),
+                    Timesheet.begin >= bindparam(f"instant_{start}", type_=begin_type),
+                    Timesheet.begin < bindparam(f"instant_{end}", type_=begin_type),
                 )
             )
         branches.append(
@@ -425,8 +429,8 @@ def chosen_widgets(actor: Actor) -> list[Widget]:
     return result
 
 
-def visible_owners(actor: Actor) -> ColumnElement[bool]:
-    return reportable_users(actor, Timesheet.user_id)  # type: ignore[arg-type]
+def visible_owners(actor: Actor, *, inline: bool = False) -> ColumnElement[bool]:
+    return reportable_users(actor, Timesheet.user_id, inline=inline)  # type: ignore[arg-type]
 
 
 def scope_label(actor: Actor) -> str:
@@ -491,14 +495,14 @@ def _widget_context(
     scopes = [
         SumScope(
             ("own", me),
-            lambda: Timesheet.user_id == me,
+            lambda: Timesheet.user_id == inline_int(me),
             [*own_periods, *(days if chart else [])] or [periods["today"]],
         )
     ]
     if seen_periods:
         # Built only where used: the statement is kept per scope, and few dashboards count users.
         seen_key = ("seen", reportable_scope(actor))
-        scopes.append(SumScope(seen_key, lambda: visible_owners(actor), seen_periods))
+        scopes.append(SumScope(seen_key, lambda: visible_owners(actor, inline=True), seen_periods))
     own, *seen_sums = period_sums(session, scopes, now)
     own_seconds = own.seconds
     context["own_seconds"] = own_seconds
