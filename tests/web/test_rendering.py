@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -311,3 +313,29 @@ def test_a_signed_in_persons_header_is_kept_per_path_and_a_visitors_is_not(app, 
     visitor = rendering._header(_view(app), "/login")
     assert "site-nav" not in visitor
     assert len(fragments) == 3
+
+
+def test_fragments_rendered_on_many_threads_are_counted_once(app, fragments, monkeypatch):
+    """Threads that render the same parts at once keep one of each, and the characters counted
+    are those kept, within the limit."""
+    size = len(rendering.fragment(_view(app), "dashboard/team_timers.html", team_timers=_timers("a")))
+    monkeypatch.setattr(rendering, "_FRAGMENT_CHARACTERS_KEPT", 12 * size)
+    names = [f"n{number}" for number in range(20)]
+
+    def render_all(offset: int) -> None:
+        for name in names[offset:] + names[:offset]:
+            rendering.fragment(_view(app), "dashboard/team_timers.html", team_timers=_timers(name))
+
+    # Threads switched as often as the interpreter can, so that they meet inside `fragment`.
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            fragments.clear()
+            monkeypatch.setattr(rendering, "_fragment_characters", 0)
+            with ThreadPoolExecutor(8) as threads:
+                list(threads.map(render_all, range(8)))
+            assert rendering._fragment_characters == sum(len(text) for text in fragments.values())
+            assert rendering._fragment_characters <= 12 * size
+    finally:
+        sys.setswitchinterval(switching)

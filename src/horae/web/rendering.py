@@ -4,6 +4,7 @@ translated when a template is compiled), the person's texts and formats set per 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -448,6 +449,8 @@ def render(
 _FRAGMENTS: dict[tuple[Any, ...], Markup] = {}
 _FRAGMENT_CHARACTERS_KEPT = 8_000_000
 _fragment_characters = 0
+# Storing a part and counting its characters: pages render on several threads.
+_fragments_stored = threading.Lock()
 
 
 def _frozen(value: Any) -> Any:
@@ -488,9 +491,10 @@ def fragment(
         if derived is not None:
             context.update(derived())
         found = Markup(_render_text(ui, template, context))
-        if _fragment_characters + len(found) > _FRAGMENT_CHARACTERS_KEPT:
-            _FRAGMENTS.clear()
-            _fragment_characters = 0
-        _FRAGMENTS[key] = found
-        _fragment_characters += len(found)
+        with _fragments_stored:
+            if _fragment_characters + len(found) > _FRAGMENT_CHARACTERS_KEPT:
+                _FRAGMENTS.clear()
+                _fragment_characters = 0
+            if _FRAGMENTS.setdefault(key, found) is found:
+                _fragment_characters += len(found)
     return found
