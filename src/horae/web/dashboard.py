@@ -13,8 +13,8 @@ and for teamleads the running timers of their teams' members: a fixed number of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -139,12 +139,13 @@ class PeriodSums:
 @dataclass(frozen=True)
 class SumScope:
     """Whose records a set of periods sums: `owner` builds the condition on their owner, which
-    depends on `key` alone (the statement is kept per key and the periods' bounds, and the
-    condition may write its values into the text)."""
+    depends on `key` alone (the statement is kept per key and the periods' bounds), its named
+    parameters given by `values`."""
 
     key: Hashable
     owner: Callable[[], ColumnElement[bool]]
     periods: list[Period]
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 # Built statements by the shape of their scopes; the instants that bound the periods are bound at
@@ -174,6 +175,8 @@ def period_sums(session: Session, scopes: list[SumScope], now: datetime) -> list
         statement = _SUM_STATEMENTS[shape] = _sums_statement(scopes, bounds)
     values: dict[str, Any] = {f"instant_{number}": instant for number, instant in enumerate(instants)}
     values["now"] = now
+    for scope in scopes:
+        values.update(scope.values)
     sums = [
         PeriodSums({p.key: 0 for p in scope.periods}, {p.key: Decimal(0) for p in scope.periods})
         for scope in scopes
@@ -491,16 +494,18 @@ def _widget_context(
     ]
     context: dict[str, Any] = {"widgets": tuple(widgets), "scope": scope_label(actor)}
     chart = any(w.kind == "chart" for w in widgets)
-    me = actor.id
     scopes = [
+        # One statement for everyone's own periods, the person bound once.
         SumScope(
-            ("own", me),
-            lambda: Timesheet.user_id == inline_int(me),
+            "own",
+            lambda: Timesheet.user_id == bindparam("own_user", type_=Integer),
             [*own_periods, *(days if chart else [])] or [periods["today"]],
+            {"own_user": actor.id},
         )
     ]
     if seen_periods:
-        # Built only where used: the statement is kept per scope, and few dashboards count users.
+        # Built only where used: the statement is kept per scope, its ids written into its text
+        # (a teamlead's teams, or everyone), and few dashboards count users.
         seen_key = ("seen", reportable_scope(actor))
         scopes.append(SumScope(seen_key, lambda: visible_owners(actor, inline=True), seen_periods))
     own, *seen_sums = period_sums(session, scopes, now)
