@@ -196,11 +196,13 @@ def test_a_teamleads_figures_select_the_owners_in_one_list(backend, make_user, w
 
 
 def test_people_with_the_same_widgets_see_their_own_time(backend, make_user, web_session, work_entry):
-    """Everyone's own periods are summed by one kept statement, the person bound at each view."""
+    """Everyone's own periods are summed by one kept statement, the person bound at each view
+    (the total, whose range no clock time moves an entry out of)."""
     first, second = make_user(), make_user()
-    work_entry(first, utcnow() - timedelta(hours=3), 30)
-    work_entry(second, utcnow() - timedelta(hours=3), 75)
+    for user, minutes in ((first, 30), (second, 75)):
+        choose(backend, user, "userDurationTotal")
+        work_entry(user, utcnow() - timedelta(hours=3), minutes)
     for _ in range(2):
         for user, minutes in ((first, 30), (second, 75)):
             page = web_session(user).get("/dashboard").text
-            assert seconds_of(page, "total-year") == minutes * 60
+            assert seconds_of(page, "own-total-total") == minutes * 60
