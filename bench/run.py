@@ -914,6 +914,12 @@ def _in_turn(index: int, pair: tuple[Any, Any]) -> tuple[Any, Any]:
     return pair if index % 2 == 0 else (pair[1], pair[0])
 
 
+def _pairs_text(slices: list[dict[str, float | None]], unit: str) -> str:
+    """Paired slices as the log shows them: Horae's figure / the baseline's (the unit) = ratio."""
+    shown = ", ".join(f"{s['horae']:g}/{s['sql']:g}={s['ratio']}" for s in slices if None not in s.values())
+    return f"pairs ({unit}) [{shown}]"
+
+
 def _median_ratio(pairs: list[float | None]) -> float | None:
     known = [r for r in pairs if r is not None]
     return round(statistics.median(known), 2) if known else None
@@ -1067,15 +1073,17 @@ def against_raw_sql(
     selects: list[tuple[str, Any, bool]],
     csv_rows: int | None = None,
     seconds: int = 5,
-) -> float | None:
+) -> tuple[float | None, list[dict[str, float | None]]]:
     """Horae's median latency at one connection over the time of its SELECTs run directly,
     measured in SLICES alternating pairs (as `measure_against` does with the floor): the
-    median of the pairs' ratios.
+    median of the pairs' ratios, and the pairs themselves (Horae's figure, the SQL's and their
+    ratio), which tell a miss of Horae's own from a slice in which the replay ran fast.
 
     With `csv_rows` (an export of that many rows), the ratio is one of rates instead: the rows
     per second of Horae's export (rows over its median time) over those of the SELECTs fetched
     and written by Python's csv module."""
     pairs: list[float | None] = []
+    slices: list[dict[str, float | None]] = []
     for index in range(SLICES):
         timed: dict[str, float | None] = {}
         for step in _in_turn(index, ("horae", "sql")):
@@ -1089,7 +1097,8 @@ def against_raw_sql(
                     figures.get("p50_ms") if csv_rows is None else _rows_per_second(csv_rows, figures)
                 )
         pairs.append(ratio(timed["horae"], timed["sql"]))
-    return _median_ratio(pairs)
+        slices.append({"horae": timed["horae"], "sql": timed["sql"], "ratio": pairs[-1]})
+    return _median_ratio(pairs), slices
 
 
 @contextmanager
@@ -1825,17 +1834,21 @@ def run(
             entry["queries"], selects = in_process.measure(workload.key, found.request)
             say(f"    in-process {entry['queries']}")
             if workload.key in ("W5", "W6"):
-                ratios = {"1": against_raw_sql(wrk, horae, found.request, in_process.db.engine, selects)}
-                entry["paired_ratios"] = ratios
-                say(f"    {'':<10} c=1  against its SQL, paired: {ratios['1']}")
+                median, entry["sql_pairs"] = against_raw_sql(
+                    wrk, horae, found.request, in_process.db.engine, selects
+                )
+                entry["paired_ratios"] = {"1": median}
+                pairs = _pairs_text(entry["sql_pairs"], "ms")
+                say(f"    {'':<10} c=1  against its SQL, {pairs} -> median {median}")
             elif workload.key == "W7":
                 # An export takes seconds: each of Horae's runs is long enough for two of them.
                 seconds = max(5, int(found.seconds * 2) + 1)
-                csv_ratio = against_raw_sql(
+                csv_ratio, entry["sql_pairs"] = against_raw_sql(
                     wrk, horae, found.request, in_process.db.engine, selects, entry.get("rows"), seconds
                 )
                 entry["paired_csv_ratio"] = csv_ratio
-                say(f"    {'':<10} c=1  rows/s against its SQL written as CSV, paired: {csv_ratio}")
+                pairs = _pairs_text(entry["sql_pairs"], "rows/s")
+                say(f"    {'':<10} c=1  rows/s against its SQL written as CSV, {pairs} -> median {csv_ratio}")
         timetagger = not args.skip_timetagger and args.database == "sqlite"  # TimeTagger keeps SQLite files
         if args.mode == "load" and timetagger and (only is None or {"W1", "W1 week", "W4"} & only):
             say("  TimeTagger:")
