@@ -61,9 +61,12 @@ E = TypeVar("E")
 
 CATALOG = "catalog"
 TAGS = "tags"
-# The accounts: what authenticating a caller reads (security/caller.py, security/authentication.py).
+# The accounts: what authenticating a caller reads (security/caller.py, security/authentication.py),
+# and the roles' permissions their actors are granted (security/permissions.py).
 ACCOUNTS = "accounts"
-ACCOUNT_TABLES = frozenset({"users", "user_preferences", "access_tokens", "teams", "team_members"})
+ACCOUNT_TABLES = frozenset(
+    {"users", "user_preferences", "access_tokens", "teams", "team_members", "roles", "role_permissions"}
+)
 # Tables whose content shows in a catalog list or in a kept value (the configured rates).
 CATALOG_TABLES = frozenset(
     {
@@ -280,9 +283,33 @@ def _forget(session: Session, transaction: Any) -> None:
         session.info.pop(_TOUCHED, None)
         session.info.pop(_OWNERS_TOUCHED, None)
         session.info.pop(_READ, None)
+        session.info.pop(_ACCOUNTS_READ, None)
 
 
 _READ = "generations_read"
+_ACCOUNTS_READ = "accounts_generation_read"
+
+
+def note_accounts_read(session: Session, value: int | None) -> None:
+    """Notes the accounts' generation as this transaction's authentication read it, with or
+    before the caller's rows; the first read holds. What is kept of the accounts is checked
+    against it (`accounts_read`) without reading it again."""
+    if value is not None:
+        session.info.setdefault(_ACCOUNTS_READ, int(value))
+
+
+def accounts_read(session: Session) -> int:
+    """The accounts' generation as this transaction first read it; read now if nothing has."""
+    found: int | None = session.info.get(_ACCOUNTS_READ)
+    if found is None:
+        found = session.info[_ACCOUNTS_READ] = generation(session, ACCOUNTS)
+    return found
+
+
+def changes_watched(session: Session, name: str) -> bool:
+    """Whether this transaction has written, or holds unwritten changes of, a table the counter
+    `name` watches: what it reads of them may not commit, and is not kept."""
+    return name in session.info.get(_TOUCHED, ()) or _changes(session, WATCHED[name])
 
 
 @cache

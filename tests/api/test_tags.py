@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
-from horae.security.permissions import permission_matrix
 from horae.tags.models import Tag
 
 TAG_KEYS = {"id", "name", "visible", "color", "color-safe"}
@@ -97,8 +96,7 @@ def test_find_color_safe_comes_from_the_name(make_user, make_tag):
     assert (body[0]["color"], body[0]["color-safe"]) == (None, "#5319e7")
 
 
-def test_find_has_a_fixed_number_of_queries(backend, make_user, make_tag, monkeypatch):
-    monkeypatch.setattr(permission_matrix, "ttl", 3600)
+def test_find_has_a_fixed_number_of_queries(backend, make_user, make_tag):
 
     def count(client):
         backend.db.answer_cache.clear()  # the answer is built, not served again

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
 from horae.customers.models import Customer
 from horae.meta.models import CustomerMeta
-from horae.security.permissions import permission_matrix
 from horae.teams.models import Team, TeamMember
 
 TEAM_KEYS = {"id", "name", "color", "color-safe"}
@@ -132,8 +131,7 @@ def test_list_needs_view_team(make_user):
     assert response.json() == {"code": 403, "message": "Forbidden"}
 
 
-def test_list_has_a_fixed_number_of_queries(backend, team_admin, make_user, make_team, monkeypatch):
-    monkeypatch.setattr(permission_matrix, "ttl", 3600)
+def test_list_has_a_fixed_number_of_queries(backend, team_admin, make_user, make_team):
     lead = make_user()
 
     def count(client):
@@ -659,10 +657,7 @@ def test_link_needs_edit_on_the_team(make_user, make_team, make_records, set_per
         assert client.post(f"/api/teams/{team.id}/customers/{make_records().customer}").status_code == 403
 
 
-def test_entity_has_a_fixed_number_of_queries(
-    backend, team_admin, make_user, make_team, make_records, monkeypatch
-):
-    monkeypatch.setattr(permission_matrix, "ttl", 3600)
+def test_entity_has_a_fixed_number_of_queries(backend, team_admin, make_user, make_team, make_records):
 
     def build(n):
         records = [make_records() for _ in range(n)]

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from horae.api.forms import FORBIDDEN_CHARS_MESSAGE as FORBIDDEN
 from horae.cli import main as cli_main
 from horae.config.service import set_config
-from horae.security.permissions import permission_matrix
 from horae.settings import get_settings
 from horae.users.models import AccessToken, Role, User
 from tests.factories.users import load_user
@@ -192,8 +191,7 @@ def test_list_without_view_all_data_shows_self_and_members_of_led_teams(make_use
     assert [u["username"] for u in body] == ["lead", "member"]
 
 
-def test_list_has_a_fixed_number_of_queries(backend, admin, make_user, make_team, monkeypatch):
-    monkeypatch.setattr(permission_matrix, "ttl", 3600)
+def test_list_has_a_fixed_number_of_queries(backend, admin, make_user, make_team):
 
     def count(client):
         # The caller is read afresh once after a change of the accounts (security/caller.py).

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from horae.db import utcnow
-from horae.security.permissions import permission_matrix
 from horae.teams.models import TeamMember
 from horae.users.models import User
 from horae.users.service import set_preference
@@ -148,11 +147,7 @@ def test_the_working_time_chart_labels_every_bar(backend, make_user, web_session
     assert 'id="week-days"' in page and 'id="month-projects"' in page
 
 
-def test_every_widget_together_needs_a_fixed_number_of_queries(
-    backend, make_user, web_session, work_entry, monkeypatch
-):
-    # The permissions are read once and kept, however slow the machine: a reload would count.
-    monkeypatch.setattr(permission_matrix, "ttl", 3600)
+def test_every_widget_together_needs_a_fixed_number_of_queries(backend, make_user, web_session, work_entry):
     admin = make_user("ROLE_ADMIN")
     # Every kind of widget and every period (a preference holds at most 250 characters).
     everything = (

@@ -23,6 +23,7 @@ from horae.catalog_cache import (
     generation_column,
     generation_key,
     keep,
+    note_accounts_read,
 )
 from horae.db import Database, utcnow
 from horae.security.caller import MADE_LIMIT, columns, kept_callers, load_caller
@@ -208,6 +209,7 @@ def authenticate_api_password(
     kept = kept_passwords.get(digest)
     if kept is not None:
         failures, current = connection.execute(_failures_and_generation(), values).one()
+        note_accounts_read(session, current)
         if current == kept[0]:
             throttle.refuse_over_limit(failures, window, now)
             return kept[1]
@@ -217,6 +219,7 @@ def authenticate_api_password(
         throttle.check(session, keys)
         user = None
     else:
+        note_accounts_read(session, row[GENERATION])
         throttle.refuse_over_limit(row["recent_failures"], window, now)
         user = load_caller(session, row, row[GENERATION])
     ok = api_password_cache.verify(user.api_password_hash if user else None, secret)
@@ -260,6 +263,7 @@ def authenticate_access_token(db: Database, session: Session, token: str, writin
     token_hash = sha256_hex(token)
     connection = session.connection()
     current = connection.execute(_accounts_generation()).scalar()
+    note_accounts_read(session, current)
     # By the token's SHA-256: no token itself stays in memory.
     kept_tokens: dict[str, _KeptToken] = kept_callers(session).tokens
     kept = kept_tokens.get(token_hash)
@@ -355,4 +359,5 @@ def authenticate_web_session(session: Session, cookie: str) -> tuple[User, LiveW
         **{key[start:]: value for key, value in row.items() if key.startswith(_SESSION_PREFIX)},
         records_counters=tuple(row[key] for key in _RECORDS_COUNTERS),
     )
+    note_accounts_read(session, row[GENERATION])
     return load_caller(session, row, row[GENERATION]), web_session

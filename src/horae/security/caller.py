@@ -119,6 +119,9 @@ class KeptCallers:
         # By account id and what was read: values made from the account's own records and the
         # catalog's names, with the counters they were read under (`kept_own`).
         self.own: dict[tuple[int, Hashable], tuple[tuple[int | None, ...], Any]] = {}
+        # The permission matrix's grants by role, with the accounts' generation and the matrix's
+        # epoch they were read under (security/permissions.PermissionMatrix).
+        self.grants: tuple[tuple[int, int], dict[str, frozenset[str]]] | None = None
 
 
 def kept_callers(session: Session) -> KeptCallers:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from horae.catalog_cache import ACCOUNTS, accounts_read, changes_watched
+from horae.security.caller import kept_callers
 from horae.security.matrix import ALL_PERMISSIONS, DEFAULT_GRANTS
 from horae.users.models import Role, RolePermission, User
 
@@ -25,25 +26,31 @@ SUPER_ADMIN_FIXED = frozenset({"view_all_data", "role_permissions", "view_user"}
 class PermissionMatrix:
     """The default grants merged with the administrators' overrides stored in the database.
 
-    Overrides are cached per process for a short time; a write through `invalidate` clears the
-    cache at once in this process, other workers see the change within `ttl` seconds.
+    The merged grants are kept per database, with its callers (`security/caller.KeptCallers`),
+    under the accounts' generation the request's transaction read when it authenticated the
+    caller (`catalog_cache.accounts_read`). A change of a role or of its permissions, in any
+    process and on any host, moves that generation at its commit: every worker grants the new
+    permissions from its next request on, and no request reads the overrides while they are
+    unchanged. A transaction that changes them reads them afresh and keeps nothing. `invalidate`
+    drops what this process keeps, for a change written past the session's hooks.
     """
 
-    def __init__(self, ttl: float = 2.0) -> None:
-        self.ttl = ttl
+    def __init__(self) -> None:
+        self._epoch = 0
         self._lock = threading.Lock()
-        self._loaded_at = 0.0
-        self._grants: dict[str, frozenset[str]] = dict(DEFAULT_GRANTS)
 
     def invalidate(self) -> None:
         with self._lock:
-            self._loaded_at = 0.0
+            self._epoch += 1
 
     def grants(self, session: Session) -> dict[str, frozenset[str]]:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._loaded_at < self.ttl:
-                return self._grants
+        # The epoch and the generation before the rows: what is kept is never older than its key.
+        key = (accounts_read(session), self._epoch)
+        changing = changes_watched(session, ACCOUNTS)
+        holder = kept_callers(session)
+        kept = holder.grants
+        if kept is not None and kept[0] == key and not changing:
+            return kept[1]
         rows = session.execute(
             select(Role.name, RolePermission.permission, RolePermission.allowed).join(RolePermission.role)
         ).all()
@@ -56,9 +63,8 @@ class PermissionMatrix:
                 perms.discard(permission)
         merged.setdefault(ROLE_SUPER_ADMIN, set()).update(SUPER_ADMIN_FIXED)
         frozen = {role: frozenset(perms) for role, perms in merged.items()}
-        with self._lock:
-            self._grants = frozen
-            self._loaded_at = now
+        if not changing:
+            holder.grants = (key, frozen)
         return frozen
 
     def permissions_of(self, session: Session, roles: list[str]) -> frozenset[str]:
