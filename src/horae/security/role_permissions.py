@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from horae.errors import Forbidden, ValidationFailed
@@ -18,7 +18,6 @@ from horae.security.permissions import (
     ROLE_SUPER_ADMIN,
     SUPER_ADMIN_FIXED,
     Actor,
-    permission_matrix,
 )
 from horae.users.models import Role, RolePermission
 
@@ -124,6 +123,6 @@ def save_role_matrix(session: Session, actor: Actor, wanted: dict[str, set[str]]
     if stale:
         session.execute(delete(RolePermission).where(RolePermission.id.in_(stale)))
     session.flush()
-    # Other requests of this process see the change once it is committed, not before.
-    event.listen(session, "after_commit", lambda _session: permission_matrix.invalidate(), once=True)
+    # Every process grants the change from its commit on: it moves the accounts' generation,
+    # which the permission matrix is kept under (security/permissions.py).
     return load_role_matrix(session, actor)

@@ -36,7 +36,6 @@ from horae.security.permissions import (
     ROLE_TEAMLEAD,
     ROLE_USER,
     Actor,
-    permission_matrix,
 )
 from horae.settings import get_settings
 from horae.teams.models import TeamMember
@@ -253,7 +252,6 @@ def delete_role(session: Session, actor: Actor, role_id: int) -> None:
             user.roles = [name for name in user.roles if name != role.name]
     session.delete(role)
     session.flush()
-    permission_matrix.invalidate()
 
 
 # --- preferences ---------------------------------------------------------------------------
